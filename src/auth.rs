@@ -1,0 +1,311 @@
+//! Access tokens: a fixed one, or the OAuth client credentials grant with a
+//! shared cache that fetches a new token once, however many threads ask.
+
+use std::fmt;
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use ureq::http::HeaderValue;
+
+use crate::http::{self, Method};
+use crate::secret::Secret;
+use crate::session::Session;
+use crate::{Error, Result};
+
+/// A token is replaced this long before it expires (or after 90% of its
+/// lifetime, for tokens shorter than ten minutes).
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// Lifetime assumed when the token answer has no `expires_in`.
+const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
+
+/// What the builder was given.
+#[derive(Debug)]
+pub(crate) enum Credentials {
+    Client { id: String, secret: Secret },
+    Token(Secret),
+}
+
+/// How a session authenticates its calls.
+pub(crate) enum Auth {
+    Fixed(HeaderValue),
+    Client(ClientCredentials),
+}
+
+pub(crate) struct ClientCredentials {
+    client_id: String,
+    basic: HeaderValue,
+    current: RwLock<Option<Token>>,
+    /// Held while a token is fetched, so that only one request is made at a time.
+    fetching: Mutex<()>,
+}
+
+struct Token {
+    header: HeaderValue,
+    refresh_at: Instant,
+    generation: u64,
+}
+
+/// The `Authorization` value for a call, and which token it came from.
+pub(crate) struct Bearer {
+    pub(crate) header: HeaderValue,
+    generation: u64,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Fixed(_) => f.write_str("AccessToken(<redacted>)"),
+            Auth::Client(c) => f
+                .debug_struct("ClientCredentials")
+                .field("client_id", &c.client_id)
+                .field("client_secret", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+impl Auth {
+    pub(crate) fn new(credentials: Credentials) -> Result<Auth> {
+        match credentials {
+            Credentials::Token(token) => {
+                let token = token.expose().trim();
+                if token.is_empty() {
+                    return Err(Error::Config("access_token is empty".into()));
+                }
+                Ok(Auth::Fixed(sensitive(
+                    &format!("Bearer {token}"),
+                    "access_token",
+                )?))
+            }
+            Credentials::Client { id, secret } => {
+                let id = id.trim().to_owned();
+                if id.is_empty() {
+                    return Err(Error::Config("client id is empty".into()));
+                }
+                if secret.expose().is_empty() {
+                    return Err(Error::Config("client secret is empty".into()));
+                }
+                let pair = format!("{id}:{}", secret.expose());
+                let basic = sensitive(
+                    &format!("Basic {}", base64(pair.as_bytes())),
+                    "client credentials",
+                )?;
+                Ok(Auth::Client(ClientCredentials {
+                    client_id: id,
+                    basic,
+                    current: RwLock::new(None),
+                    fetching: Mutex::new(()),
+                }))
+            }
+        }
+    }
+
+    /// True when a 401 can be answered by fetching a new token.
+    pub(crate) fn can_refresh(&self) -> bool {
+        matches!(self, Auth::Client(_))
+    }
+}
+
+/// The header for the next call: the cached token, or a new one.
+pub(crate) fn bearer(session: &Session) -> Result<Bearer> {
+    let client = match &session.inner.auth {
+        Auth::Fixed(header) => {
+            return Ok(Bearer {
+                header: header.clone(),
+                generation: 0,
+            })
+        }
+        Auth::Client(client) => client,
+    };
+    if let Some(bearer) = client.fresh() {
+        return Ok(bearer);
+    }
+    let _fetching = client.fetching.lock().unwrap_or_else(PoisonError::into_inner);
+    // Another thread may have fetched one while this one waited.
+    if let Some(bearer) = client.fresh() {
+        return Ok(bearer);
+    }
+    let fetched = fetch_token(session, client)?;
+    let mut current = client.current.write().unwrap_or_else(PoisonError::into_inner);
+    let generation = current.as_ref().map_or(1, |t| t.generation + 1);
+    let token = Token {
+        header: fetched.0,
+        refresh_at: fetched.1,
+        generation,
+    };
+    let bearer = Bearer {
+        header: token.header.clone(),
+        generation,
+    };
+    *current = Some(token);
+    Ok(bearer)
+}
+
+/// Marks the token a call was made with as no longer valid (after a 401), so
+/// the next [`bearer`] fetches a new one. A newer token is left alone.
+pub(crate) fn invalidate(session: &Session, used: &Bearer) {
+    if let Auth::Client(client) = &session.inner.auth {
+        let mut current = client.current.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(token) = current.as_mut().filter(|t| t.generation == used.generation) {
+            token.refresh_at = Instant::now();
+        }
+    }
+}
+
+impl ClientCredentials {
+    fn fresh(&self) -> Option<Bearer> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .map(|t| Bearer {
+                header: t.header.clone(),
+                generation: t.generation,
+            })
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: Option<String>,
+    expires_in: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenError {
+    error: Option<String>,
+    error_description: Option<String>,
+    description: Option<String>,
+    message: Option<String>,
+}
+
+/// `POST {login}/oauth/token` with the client credentials grant. Returns the
+/// bearer header and when to replace it.
+fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderValue, Instant)> {
+    let login_url = &session.inner.login_url;
+    let url = format!("{login_url}/oauth/token");
+    let started = Instant::now();
+    let auth_error = |status: Option<u16>,
+                      code: Option<String>,
+                      reason: String,
+                      correlation_id: Option<String>| Error::Auth {
+        login_url: login_url.clone(),
+        status,
+        code,
+        reason,
+        correlation_id,
+    };
+    let reply = http::exchange(
+        session,
+        Method::Post,
+        &url,
+        &client.basic,
+        Some((
+            "application/x-www-form-urlencoded",
+            b"grant_type=client_credentials",
+        )),
+    )
+    .map_err(|failure| {
+        auth_error(
+            None,
+            None,
+            format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
+            None,
+        )
+    })?;
+    if !(200..300).contains(&reply.status) {
+        // The body is parsed only for its error fields: it is never quoted.
+        let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
+        let description = answer.error_description.or(answer.description).or(answer.message);
+        let reason = match (&answer.error, description) {
+            (Some(code), Some(text)) => format!("{} {code}: {text}", reply.status),
+            (Some(code), None) => format!("{} {code}", reply.status),
+            (None, Some(text)) => format!("{} {text}", reply.status),
+            (None, None) => format!("{} from the token endpoint", reply.status),
+        };
+        return Err(auth_error(
+            Some(reply.status),
+            answer.error,
+            reason,
+            reply.correlation_id,
+        ));
+    }
+    let invalid = |what: &str| {
+        auth_error(
+            Some(reply.status),
+            None,
+            format!("the token endpoint answered {} with {what}", reply.status),
+            reply.correlation_id.clone(),
+        )
+    };
+    let answer: TokenAnswer = serde_json::from_slice(&reply.body)
+        .map_err(|_| invalid("a body that is not a token answer (JSON with access_token)"))?;
+    let token = answer
+        .access_token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| invalid("no access_token"))?;
+    let lifetime = match answer.expires_in {
+        None | Some(serde_json::Value::Null) => ASSUMED_LIFETIME,
+        Some(value) => value
+            .as_u64()
+            .or_else(|| value.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64))
+            .or_else(|| value.as_str().and_then(|v| v.trim().parse().ok()))
+            .map(Duration::from_secs)
+            .ok_or_else(|| invalid("an expires_in that is not a number of seconds"))?,
+    };
+    let margin = REFRESH_MARGIN.min(lifetime / 10);
+    let header = sensitive(
+        &format!("Bearer {}", token.trim()),
+        "access token from the token endpoint",
+    )
+    .map_err(|_| invalid("an access_token that is not a valid header value"))?;
+    Ok((header, started + lifetime.saturating_sub(margin)))
+}
+
+fn sensitive(value: &str, what: &str) -> Result<HeaderValue> {
+    let mut header = HeaderValue::from_str(value)
+        .map_err(|_| Error::Config(format!("{what} has characters a header cannot carry")))?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// Standard base64 (RFC 4648) with padding.
+pub(crate) fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let bytes = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (input, expected) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("client-id:s3cr3t/+?", "Y2xpZW50LWlkOnMzY3IzdC8rPw=="),
+        ] {
+            assert_eq!(base64(input.as_bytes()), expected, "{input}");
+        }
+    }
+}

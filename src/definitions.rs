@@ -1,0 +1,272 @@
+//! The organization's presence definitions, through the legacy
+//! `/api/v2/presencedefinitions` operations of the official SDKs' seed pages.
+//!
+//! A presence definition is one presence a user can choose ("Lunch", "Busy"),
+//! belonging to a system presence (Meal, Busy). Genesys deprecated these five
+//! operations on 2024-02-01 in favour of `/api/v2/presence/definitions`, which
+//! uses a different model (`OrganizationPresenceDefinition`, with `type` and
+//! `divisionId`, no paging); both families are still served.
+
+use std::collections::HashSet;
+
+use crate::http::{self, segment, Call};
+use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
+use crate::{Error, Result, Session};
+
+/// The most pages [`list_all`] reads before it stops, so that a server that
+/// keeps announcing a next page cannot keep it looping.
+pub const MAX_PAGES: usize = 1000;
+
+/// Which definitions a listing includes, by deletion state (the `deleted` query parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DeletedFilter {
+    /// Only definitions in use (`deleted=false`; the API's default).
+    #[default]
+    Active,
+    /// Only deleted definitions (`deleted=true`).
+    Deleted,
+    /// Both (`deleted=all`).
+    All,
+}
+
+impl DeletedFilter {
+    /// The query value sent: `false`, `true` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeletedFilter::Active => "false",
+            DeletedFilter::Deleted => "true",
+            DeletedFilter::All => "all",
+        }
+    }
+}
+
+/// Query parameters of [`list`] and [`list_all`]. Parameters left unset are
+/// not sent, so the API's defaults apply (page 1, 25 per page, active
+/// definitions, the default locale).
+///
+/// ```
+/// use genesys_presence::definitions::{DefinitionQuery, DeletedFilter};
+///
+/// let query = DefinitionQuery::default()
+///     .page_size(100)
+///     .deleted(DeletedFilter::All)
+///     .locale_code("fr");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DefinitionQuery {
+    page_number: Option<u32>,
+    page_size: Option<u32>,
+    deleted: Option<DeletedFilter>,
+    locale_code: Option<String>,
+}
+
+impl DefinitionQuery {
+    /// The page to read, from 1 (`pageNumber`). [`list_all`] starts there.
+    pub fn page_number(mut self, page_number: u32) -> Self {
+        self.page_number = Some(page_number);
+        self
+    }
+
+    /// Definitions per page (`pageSize`; the API's default is 25).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Which definitions by deletion state (`deleted`).
+    pub fn deleted(mut self, deleted: DeletedFilter) -> Self {
+        self.deleted = Some(deleted);
+        self
+    }
+
+    /// The locale of the labels to return, e.g. `fr`, or `ALL` for every
+    /// locale (`localeCode`).
+    pub fn locale_code(mut self, locale_code: impl Into<String>) -> Self {
+        self.locale_code = Some(locale_code.into());
+        self
+    }
+
+    fn call(&self, page_number: Option<u32>) -> Result<Call> {
+        if page_number == Some(0) {
+            return Err(Error::invalid("page_number", "pages are numbered from 1"));
+        }
+        if self.page_size == Some(0) {
+            return Err(Error::invalid("page_size", "must be at least 1"));
+        }
+        if self.locale_code.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(Error::invalid("locale_code", "must not be empty"));
+        }
+        Ok(Call::get("/api/v2/presencedefinitions".into())
+            .query_opt("pageNumber", page_number.map(|n| n.to_string()))
+            .query_opt("pageSize", self.page_size.map(|n| n.to_string()))
+            .query_opt("deleted", self.deleted.map(DeletedFilter::as_str))
+            .query_opt("localeCode", self.locale_code.as_deref()))
+    }
+}
+
+/// Reads one page of the organization's presence definitions, as the API sent it.
+///
+/// `GET /api/v2/presencedefinitions` (deprecated by Genesys; newer:
+/// `GET /api/v2/presence/definitions`, which is not paged). Official SDKs:
+/// `get_presencedefinitions`, `getPresencedefinitions`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for page number 0, page size 0 or an empty locale,
+/// before any request; [`Error::Api`] for an error answer (400 for an
+/// unknown locale, 401, 403, 429, 5xx).
+///
+/// # Example
+///
+/// ```no_run
+/// use genesys_presence::definitions::{self, DefinitionQuery};
+/// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+/// let page = definitions::list(&session, &DefinitionQuery::default().page_size(50))?;
+/// println!("{} of {:?}", page.entities.len(), page.total);
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPresenceEntityListing> {
+    http::send_json(session, &query.call(query.page_number)?)
+}
+
+/// Reads every page of presence definitions matching `query`, from its page
+/// number (default 1) on, and returns them in order.
+///
+/// Stops at a page with no entities, at the last page (`pageNumber >=
+/// pageCount`, or no `nextUri` when the count is missing), at a page that
+/// adds no definition not already seen (a server repeating itself), or after
+/// [`MAX_PAGES`] pages.
+///
+/// # Errors
+///
+/// As [`list`]; the first failing page's error is returned.
+pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<OrganizationPresence>> {
+    let mut all = Vec::new();
+    let mut seen = HashSet::new();
+    let mut page_number = query.page_number.unwrap_or(1);
+    for _ in 0..MAX_PAGES {
+        let page: OrganizationPresenceEntityListing =
+            http::send_json(session, &query.call(Some(page_number))?)?;
+        let before = all.len();
+        for entity in page.entities {
+            let new = match &entity.id {
+                Some(id) => seen.insert(id.clone()),
+                None => true,
+            };
+            if new {
+                all.push(entity);
+            }
+        }
+        let last = match page.page_count {
+            Some(count) => i64::from(page_number) >= count,
+            None => page.next_uri.is_none(),
+        };
+        if last || all.len() == before {
+            break;
+        }
+        page_number += 1;
+    }
+    Ok(all)
+}
+
+/// Reads one presence definition.
+///
+/// `GET /api/v2/presencedefinitions/{presenceId}`, with `localeCode` when
+/// `locale_code` is given (`ALL` for every label). Deprecated by Genesys;
+/// newer: `GET /api/v2/presence/definitions/{definitionId}`. Official SDKs:
+/// `get_presencedefinition`, `getPresencedefinition`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty id or locale; [`Error::Api`] with
+/// status 404 for an unknown id (see [`Error::is_not_found`]).
+pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<OrganizationPresence> {
+    if locale_code.is_some_and(|c| c.trim().is_empty()) {
+        return Err(Error::invalid("locale_code", "must not be empty"));
+    }
+    let call = Call::get(format!("/api/v2/presencedefinitions/{}", segment("id", id)?))
+        .query_opt("localeCode", locale_code);
+    http::send_json(session, &call)
+}
+
+/// Creates a presence definition; `language_labels` is required.
+///
+/// `POST /api/v2/presencedefinitions`. Deprecated by Genesys; newer:
+/// `POST /api/v2/presence/definitions`. Official SDKs:
+/// `post_presencedefinitions`, `postPresencedefinitions`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] when `language_labels` is missing or empty;
+/// [`Error::Api`] for an error answer (400 for a bad definition, 403 without
+/// `presence:presenceDefinition:add`).
+///
+/// # Example
+///
+/// ```no_run
+/// use genesys_presence::{definitions, OrganizationPresence};
+/// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+/// let created = definitions::create(&session, &OrganizationPresence {
+///     language_labels: Some([("en_US".to_string(), "Focus time".to_string())].into()),
+///     system_presence: Some("Busy".into()),
+///     ..Default::default()
+/// })?;
+/// println!("created {:?}", created.id);
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+pub fn create(session: &Session, definition: &OrganizationPresence) -> Result<OrganizationPresence> {
+    require_labels(definition)?;
+    http::send_json(
+        session,
+        &Call::post("/api/v2/presencedefinitions".into()).json(definition)?,
+    )
+}
+
+/// Replaces a presence definition with `definition` (fields the crate does not
+/// know, kept from a [`get`], are sent back).
+///
+/// `PUT /api/v2/presencedefinitions/{presenceId}`. Deprecated by Genesys;
+/// newer: `PUT /api/v2/presence/definitions/{definitionId}`. Official SDKs:
+/// `put_presencedefinition`, `putPresencedefinition`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty id or missing labels; [`Error::Api`]
+/// for an error answer (404 unknown id, 400 bad definition, 409 conflict).
+pub fn update(
+    session: &Session,
+    id: &str,
+    definition: &OrganizationPresence,
+) -> Result<OrganizationPresence> {
+    let path = format!("/api/v2/presencedefinitions/{}", segment("id", id)?);
+    require_labels(definition)?;
+    http::send_json(session, &Call::put(path).json(definition)?)
+}
+
+/// Deletes (deactivates) a presence definition.
+///
+/// `DELETE /api/v2/presencedefinitions/{presenceId}`. Deprecated by Genesys;
+/// newer: `DELETE /api/v2/presence/definitions/{definitionId}`. Official
+/// SDKs: `delete_presencedefinition`, `deletePresencedefinition`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
+/// answer (404 unknown id, 403 without `presence:presenceDefinition:delete`).
+pub fn delete(session: &Session, id: &str) -> Result<()> {
+    http::send_empty(
+        session,
+        &Call::delete(format!("/api/v2/presencedefinitions/{}", segment("id", id)?)),
+    )
+}
+
+fn require_labels(definition: &OrganizationPresence) -> Result<()> {
+    match &definition.language_labels {
+        Some(labels) if !labels.is_empty() => Ok(()),
+        _ => Err(Error::invalid(
+            "definition",
+            "language_labels is required (at least one locale, e.g. en_US)",
+        )),
+    }
+}

@@ -1,0 +1,274 @@
+//! The crate's one error type.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::models::ErrorBody;
+
+/// Everything that can go wrong in a call, with what a caller needs to act on it.
+///
+/// Branch with the accessors ([`status`](Error::status),
+/// [`correlation_id`](Error::correlation_id), [`body`](Error::body),
+/// [`retry_after`](Error::retry_after), [`is_timeout`](Error::is_timeout),
+/// [`is_not_found`](Error::is_not_found)) rather than matching fields, so new
+/// context can be added without breaking you.
+///
+/// `Display` is one line that says what happened and where, for example
+/// `GET /api/v2/users/u1/presences/purecloud: 404 not.found: The requested resource was not found. (correlation id 5e0b…)`.
+/// No variant ever holds the client secret or an access token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with a status outside 2xx.
+    #[error("{method} {path}: {status}{}{}", describe_api(body.as_deref(), excerpt, *retry_after), describe_context(correlation_id.as_deref(), *attempts))]
+    #[non_exhaustive]
+    Api {
+        /// HTTP method of the request, e.g. `GET`.
+        method: &'static str,
+        /// Request path (percent-encoded, without the query), e.g. `/api/v2/systempresences`.
+        path: String,
+        /// HTTP status code.
+        status: u16,
+        /// The Genesys error body, when the answer was one.
+        body: Option<Box<ErrorBody>>,
+        /// The start of the raw body when it was not a Genesys error body (an HTML page, say).
+        excerpt: String,
+        /// The `inin-correlation-id` response header, else the body's `contextId`.
+        correlation_id: Option<String>,
+        /// How long the server asked us to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+
+    /// A 2xx answer whose body is not what the operation returns.
+    #[error("{method} {path}: {status} but the body is not a valid {type_name}: {reason}; body starts {excerpt:?}{}", describe_context(correlation_id.as_deref(), 1))]
+    #[non_exhaustive]
+    Decode {
+        /// HTTP method of the request.
+        method: &'static str,
+        /// Request path.
+        path: String,
+        /// HTTP status code (a 2xx).
+        status: u16,
+        /// The Rust type the body should have decoded into, e.g. `UserPresence`.
+        type_name: String,
+        /// What the JSON decoder said, with line and column.
+        reason: String,
+        /// The start of the body.
+        excerpt: String,
+        /// The `inin-correlation-id` response header, if any.
+        correlation_id: Option<String>,
+    },
+
+    /// No access token could be obtained from the login service.
+    ///
+    /// Never quotes the token endpoint's body, which may hold a token.
+    #[error("authentication failed at {login_url}: {reason}{}", describe_context(correlation_id.as_deref(), 1))]
+    #[non_exhaustive]
+    Auth {
+        /// The login base URL that was asked, e.g. `https://login.mypurecloud.com`.
+        login_url: String,
+        /// HTTP status of the token endpoint's answer, when there was one.
+        status: Option<u16>,
+        /// The OAuth `error` code, e.g. `invalid_client`.
+        code: Option<String>,
+        /// What went wrong, in words.
+        reason: String,
+        /// The `inin-correlation-id` response header, if any.
+        correlation_id: Option<String>,
+    },
+
+    /// The request did not get an answer: timeout, DNS, connect, TLS or I/O failure.
+    #[error("{method} {path}: {kind}: {detail}{}", describe_context(None, *attempts))]
+    #[non_exhaustive]
+    Transport {
+        /// HTTP method of the request.
+        method: &'static str,
+        /// Request path.
+        path: String,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// The underlying error's text.
+        detail: String,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+
+    /// An argument was rejected before any request was sent.
+    #[error("invalid {what}: {why}")]
+    #[non_exhaustive]
+    InvalidInput {
+        /// The argument, e.g. `user_id`.
+        what: &'static str,
+        /// Why it was rejected.
+        why: String,
+    },
+
+    /// The session could not be built from the configuration given.
+    #[error("session configuration: {0}")]
+    Config(String),
+}
+
+/// The kind of a [`Error::Transport`] failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// A timeout expired (connect, sending, waiting for or reading the answer).
+    Timeout,
+    /// The host name could not be resolved.
+    Dns,
+    /// No connection could be made (refused, unreachable).
+    Connect,
+    /// The TLS handshake or session failed.
+    Tls,
+    /// The connection broke while sending or receiving, or the peer spoke bad HTTP.
+    Io,
+    /// The response body exceeded the size this crate reads.
+    TooLarge,
+    /// Any other failure in the HTTP layer.
+    Other,
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportKind::Timeout => "timed out",
+            TransportKind::Dns => "host not found",
+            TransportKind::Connect => "connection failed",
+            TransportKind::Tls => "TLS failure",
+            TransportKind::Io => "connection broken",
+            TransportKind::TooLarge => "response too large",
+            TransportKind::Other => "HTTP failure",
+        })
+    }
+}
+
+impl Error {
+    /// The HTTP status of the answer, for API, decode and authentication errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Auth { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The Genesys correlation id (`inin-correlation-id`), to quote to Genesys support.
+    pub fn correlation_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { correlation_id, .. }
+            | Error::Decode { correlation_id, .. }
+            | Error::Auth { correlation_id, .. } => correlation_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The decoded Genesys error body of an API error, when the answer had one.
+    pub fn body(&self) -> Option<&ErrorBody> {
+        match self {
+            Error::Api { body, .. } => body.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The Genesys error code (e.g. `not.found`), or the OAuth error code for
+    /// authentication failures (e.g. `invalid_client`).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api { body, .. } => body.as_ref().and_then(|b| b.code.as_deref()),
+            Error::Auth { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// How many times the failed request was sent (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            Error::Decode { .. } | Error::Auth { .. } => 1,
+            _ => 0,
+        }
+    }
+
+    /// True when a timeout expired before the answer arrived.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            Error::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            }
+        )
+    }
+
+    /// True for a 404 answer.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404) && matches!(self, Error::Api { .. })
+    }
+
+    pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            what,
+            why: why.into(),
+        }
+    }
+}
+
+fn describe_api(body: Option<&ErrorBody>, excerpt: &str, retry_after: Option<Duration>) -> String {
+    let mut out = String::new();
+    if let Some(body) = body {
+        if let Some(code) = &body.code {
+            out.push(' ');
+            out.push_str(code);
+        }
+        if let Some(message) = &body.message {
+            out.push_str(": ");
+            out.push_str(&one_line(message));
+        }
+    } else if !excerpt.is_empty() {
+        out.push_str(&format!("; body starts {excerpt:?}"));
+    } else {
+        out.push_str(" with an empty body");
+    }
+    if let Some(wait) = retry_after {
+        out.push_str(&format!(" (retry after {}s)", wait.as_secs()));
+    }
+    out
+}
+
+fn describe_context(correlation_id: Option<&str>, attempts: u32) -> String {
+    let mut out = String::new();
+    if let Some(id) = correlation_id {
+        out.push_str(&format!(" (correlation id {id})"));
+    }
+    if attempts > 1 {
+        out.push_str(&format!(" after {attempts} attempts"));
+    }
+    out
+}
+
+/// Folds line breaks so that a message stays on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The first ~300 characters of a body, cut on a character boundary, for error
+/// messages. Invalid UTF-8 is replaced.
+pub(crate) fn excerpt(bytes: &[u8]) -> String {
+    const LIMIT: usize = 300;
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(LIMIT * 4)]);
+    let mut out: String = text.chars().take(LIMIT).collect();
+    if text.chars().count() > LIMIT || bytes.len() > LIMIT * 4 {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,79 @@
+//! A blocking client for the Genesys Cloud Presence API: read and set users'
+//! presence, list system presences, and manage presence definitions, from a
+//! plain program with no async runtime.
+//!
+//! ```
+//! use genesys_presence::{system, user, PresenceDefinition, Session, UserPresence};
+//! # let org = genesys_presence::fake::FakeOrg::start()?;
+//! # let (client_id, client_secret) = (org.client_id(), org.client_secret());
+//! # let user_id = org.user_ids()[0].clone();
+//!
+//! let session = Session::builder()
+//!     # .base_url(org.base_url())
+//!     .client_credentials(client_id, client_secret)   // or .access_token(..)
+//!     .build()?;
+//!
+//! let before = user::get_purecloud_presence(&session, &user_id)?;
+//! println!("now {:?}", before.system_presence_name());
+//!
+//! // Set the user to Busy with a message: only the fields sent change.
+//! let busy = genesys_presence::definitions::list_all(&session, &Default::default())?
+//!     .into_iter()
+//!     .find(|d| d.system_presence.as_deref() == Some("Busy"))
+//!     .and_then(|d| d.id)
+//!     .expect("every org has a Busy definition");
+//! let after = user::update_purecloud_presence(&session, &user_id, &UserPresence {
+//!     presence_definition: Some(PresenceDefinition::with_id(busy)),
+//!     message: Some("Deep work until 3pm".into()),
+//!     ..Default::default()
+//! })?;
+//! assert_eq!(after.message.as_deref(), Some("Deep work until 3pm"));
+//! # assert_eq!(system::list(&session)?.len(), 10);
+//! # Ok::<(), genesys_presence::Error>(())
+//! ```
+//!
+//! # Overview
+//!
+//! - [`Session`] holds the API URL, the credentials (OAuth client credentials,
+//!   or a token you have) and the HTTP agent; build it with
+//!   [`Session::builder`] or [`Session::from_env`]. Every [`Region`] is known.
+//! - Operations are plain functions grouped by what they act on:
+//!   [`system`], [`definitions`], [`user`]. Each takes `&Session`.
+//! - Models ([`models`]) are plain structs with `Option` fields; fields this
+//!   crate does not know are kept, so a read-modify-write loses nothing.
+//! - Every failure is an [`Error`] with the HTTP status, the Genesys error
+//!   code and message, and the correlation id; nothing panics on any answer.
+//!
+//! # Crate features
+//!
+//! - `rustls` (default): HTTPS through rustls.
+//! - `fake`: [`fake::FakeOrg`], a stateful stand-in Genesys org on
+//!   127.0.0.1 for examples and your own tests (adds `tiny_http`).
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod auth;
+pub mod definitions;
+mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
+mod http;
+pub mod models;
+mod region;
+mod secret;
+mod session;
+pub mod system;
+pub mod user;
+
+pub use error::{Error, TransportKind};
+pub use models::{
+    ErrorBody, OrganizationPresence, OrganizationPresenceEntityListing, PresenceDefinition, PresenceExpand,
+    SystemPresence, SystemPresenceName, User, UserPresence,
+};
+pub use region::Region;
+pub use session::{Session, SessionBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+
+/// The result of every operation in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,37 @@
+//! The JSON models of the Presence API.
+//!
+//! Conventions shared by every model:
+//! - JSON names are the API's camelCase names; Rust fields are snake_case.
+//! - Every field the API may omit is an `Option` (or a `Vec` that is empty when
+//!   absent) and is left out of request bodies when `None`, so a request sends
+//!   only what you set. Build request bodies with `..Default::default()`.
+//! - Dates are the API's ISO-8601 strings, unparsed.
+//! - Types that are sent back to the API (user presences, definitions) keep
+//!   fields this crate does not know in `extra`, so a read-modify-write does not
+//!   drop them.
+//! - Values the API may add later (a new system presence, say) decode as data.
+
+mod definition;
+mod error_body;
+mod presence;
+mod system;
+mod user;
+
+pub use definition::{OrganizationPresence, OrganizationPresenceEntityListing};
+pub use error_body::{ErrorBody, ErrorDetail, ErrorLimit};
+pub use presence::{OutOfOffice, PresenceDefinition, PresenceExpand, UserPresence};
+pub use system::{SystemPresence, SystemPresenceName};
+pub use user::User;
+
+/// Unknown JSON fields, kept so that they are sent back unchanged.
+pub type ExtraFields = serde_json::Map<String, serde_json::Value>;
+
+/// Decodes `null` as the type's default (an empty list, say), like a missing field.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de> + Default,
+{
+    use serde::Deserialize;
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}

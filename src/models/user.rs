@@ -1,0 +1,25 @@
+use serde::{Deserialize, Serialize};
+
+use super::ExtraFields;
+
+/// A reference to a Genesys Cloud user, as it appears inside other objects
+/// (`createdBy`, `modifiedBy`, an out-of-office's `user`).
+///
+/// The API sends a full user object here; this crate reads the id, name and
+/// link, and keeps every other field in [`extra`](User::extra).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct User {
+    /// The user's id (a UUID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The user's display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The API link to the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+    /// Every other field the API sent (email, division, state, …).
+    #[serde(flatten)]
+    pub extra: ExtraFields,
+}
