@@ -18,6 +18,8 @@ use crate::{Error, Result};
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Lifetime assumed when the token answer has no `expires_in`.
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
+/// Longer lifetimes are capped to this (Genesys issues at most 48 hours).
+const LONGEST_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// What the builder was given.
 #[derive(Debug)]
@@ -34,6 +36,9 @@ pub(crate) enum Auth {
 
 pub(crate) struct ClientCredentials {
     client_id: String,
+    secret: Secret,
+    /// The base64 `id:secret` pair, to keep it out of error text.
+    encoded_pair: Secret,
     basic: HeaderValue,
     current: RwLock<Option<Token>>,
     /// Held while a token is fetched, so that only one request is made at a time.
@@ -87,12 +92,12 @@ impl Auth {
                     return Err(Error::Config("client secret is empty".into()));
                 }
                 let pair = format!("{id}:{}", secret.expose());
-                let basic = sensitive(
-                    &format!("Basic {}", base64(pair.as_bytes())),
-                    "client credentials",
-                )?;
+                let encoded_pair = Secret::new(base64(pair.as_bytes()));
+                let basic = sensitive(&format!("Basic {}", encoded_pair.expose()), "client credentials")?;
                 Ok(Auth::Client(ClientCredentials {
                     client_id: id,
+                    secret,
+                    encoded_pair,
                     basic,
                     current: RwLock::new(None),
                     fetching: Mutex::new(()),
@@ -154,6 +159,27 @@ pub(crate) fn invalidate(session: &Session, used: &Bearer) {
 }
 
 impl ClientCredentials {
+    /// Makes text from the token endpoint safe to show: the secret, the
+    /// encoded credentials, whatever follows `Basic`/`Bearer`, and any word that
+    /// looks like a token are replaced with `<redacted>`; line breaks are folded.
+    fn redact(&self, text: &str) -> String {
+        let mut words = Vec::new();
+        let mut after_scheme = false;
+        for word in text.split_whitespace() {
+            let hidden = after_scheme
+                || word.contains(self.secret.expose())
+                || word.contains(self.encoded_pair.expose())
+                || looks_like_a_token(word);
+            let bare = word
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_ascii_lowercase();
+            after_scheme = bare == "basic" || bare == "bearer";
+            words.push(if hidden { "<redacted>" } else { word });
+        }
+        // A secret with spaces in it spans words.
+        words.join(" ").replace(self.secret.expose(), "<redacted>")
+    }
+
     fn fresh(&self) -> Option<Bearer> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         current
@@ -218,19 +244,19 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
     if !(200..300).contains(&reply.status) {
         // The body is parsed only for its error fields: it is never quoted.
         let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
-        let description = answer.error_description.or(answer.description).or(answer.message);
-        let reason = match (&answer.error, description) {
+        let code = answer.error.filter(|c| is_error_code(c));
+        let description = answer
+            .error_description
+            .or(answer.description)
+            .or(answer.message)
+            .map(|text| client.redact(&text));
+        let reason = match (&code, description) {
             (Some(code), Some(text)) => format!("{} {code}: {text}", reply.status),
             (Some(code), None) => format!("{} {code}", reply.status),
             (None, Some(text)) => format!("{} {text}", reply.status),
             (None, None) => format!("{} from the token endpoint", reply.status),
         };
-        return Err(auth_error(
-            Some(reply.status),
-            answer.error,
-            reason,
-            reply.correlation_id,
-        ));
+        return Err(auth_error(Some(reply.status), code, reason, reply.correlation_id));
     }
     let invalid = |what: &str| {
         auth_error(
@@ -255,6 +281,7 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
             .map(Duration::from_secs)
             .ok_or_else(|| invalid("an expires_in that is not a number of seconds"))?,
     };
+    let lifetime = lifetime.min(LONGEST_LIFETIME);
     let margin = REFRESH_MARGIN.min(lifetime / 10);
     let header = sensitive(
         &format!("Bearer {}", token.trim()),
@@ -262,6 +289,21 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
     )
     .map_err(|_| invalid("an access_token that is not a valid header value"))?;
     Ok((header, started + lifetime.saturating_sub(margin)))
+}
+
+/// An OAuth error code is a short word such as `invalid_client`.
+fn is_error_code(code: &str) -> bool {
+    (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !looks_like_a_token(code)
+}
+
+/// A long word that mixes letters and digits: possibly a token or a key.
+fn looks_like_a_token(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    word.len() >= 16 && word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(char::is_alphabetic)
 }
 
 fn sensitive(value: &str, what: &str) -> Result<HeaderValue> {

@@ -144,8 +144,8 @@ pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPr
 pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<OrganizationPresence>> {
     let mut all = Vec::new();
     let mut seen = HashSet::new();
-    let mut page_number = query.page_number.unwrap_or(1);
-    for _ in 0..MAX_PAGES {
+    let first = query.page_number.unwrap_or(1);
+    for page_number in (first..=u32::MAX).take(MAX_PAGES) {
         let page: OrganizationPresenceEntityListing =
             http::send_json(session, &query.call(Some(page_number))?)?;
         let before = all.len();
@@ -165,7 +165,6 @@ pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<Organi
         if last || all.len() == before {
             break;
         }
-        page_number += 1;
     }
     Ok(all)
 }

@@ -1,0 +1,230 @@
+//! When a failed call is sent again, and how long to wait first.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use crate::error::TransportKind;
+use crate::http::Method;
+
+/// How failed calls are retried. Set it with
+/// [`SessionBuilder::retry_policy`](crate::SessionBuilder::retry_policy).
+///
+/// What is retried, and why:
+///
+/// | failure | GET, PUT, DELETE | PATCH, POST |
+/// |---|---|---|
+/// | `429 Too Many Requests` | yes | yes: the request was refused, not applied |
+/// | `502`, `503`, `504` | yes | no: the server may have applied it |
+/// | no connection (refused, DNS, TLS handshake) | yes | yes: the server never saw it |
+/// | connection broken after sending | yes | no: the server may have applied it |
+/// | timeout | no | no |
+/// | any other status (400, 401, 403, 404, 409, 500, …) | no | no |
+///
+/// A `429` waits what its `Retry-After` header says; other retries wait an
+/// exponential backoff with jitter (`base_delay`, doubling, capped at
+/// `max_delay`, each wait between half and all of that). Retrying stops after
+/// `max_attempts` sends, or when the next wait would take the total waited
+/// past `max_total_wait`; the last error is returned, and
+/// [`Error::attempts`](crate::Error::attempts) says how many sends were made.
+/// Timeouts are not retried: each would wait the whole timeout again.
+///
+/// A `401` is handled apart from this policy: with client credentials the
+/// token is fetched again and the call replayed once.
+///
+/// ```
+/// use std::time::Duration;
+/// use genesys_presence::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_attempts(8)
+///     .max_total_wait(Duration::from_secs(300));
+/// let never = RetryPolicy::none();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    max_total_wait: Duration,
+    base_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, at most 60 s of waiting in all, backoff from 500 ms up to 10 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            max_total_wait: Duration::from_secs(60),
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry: every failure is returned at once.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// How many times a call may be sent in all, the first included
+    /// (default 4; 1 means no retry; 0 is taken as 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The most time spent waiting between attempts of one call (default 60 s).
+    /// A `Retry-After` longer than what is left is not waited for: the `429`
+    /// is returned, with [`Error::retry_after`](crate::Error::retry_after).
+    pub fn max_total_wait(mut self, wait: Duration) -> Self {
+        self.max_total_wait = wait;
+        self
+    }
+
+    /// The first backoff wait and the largest (defaults 500 ms and 10 s).
+    pub fn backoff(mut self, base_delay: Duration, max_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self.max_delay = max_delay.max(base_delay);
+        self
+    }
+
+    /// The configured number of attempts.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// How long to wait before sending again after an answer with `status`,
+    /// or `None` to give up. `attempt` is the number of sends so far.
+    pub(crate) fn after_status(
+        &self,
+        method: Method,
+        status: u16,
+        retry_after: Option<Duration>,
+        attempt: u32,
+        waited: Duration,
+    ) -> Option<Duration> {
+        let wait = match status {
+            429 => retry_after.unwrap_or_else(|| self.backoff_for(attempt)),
+            502..=504 if method.is_idempotent() => self.backoff_for(attempt),
+            _ => return None,
+        };
+        self.allow(attempt, waited, wait)
+    }
+
+    /// How long to wait before sending again after a transport failure, or `None`.
+    pub(crate) fn after_failure(
+        &self,
+        method: Method,
+        kind: TransportKind,
+        attempt: u32,
+        waited: Duration,
+    ) -> Option<Duration> {
+        let retry = match kind {
+            TransportKind::Dns | TransportKind::Connect | TransportKind::Tls => true,
+            TransportKind::Io => method.is_idempotent(),
+            _ => false,
+        };
+        if !retry {
+            return None;
+        }
+        self.allow(attempt, waited, self.backoff_for(attempt))
+    }
+
+    fn allow(&self, attempt: u32, waited: Duration, wait: Duration) -> Option<Duration> {
+        if attempt >= self.max_attempts || waited + wait > self.max_total_wait {
+            None
+        } else {
+            Some(wait)
+        }
+    }
+
+    /// `base · 2^(attempt-1)`, capped, then a random point in its upper half.
+    fn backoff_for(&self, attempt: u32) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(20);
+        let full = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
+        let half = full / 2;
+        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        half + Duration::from_nanos(if nanos == 0 { 0 } else { random() % (nanos + 1) })
+    }
+}
+
+/// A fresh pseudo-random number: std's hasher keys are seeded per process and
+/// per `RandomState`, which is all the jitter needs.
+fn random() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NO_WAIT: Duration = Duration::ZERO;
+
+    #[test]
+    fn rate_limits_are_retried_for_every_method_after_retry_after() {
+        let policy = RetryPolicy::default();
+        for method in [Method::Get, Method::Put, Method::Delete, Method::Patch, Method::Post] {
+            let wait = policy.after_status(method, 429, Some(Duration::from_secs(3)), 1, NO_WAIT);
+            assert_eq!(wait, Some(Duration::from_secs(3)), "{method:?}");
+        }
+    }
+
+    #[test]
+    fn gateway_errors_are_retried_only_for_idempotent_methods() {
+        let policy = RetryPolicy::default();
+        for status in [502, 503, 504] {
+            assert!(policy.after_status(Method::Get, status, None, 1, NO_WAIT).is_some());
+            assert!(policy.after_status(Method::Put, status, None, 1, NO_WAIT).is_some());
+            assert!(policy.after_status(Method::Delete, status, None, 1, NO_WAIT).is_some());
+            assert_eq!(policy.after_status(Method::Patch, status, None, 1, NO_WAIT), None);
+            assert_eq!(policy.after_status(Method::Post, status, None, 1, NO_WAIT), None);
+        }
+        for status in [400, 401, 403, 404, 409, 500, 501] {
+            assert_eq!(policy.after_status(Method::Get, status, None, 1, NO_WAIT), None, "{status}");
+        }
+    }
+
+    #[test]
+    fn transport_failures_are_retried_when_the_server_cannot_have_acted() {
+        let policy = RetryPolicy::default();
+        for kind in [TransportKind::Connect, TransportKind::Dns, TransportKind::Tls] {
+            assert!(policy.after_failure(Method::Post, kind, 1, NO_WAIT).is_some());
+        }
+        assert!(policy.after_failure(Method::Get, TransportKind::Io, 1, NO_WAIT).is_some());
+        assert_eq!(policy.after_failure(Method::Patch, TransportKind::Io, 1, NO_WAIT), None);
+        assert_eq!(policy.after_failure(Method::Get, TransportKind::Timeout, 1, NO_WAIT), None);
+    }
+
+    #[test]
+    fn attempts_and_total_wait_are_bounded() {
+        let policy = RetryPolicy::default()
+            .max_attempts(3)
+            .max_total_wait(Duration::from_secs(10));
+        let retry_after = Some(Duration::from_secs(4));
+        assert!(policy.after_status(Method::Get, 429, retry_after, 2, NO_WAIT).is_some());
+        assert_eq!(policy.after_status(Method::Get, 429, retry_after, 3, NO_WAIT), None);
+        assert_eq!(policy.after_status(Method::Get, 429, retry_after, 1, Duration::from_secs(7)), None);
+        assert_eq!(RetryPolicy::none().after_status(Method::Get, 429, retry_after, 1, NO_WAIT), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let policy = RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_millis(350));
+        for _ in 0..50 {
+            let first = policy.backoff_for(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+            let third = policy.backoff_for(3);
+            assert!(third >= Duration::from_millis(175) && third <= Duration::from_millis(350), "{third:?}");
+        }
+    }
+}

@@ -1,0 +1,795 @@
+//! How answers and failures become `Error`s: API errors, decode errors,
+//! authentication and transport failures, and answers that must decode
+//! although they hold more (or less) than this crate knows.
+
+#[macro_use]
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{
+    api, assert_all, closed_port, fixture_json, nothing_else, session_for, token_request, MockExt, CLIENT_ID,
+    CLIENT_SECRET, TOKEN,
+};
+use genesys_presence::definitions::{self, DefinitionQuery};
+use genesys_presence::{system, user, Error, Session, SystemPresenceName, TransportKind, UserPresence};
+use serde_json::json;
+
+const PURECLOUD_U1: &str = "/api/v2/users/u1/presences/purecloud";
+const SYSTEM: &str = "/api/v2/systempresences";
+
+// ---------------------------------------------------------------- API errors
+
+#[test]
+fn api_error_carries_status_code_message_and_correlation_id() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .no_body()
+        .with_status(404)
+        .with_header("content-type", "application/json")
+        .with_header("inin-correlation-id", "abc-123")
+        .with_body(fixture!("error_not_found.json"))
+        .expect(1)
+        .create();
+
+    let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
+
+    m.assert();
+    assert!(
+        matches!(
+            &err,
+            Error::Api {
+                method: "GET",
+                status: 404,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), Some(404));
+    assert_eq!(err.code(), Some("not.found"));
+    let body = err.body().unwrap();
+    assert_eq!(
+        body.message.as_deref(),
+        Some("The requested resource was not found.")
+    );
+    assert_eq!(body.status, Some(404));
+    assert_eq!(
+        body.context_id.as_deref(),
+        Some("5e0b7a93-2c4d-4f18-b6a1-9d3c8e7f2a05")
+    );
+    // The header wins over the body's contextId.
+    assert_eq!(err.correlation_id(), Some("abc-123"));
+    assert_eq!(err.retry_after(), None);
+    assert_eq!(err.attempts(), 1);
+    assert!(err.is_not_found());
+    assert!(!err.is_timeout());
+    assert_eq!(
+        err.to_string(),
+        "GET /api/v2/users/u1/presences/purecloud: 404 not.found: The requested resource was not found. \
+         (correlation id abc-123)"
+    );
+}
+
+#[test]
+fn correlation_id_comes_from_the_body_without_the_header() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .reply_json(404, fixture!("error_not_found.json"))
+        .create();
+
+    let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
+
+    m.assert();
+    assert_eq!(err.correlation_id(), Some("5e0b7a93-2c4d-4f18-b6a1-9d3c8e7f2a05"));
+    assert_eq!(
+        err.to_string(),
+        "GET /api/v2/users/u1/presences/purecloud: 404 not.found: The requested resource was not found. \
+         (correlation id 5e0b7a93-2c4d-4f18-b6a1-9d3c8e7f2a05)"
+    );
+}
+
+#[test]
+fn an_html_error_page_keeps_the_status_and_an_excerpt() {
+    let html = fixture!("bad_gateway.html");
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .with_status(502)
+        .with_header("content-type", "text/html")
+        .with_body(html)
+        .expect(1)
+        .create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    assert!(matches!(&err, Error::Api { status: 502, .. }), "{err:?}");
+    assert_eq!(err.status(), Some(502));
+    assert!(err.body().is_none());
+    assert_eq!(err.code(), None);
+    assert_eq!(err.correlation_id(), None);
+    assert_eq!(err.attempts(), 1);
+    let text = err.to_string();
+    assert_eq!(
+        text,
+        format!("GET /api/v2/systempresences: 502; body starts {html:?}")
+    );
+    assert!(text.contains("502 Bad Gateway"), "{text}");
+    assert!(!text.contains('\n'), "one line: {text}");
+}
+
+#[test]
+fn a_long_error_page_is_cut_to_an_excerpt() {
+    let page = format!("<html>{}<p>THE-END</p></html>", "é".repeat(400));
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .with_status(504)
+        .with_header("content-type", "text/html")
+        .with_body(&page)
+        .create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    let text = err.to_string();
+    let kept: String = page.chars().take(300).collect();
+    assert_eq!(
+        text,
+        format!(
+            "GET /api/v2/systempresences: 504; body starts {:?}",
+            format!("{kept}…")
+        )
+    );
+    assert!(!text.contains("THE-END"), "{text}");
+}
+
+#[test]
+fn a_json_error_that_is_not_an_error_body_is_quoted() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .reply_json(500, r#"{"fault":"upstream"}"#)
+        .create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    assert!(err.body().is_none(), "{err:?}");
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(
+        err.to_string(),
+        r#"GET /api/v2/systempresences: 500; body starts "{\"fault\":\"upstream\"}""#
+    );
+}
+
+#[test]
+fn an_empty_error_body_says_so() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "DELETE", "/api/v2/presencedefinitions/x1")
+        .no_query()
+        .no_body()
+        .with_status(503)
+        .create();
+
+    let err = definitions::delete(&session_for(&server), "x1").unwrap_err();
+
+    m.assert();
+    assert!(err.body().is_none());
+    assert_eq!(
+        err.to_string(),
+        "DELETE /api/v2/presencedefinitions/x1: 503 with an empty body"
+    );
+}
+
+#[test]
+fn a_multi_line_message_stays_on_one_line() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "PUT", "/api/v2/presencedefinitions/x1")
+        .no_query()
+        .reply_json(
+            409,
+            r#"{"message":"The request conflicts\nwith the current state\r\n of the target resource.","status":409,"code":"conflict"}"#,
+        )
+        .create();
+
+    let d = genesys_presence::OrganizationPresence {
+        language_labels: Some([("en_US".to_string(), "X".to_string())].into()),
+        ..Default::default()
+    };
+    let err = definitions::update(&session_for(&server), "x1", &d).unwrap_err();
+
+    m.assert();
+    assert_eq!(
+        err.to_string(),
+        "PUT /api/v2/presencedefinitions/x1: 409 conflict: The request conflicts with the current state of \
+         the target resource."
+    );
+    // The body keeps the message as sent.
+    assert_eq!(
+        err.body().unwrap().message.as_deref(),
+        Some("The request conflicts\nwith the current state\r\n of the target resource.")
+    );
+}
+
+#[test]
+fn rate_limit_carries_retry_after_and_is_not_retried() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .no_body()
+        .with_status(429)
+        .with_header("content-type", "application/json")
+        .with_header("retry-after", "7")
+        .with_header("inin-correlation-id", "8b1f2c3d-4e5a-4b6c-9d7e-0f1a2b3c4d5e")
+        .with_body(fixture!("error_rate_limited.json"))
+        .expect(1)
+        .create();
+    let guards = nothing_else(&mut server);
+
+    let started = Instant::now();
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    assert_all(&guards);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "no wait: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(err.code(), Some("too.many.requests.retry.after"));
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(
+        err.to_string(),
+        "GET /api/v2/systempresences: 429 too.many.requests.retry.after: Rate limit exceeded the maximum. \
+         Retry the request in [7] seconds (retry after 7s) (correlation id 8b1f2c3d-4e5a-4b6c-9d7e-0f1a2b3c4d5e)"
+    );
+}
+
+#[test]
+fn a_retry_after_that_is_not_seconds_is_ignored() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .with_status(503)
+        .with_header("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"message":"Service Unavailable","code":"service.unavailable","status":503}"#)
+        .create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.retry_after(), None);
+    assert_eq!(err.code(), Some("service.unavailable"));
+}
+
+#[test]
+fn a_redirect_is_not_followed() {
+    let mut server = mockito::Server::new();
+    let moved = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .with_status(302)
+        .with_header("location", "/elsewhere")
+        .create();
+    let elsewhere = server.mock("GET", "/elsewhere").expect(0).create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    moved.assert();
+    elsewhere.assert();
+    assert!(matches!(&err, Error::Api { status: 302, .. }), "{err:?}");
+}
+
+// ---------------------------------------------------------------- decode errors
+
+#[test]
+fn an_empty_success_body_is_a_decode_error_naming_the_type() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_header("inin-correlation-id", "dec-1")
+        .create();
+
+    let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
+
+    m.assert();
+    match &err {
+        Error::Decode {
+            method,
+            path,
+            status,
+            type_name,
+            excerpt,
+            ..
+        } => {
+            assert_eq!(*method, "GET");
+            assert_eq!(path, PURECLOUD_U1);
+            assert_eq!(*status, 200);
+            assert_eq!(type_name, "UserPresence");
+            assert_eq!(excerpt, "");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(err.correlation_id(), Some("dec-1"));
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "GET /api/v2/users/u1/presences/purecloud: 200 but the body is not a valid UserPresence: "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("; body starts \"\" (correlation id dec-1)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn truncated_json_is_a_decode_error() {
+    let full = fixture!("user_presence.json");
+    let truncated = &full[..full.len() / 2];
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .reply_json(200, truncated)
+        .create();
+
+    let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
+
+    m.assert();
+    match &err {
+        Error::Decode {
+            type_name,
+            excerpt,
+            reason,
+            ..
+        } => {
+            assert_eq!(type_name, "UserPresence");
+            assert_eq!(excerpt, truncated);
+            assert!(reason.contains("EOF"), "{reason}");
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_object_where_a_list_is_expected_is_a_decode_error() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .reply_json(200, r#"{"entities":[{"id":"Available"}]}"#)
+        .create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    match &err {
+        Error::Decode {
+            type_name, status, ..
+        } => {
+            assert_eq!(type_name, "Vec<SystemPresence>");
+            assert_eq!(*status, 200);
+        }
+        other => panic!("expected Decode, got {other:?}"),
+    }
+    assert!(
+        err.to_string().contains("not a valid Vec<SystemPresence>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_field_of_the_wrong_type_is_a_decode_error() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", "/api/v2/presencedefinitions")
+        .no_query()
+        .reply_json(
+            200,
+            r#"{"entities":[{"id":"x","languageLabels":"Lunch"}],"pageCount":1}"#,
+        )
+        .create();
+
+    let err = definitions::list(&session_for(&server), &DefinitionQuery::default()).unwrap_err();
+
+    m.assert();
+    assert!(
+        matches!(&err, Error::Decode { type_name, .. } if type_name == "OrganizationPresenceEntityListing"),
+        "{err:?}"
+    );
+}
+
+// ---------------------------------------------------------------- authentication failures
+
+#[test]
+fn a_rejected_login_is_an_auth_error_naming_the_login_url() {
+    let mut server = mockito::Server::new();
+    let token = token_request(&mut server)
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_header("inin-correlation-id", "login-400")
+        .with_body(fixture!("token_error_invalid_client.json"))
+        .expect(1)
+        .create();
+    let guards = nothing_else(&mut server); // no API call without a token
+    let s = common::client_session_for(&server);
+
+    let err = system::list(&s).unwrap_err();
+
+    token.assert();
+    assert_all(&guards);
+    assert!(matches!(&err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.code(), Some("invalid_client"));
+    assert_eq!(err.correlation_id(), Some("login-400"));
+    assert!(err.body().is_none());
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "authentication failed at {}: 400 invalid_client: authentication failed (correlation id login-400)",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn a_login_error_without_a_json_body_still_has_its_status() {
+    let mut server = mockito::Server::new();
+    let token = token_request(&mut server)
+        .with_status(503)
+        .with_body("<html>down</html>")
+        .create();
+
+    let err = system::list(&common::client_session_for(&server)).unwrap_err();
+
+    token.assert();
+    assert!(matches!(&err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(err.code(), None);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "authentication failed at {}: 503 from the token endpoint",
+            server.url()
+        )
+    );
+}
+
+#[test]
+fn an_unreachable_login_service_is_an_auth_error() {
+    let mut server = mockito::Server::new();
+    let guards = nothing_else(&mut server);
+    let port = closed_port();
+    let login = format!("http://127.0.0.1:{port}");
+    let s = Session::builder()
+        .base_url(server.url())
+        .login_url(&login)
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+
+    let err = system::list(&s).unwrap_err();
+
+    assert_all(&guards);
+    assert!(matches!(&err, Error::Auth { status: None, .. }), "{err:?}");
+    assert_eq!(err.status(), None);
+    assert_eq!(err.code(), None);
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "authentication failed at {login}: POST /oauth/token: connection failed"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(CLIENT_SECRET), "{text}");
+}
+
+// ---------------------------------------------------------------- transport failures
+
+#[test]
+fn an_unreachable_api_is_a_connect_error() {
+    let port = closed_port();
+    let s = Session::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .access_token(TOKEN)
+        .build()
+        .unwrap();
+
+    let err = system::list(&s).unwrap_err();
+
+    match &err {
+        Error::Transport {
+            method, path, kind, ..
+        } => {
+            assert_eq!(*method, "GET");
+            assert_eq!(path, SYSTEM);
+            assert_eq!(*kind, TransportKind::Connect);
+        }
+        other => panic!("expected Transport, got {other:?}"),
+    }
+    assert!(!err.is_timeout());
+    assert_eq!(err.status(), None);
+    assert_eq!(err.attempts(), 1);
+    assert!(
+        err.to_string()
+            .starts_with("GET /api/v2/systempresences: connection failed: "),
+        "{err}"
+    );
+}
+
+/// Serves one connection with `reply` (possibly nothing), then holds it open
+/// until the client leaves or `hold` passes. Returns the base URL.
+fn stalling_server(reply: &'static [u8], hold: Duration) -> (String, thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(hold)).unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf); // the request
+        let _ = stream.write_all(reply);
+        let deadline = Instant::now() + hold;
+        while Instant::now() < deadline {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break, // the client gave up
+                Ok(_) => {}
+            }
+        }
+    });
+    (url, handle)
+}
+
+fn impatient_session(url: &str) -> Session {
+    Session::builder()
+        .base_url(url)
+        .access_token(TOKEN)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let (url, server) = stalling_server(b"", Duration::from_secs(3));
+
+    let started = Instant::now();
+    let err = system::list(&impatient_session(&url)).unwrap_err();
+    let took = started.elapsed();
+
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+        "took {took:?}"
+    );
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        matches!(
+            &err,
+            Error::Transport {
+                kind: TransportKind::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("GET /api/v2/systempresences: timed out"),
+        "{err}"
+    );
+    server.join().unwrap();
+}
+
+#[test]
+fn a_server_that_stalls_in_the_body_times_out() {
+    let (url, server) = stalling_server(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[{\"id\":",
+        Duration::from_secs(3),
+    );
+
+    let started = Instant::now();
+    let err = system::list(&impatient_session(&url)).unwrap_err();
+
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(err.is_timeout(), "{err:?}");
+    server.join().unwrap();
+}
+
+// ---------------------------------------------------------------- answers richer or poorer than the models
+
+#[test]
+fn unknown_definition_fields_survive_get_then_update() {
+    let mut server = mockito::Server::new();
+    let id = "c3a8e2f0-5d41-4b1e-a0f7-93d2c5b6e781";
+    let path = format!("/api/v2/presencedefinitions/{id}");
+    let get = api(&mut server, "GET", &path)
+        .no_query()
+        .no_body()
+        .reply_json(200, fixture!("definition_with_unknown_fields.json"))
+        .create();
+    let mut expected = fixture_json("definition_with_unknown_fields.json");
+    expected["languageLabels"]["de"] = json!("Mittagessen");
+    let put = api(&mut server, "PUT", &path)
+        .no_query()
+        .json_body(expected)
+        .reply_json(200, fixture!("definition_with_unknown_fields.json"))
+        .create();
+    let guards = nothing_else(&mut server);
+    let s = session_for(&server);
+
+    let mut d = definitions::get(&s, id, None).unwrap();
+    assert_eq!(
+        d.extra.get("divisionId"),
+        Some(&json!("d4e5f6a7-0b1c-4d2e-8f3a-5b6c7d8e9f01"))
+    );
+    assert_eq!(d.extra.get("type"), Some(&json!("User")));
+    assert_eq!(d.extra.get("version"), Some(&json!(7)));
+    assert_eq!(d.extra["displaySettings"]["icons"], json!(["meal", "clock"]));
+    assert_eq!(d.extra.len(), 4, "{:?}", d.extra);
+    let created_by = d.created_by.as_ref().unwrap();
+    assert_eq!(created_by.name.as_deref(), Some("Ada Admin"));
+    assert_eq!(created_by.extra.get("email"), Some(&json!("ada@example.com")));
+    d.language_labels
+        .as_mut()
+        .unwrap()
+        .insert("de".into(), "Mittagessen".into());
+    let updated = definitions::update(&s, id, &d).unwrap();
+
+    get.assert();
+    put.assert();
+    assert_all(&guards);
+    assert_eq!(updated.extra.get("version"), Some(&json!(7)));
+}
+
+#[test]
+fn unknown_user_presence_fields_are_sent_back() {
+    let mut server = mockito::Server::new();
+    let answer = r#"{"source":"PURECLOUD","primary":true,"presenceDefinition":{"id":"p1","systemPresence":"Available","colour":"green"},"message":"hi","integrationPresenceSource":"MicrosoftTeams","outOfOffice":{"active":false}}"#;
+    let get = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .reply_json(200, answer)
+        .create();
+    let patch = api(&mut server, "PATCH", PURECLOUD_U1)
+        .no_query()
+        .json_body(json!({
+            "source": "PURECLOUD",
+            "primary": true,
+            "presenceDefinition": {"id": "p1", "systemPresence": "Available", "colour": "green"},
+            "message": "bye",
+            "integrationPresenceSource": "MicrosoftTeams",
+            "outOfOffice": {"active": false}
+        }))
+        .reply_json(200, answer)
+        .create();
+    let s = session_for(&server);
+
+    let mut p = user::get_purecloud_presence(&s, "u1").unwrap();
+    assert_eq!(
+        p.extra.get("integrationPresenceSource"),
+        Some(&json!("MicrosoftTeams"))
+    );
+    p.message = Some("bye".into());
+    user::update_purecloud_presence(&s, "u1", &p).unwrap();
+
+    get.assert();
+    patch.assert();
+}
+
+#[test]
+fn a_new_system_presence_and_unknown_fields_decode() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .reply_json(200, fixture!("system_presences_new_value.json"))
+        .create();
+
+    let list = system::list(&session_for(&server)).unwrap();
+
+    m.assert();
+    assert_eq!(list.len(), 2);
+    let focus = &list[1];
+    assert_eq!(focus.id.as_deref(), Some("Focus"));
+    assert_eq!(focus.name.as_deref(), Some("Focus"));
+    assert_eq!(focus.self_uri.as_deref(), Some("/api/v2/systempresences/Focus"));
+    let name = focus.system_presence_name().unwrap();
+    assert_eq!(name, SystemPresenceName::Other("Focus".into()));
+    assert_eq!(name.as_str(), "Focus");
+    assert_eq!(
+        list[0].system_presence_name(),
+        Some(SystemPresenceName::Available)
+    );
+}
+
+#[test]
+fn a_new_system_presence_in_a_user_presence_is_data() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .reply_json(
+            200,
+            r#"{"source":"PURECLOUD","presenceDefinition":{"id":"f1","systemPresence":"FOCUS_MODE"}}"#,
+        )
+        .create();
+
+    let p: UserPresence = user::get_purecloud_presence(&session_for(&server), "u1").unwrap();
+
+    m.assert();
+    assert_eq!(
+        p.system_presence_name(),
+        Some(SystemPresenceName::Other("FOCUS_MODE".into()))
+    );
+}
+
+#[test]
+fn null_lists_decode_as_empty() {
+    let mut server = mockito::Server::new();
+    let listing = api(&mut server, "GET", "/api/v2/presencedefinitions")
+        .no_query()
+        .reply_json(200, fixture!("definitions_null_entities.json"))
+        .create();
+    let expand = api(&mut server, "GET", "/api/v2/users/u1/presences/microsoftteams")
+        .no_query()
+        .reply_json(200, fixture!("presence_expand_nulls.json"))
+        .create();
+    let error = api(&mut server, "POST", "/api/v2/presencedefinitions")
+        .no_query()
+        .reply_json(400, fixture!("error_bad_request.json"))
+        .create();
+    let s = session_for(&server);
+
+    let page = definitions::list(&s, &DefinitionQuery::default()).unwrap();
+    assert!(page.entities.is_empty());
+    assert_eq!(page.next_uri, None);
+    assert_eq!(page.total, Some(0));
+
+    let e = user::get_microsoft_teams_presence(&s, "u1").unwrap();
+    assert!(e.presences.is_empty());
+    assert!(e.out_of_offices.is_empty());
+    assert_eq!(e.name.as_deref(), Some("Grace Hopper"));
+
+    let d = genesys_presence::OrganizationPresence {
+        language_labels: Some([("en_US".to_string(), "Nap".to_string())].into()),
+        ..Default::default()
+    };
+    let err = definitions::create(&s, &d).unwrap_err();
+    let body = err
+        .body()
+        .expect("an error body with \"errors\": null still decodes");
+    assert!(body.errors.is_empty());
+    assert_eq!(body.details.len(), 1);
+    assert_eq!(err.code(), Some("invalid.value"));
+
+    listing.assert();
+    expand.assert();
+    error.assert();
+}
+
+#[test]
+fn missing_fields_decode_as_none() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", PURECLOUD_U1)
+        .no_query()
+        .reply_json(200, "{}")
+        .create();
+
+    let p = user::get_purecloud_presence(&session_for(&server), "u1").unwrap();
+
+    m.assert();
+    assert_eq!(p, UserPresence::default());
+}
