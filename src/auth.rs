@@ -9,10 +9,14 @@ use serde::Deserialize;
 use ureq::http::HeaderValue;
 
 use crate::http::{self, Method};
+use crate::retry::Attempts;
 use crate::secret::Secret;
 use crate::session::Session;
 use crate::{Error, Result};
 
+/// The token request's content type and body.
+const FORM: &str = "application/x-www-form-urlencoded";
+const GRANT: &[u8] = b"grant_type=client_credentials";
 /// A token is replaced this long before it expires (or after 90% of its
 /// lifetime, for tokens shorter than ten minutes).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
@@ -213,6 +217,18 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
     let login_url = &session.inner.login_url;
     let url = format!("{login_url}/oauth/token");
     let started = Instant::now();
+    // Asking for a token twice is harmless, so every retryable failure is retried.
+    let mut attempts = Attempts::new(&session.inner.retry, true);
+    let outcome = loop {
+        attempts.begin();
+        match http::exchange(session, Method::Post, &url, &client.basic, Some((FORM, GRANT))) {
+            Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
+            Ok(reply) if attempts.again_after_status(reply.status, reply.retry_after) => {}
+            Err(failure) if attempts.again_after_failure(failure.kind) => {}
+            other => break other,
+        }
+    };
+    let attempts = attempts.made();
     let auth_error = |status: Option<u16>,
                       code: Option<String>,
                       reason: String,
@@ -222,18 +238,9 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
         code,
         reason,
         correlation_id,
+        attempts,
     };
-    let reply = http::exchange(
-        session,
-        Method::Post,
-        &url,
-        &client.basic,
-        Some((
-            "application/x-www-form-urlencoded",
-            b"grant_type=client_credentials",
-        )),
-    )
-    .map_err(|failure| {
+    let reply = outcome.map_err(|failure| {
         auth_error(
             None,
             None,

@@ -13,9 +13,15 @@ use crate::http::{self, segment, Call};
 use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
 use crate::{Error, Result, Session};
 
-/// The most pages [`list_all`] reads before it stops, so that a server that
-/// keeps announcing a next page cannot keep it looping.
+/// The most pages [`list_all`] reads: a server that keeps announcing a next
+/// page gets [`Error::TooManyPages`] rather than an endless loop. (At the
+/// largest page size that is 500 000 definitions; an org has dozens.)
 pub const MAX_PAGES: usize = 1000;
+
+/// The largest `pageSize` sent. Genesys does not publish this listing's own
+/// maximum; a larger value is rejected before any request, and a smaller cap
+/// on the server comes back as a `400` [`Error::Api`].
+pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// Which definitions a listing includes, by deletion state (the `deleted` query parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,8 +97,15 @@ impl DefinitionQuery {
         if page_number == Some(0) {
             return Err(Error::invalid("page_number", "pages are numbered from 1"));
         }
-        if self.page_size == Some(0) {
-            return Err(Error::invalid("page_size", "must be at least 1"));
+        match self.page_size {
+            Some(0) => return Err(Error::invalid("page_size", "must be at least 1")),
+            Some(size) if size > MAX_PAGE_SIZE => {
+                return Err(Error::invalid(
+                    "page_size",
+                    format!("{size} is above the maximum of {MAX_PAGE_SIZE}"),
+                ))
+            }
+            _ => {}
         }
         if self.locale_code.as_deref().is_some_and(|c| c.trim().is_empty()) {
             return Err(Error::invalid("locale_code", "must not be empty"));
@@ -113,7 +126,8 @@ impl DefinitionQuery {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for page number 0, page size 0 or an empty locale,
+/// [`Error::InvalidInput`] for page number 0, a page size of 0 or above
+/// [`MAX_PAGE_SIZE`], or an empty locale,
 /// before any request; [`Error::Api`] for an error answer (400 for an
 /// unknown locale, 401, 403, 429, 5xx).
 ///
@@ -135,17 +149,26 @@ pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPr
 ///
 /// Stops at a page with no entities, at the last page (`pageNumber >=
 /// pageCount`, or no `nextUri` when the count is missing), at a page that
-/// adds no definition not already seen (a server repeating itself), or after
-/// [`MAX_PAGES`] pages.
+/// adds no definition not already seen (a server repeating itself).
 ///
 /// # Errors
 ///
 /// As [`list`]; the first failing page's error is returned.
+/// [`Error::TooManyPages`] when there are still more pages after
+/// [`MAX_PAGES`]: a partial list is never returned as if it were whole.
 pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<OrganizationPresence>> {
     let mut all = Vec::new();
     let mut seen = HashSet::new();
     let first = query.page_number.unwrap_or(1);
-    for page_number in (first..=u32::MAX).take(MAX_PAGES) {
+    let mut read = 0;
+    for page_number in first..=u32::MAX {
+        if read == MAX_PAGES {
+            return Err(Error::TooManyPages {
+                path: "/api/v2/presencedefinitions".into(),
+                pages: MAX_PAGES,
+            });
+        }
+        read += 1;
         let page: OrganizationPresenceEntityListing =
             http::send_json(session, &query.call(Some(page_number))?)?;
         let before = all.len();

@@ -64,7 +64,7 @@ pub enum Error {
     /// No access token could be obtained from the login service.
     ///
     /// Never quotes the token endpoint's body, which may hold a token.
-    #[error("authentication failed at {login_url}: {reason}{}", describe_context(correlation_id.as_deref(), 1))]
+    #[error("authentication failed at {login_url}: {reason}{}", describe_context(correlation_id.as_deref(), *attempts))]
     #[non_exhaustive]
     Auth {
         /// The login base URL that was asked, e.g. `https://login.mypurecloud.com`.
@@ -77,6 +77,8 @@ pub enum Error {
         reason: String,
         /// The `inin-correlation-id` response header, if any.
         correlation_id: Option<String>,
+        /// How many times the token was asked for.
+        attempts: u32,
     },
 
     /// The request did not get an answer: timeout, DNS, connect, TLS or I/O failure.
@@ -103,6 +105,18 @@ pub enum Error {
         what: &'static str,
         /// Why it was rejected.
         why: String,
+    },
+
+    /// A listing announced more pages than are followed (see
+    /// [`definitions::MAX_PAGES`](crate::definitions::MAX_PAGES)); what was
+    /// read is dropped rather than returned as if it were complete.
+    #[error("GET {path}: still more pages after {pages}; narrow the query or read pages with list")]
+    #[non_exhaustive]
+    TooManyPages {
+        /// Request path of the listing.
+        path: String,
+        /// How many pages were read.
+        pages: usize,
     },
 
     /// The session could not be built from the configuration given.
@@ -193,8 +207,10 @@ impl Error {
     /// How many times the failed request was sent (1 when it was not retried).
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::Api { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
-            Error::Decode { .. } | Error::Auth { .. } => 1,
+            Error::Api { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Auth { attempts, .. } => *attempts,
+            Error::Decode { .. } => 1,
             _ => 0,
         }
     }

@@ -13,11 +13,9 @@ use ureq::http::{header, HeaderValue, Request};
 use crate::auth;
 use crate::error::{excerpt, TransportKind};
 use crate::models::ErrorBody;
+use crate::retry::Attempts;
 use crate::session::Session;
 use crate::{Error, Result};
-
-/// The most bytes of a response body that are read; a longer body is an error.
-pub(crate) const MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 const JSON: &str = "application/json";
 
@@ -40,6 +38,11 @@ impl Method {
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
+    }
+
+    /// True when sending the request twice has the effect of sending it once.
+    pub(crate) fn is_idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Put | Method::Delete)
     }
 
     fn to_http(self) -> ureq::http::Method {
@@ -191,26 +194,31 @@ pub(crate) struct Failure {
     pub(crate) detail: String,
 }
 
-/// Sends `call` with the session's token; a 401 with client credentials
-/// fetches a new token and sends the call once more. Returns a 2xx answer, or
-/// the error the answer means.
+/// Sends `call` with the session's token, following the session's
+/// [`RetryPolicy`](crate::RetryPolicy); a 401 with client credentials fetches a
+/// new token and sends the call once more. Returns a 2xx answer, or the error
+/// the last answer (or failure) means.
 fn execute(session: &Session, call: &Call) -> Result<Reply> {
     let url = call.url(&session.inner.api_url);
     let body = call.body.as_deref().map(|b| (JSON, b));
-    let mut attempts = 0;
+    let mut attempts = Attempts::new(&session.inner.retry, call.method.is_idempotent());
     let mut refreshed = false;
     loop {
         let bearer = auth::bearer(session)?;
-        attempts += 1;
-        let reply = exchange(session, call.method, &url, &bearer.header, body).map_err(|failure| {
-            Error::Transport {
-                method: call.method.as_str(),
-                path: call.path.clone(),
-                kind: failure.kind,
-                detail: failure.detail,
-                attempts,
+        attempts.begin();
+        let reply = match exchange(session, call.method, &url, &bearer.header, body) {
+            Ok(reply) => reply,
+            Err(failure) if attempts.again_after_failure(failure.kind) => continue,
+            Err(failure) => {
+                return Err(Error::Transport {
+                    method: call.method.as_str(),
+                    path: call.path.clone(),
+                    kind: failure.kind,
+                    detail: failure.detail,
+                    attempts: attempts.made(),
+                })
             }
-        })?;
+        };
         if (200..300).contains(&reply.status) {
             return Ok(reply);
         }
@@ -219,7 +227,9 @@ fn execute(session: &Session, call: &Call) -> Result<Reply> {
             refreshed = true;
             continue;
         }
-        return Err(api_error(call, reply, attempts));
+        if !attempts.again_after_status(reply.status, reply.retry_after) {
+            return Err(api_error(call, reply, attempts.made()));
+        }
     }
 }
 
@@ -291,7 +301,7 @@ pub(crate) fn exchange(
     let body = response
         .into_body()
         .into_with_config()
-        .limit(MAX_RESPONSE_BYTES)
+        .limit(inner.max_response_bytes)
         .read_to_vec()
         .map_err(classify)?;
     Ok(Reply {
@@ -312,18 +322,14 @@ fn run<B: ureq::AsSendBody>(
     }
     // A caller's agent keeps its pool, proxy and TLS; our error handling and
     // timeouts are laid on top for this request only.
-    let timeout = Some(inner.timeout);
     let request = inner
         .agent
         .configure_request(request)
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
+        .timeout_global(Some(inner.timeout))
         .timeout_connect(Some(inner.connect_timeout))
-        .timeout_send_request(timeout)
-        .timeout_send_body(timeout)
-        .timeout_recv_response(timeout)
-        .timeout_recv_body(timeout)
         .build();
     inner.agent.run(request)
 }

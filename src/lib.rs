@@ -65,6 +65,7 @@ pub mod fake;
 mod http;
 pub mod models;
 mod region;
+mod retry;
 mod secret;
 mod session;
 pub mod system;
@@ -76,7 +77,10 @@ pub use models::{
     SystemPresence, SystemPresenceName, User, UserPresence,
 };
 pub use region::Region;
-pub use session::{Session, SessionBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use retry::RetryPolicy;
+pub use session::{
+    Session, SessionBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
 
 /// The result of every operation in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

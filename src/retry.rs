@@ -5,7 +5,6 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use crate::error::TransportKind;
-use crate::http::Method;
 
 /// How failed calls are retried. Set it with
 /// [`SessionBuilder::retry_policy`](crate::SessionBuilder::retry_policy).
@@ -16,8 +15,8 @@ use crate::http::Method;
 /// |---|---|---|
 /// | `429 Too Many Requests` | yes | yes: the request was refused, not applied |
 /// | `502`, `503`, `504` | yes | no: the server may have applied it |
-/// | no connection (refused, DNS, TLS handshake) | yes | yes: the server never saw it |
-/// | connection broken after sending | yes | no: the server may have applied it |
+/// | no connection (refused, host not found) | yes | yes: the server never saw it |
+/// | TLS failure, or the connection broke (reset, closed early) | yes | no: the server may have applied it |
 /// | timeout | no | no |
 /// | any other status (400, 401, 403, 404, 409, 500, …) | no | no |
 ///
@@ -98,10 +97,12 @@ impl RetryPolicy {
     }
 
     /// How long to wait before sending again after an answer with `status`,
-    /// or `None` to give up. `attempt` is the number of sends so far.
+    /// or `None` to give up. `idempotent` says whether sending the request
+    /// twice has the effect of sending it once; `attempt` is the number of
+    /// sends so far and `waited` the time already spent waiting.
     pub(crate) fn after_status(
         &self,
-        method: Method,
+        idempotent: bool,
         status: u16,
         retry_after: Option<Duration>,
         attempt: u32,
@@ -109,7 +110,7 @@ impl RetryPolicy {
     ) -> Option<Duration> {
         let wait = match status {
             429 => retry_after.unwrap_or_else(|| self.backoff_for(attempt)),
-            502..=504 if method.is_idempotent() => self.backoff_for(attempt),
+            502..=504 if idempotent => self.backoff_for(attempt),
             _ => return None,
         };
         self.allow(attempt, waited, wait)
@@ -118,14 +119,14 @@ impl RetryPolicy {
     /// How long to wait before sending again after a transport failure, or `None`.
     pub(crate) fn after_failure(
         &self,
-        method: Method,
+        idempotent: bool,
         kind: TransportKind,
         attempt: u32,
         waited: Duration,
     ) -> Option<Duration> {
         let retry = match kind {
-            TransportKind::Dns | TransportKind::Connect | TransportKind::Tls => true,
-            TransportKind::Io => method.is_idempotent(),
+            TransportKind::Dns | TransportKind::Connect => true,
+            TransportKind::Tls | TransportKind::Io => idempotent,
             _ => false,
         };
         if !retry {
@@ -152,6 +153,60 @@ impl RetryPolicy {
     }
 }
 
+/// One call's way through a [`RetryPolicy`]: how many sends were made and
+/// how long was waited between them.
+pub(crate) struct Attempts<'a> {
+    policy: &'a RetryPolicy,
+    idempotent: bool,
+    made: u32,
+    waited: Duration,
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) fn new(policy: &'a RetryPolicy, idempotent: bool) -> Self {
+        Attempts {
+            policy,
+            idempotent,
+            made: 0,
+            waited: Duration::ZERO,
+        }
+    }
+
+    /// Counts a send.
+    pub(crate) fn begin(&mut self) {
+        self.made += 1;
+    }
+
+    /// The sends made so far.
+    pub(crate) fn made(&self) -> u32 {
+        self.made
+    }
+
+    /// After an answer with `status`: waits and returns true when the call
+    /// should be sent again.
+    pub(crate) fn again_after_status(&mut self, status: u16, retry_after: Option<Duration>) -> bool {
+        let wait = (self.policy).after_status(self.idempotent, status, retry_after, self.made, self.waited);
+        self.pause(wait)
+    }
+
+    /// After no answer: waits and returns true when the call should be sent again.
+    pub(crate) fn again_after_failure(&mut self, kind: TransportKind) -> bool {
+        let wait = (self.policy).after_failure(self.idempotent, kind, self.made, self.waited);
+        self.pause(wait)
+    }
+
+    fn pause(&mut self, wait: Option<Duration>) -> bool {
+        match wait {
+            Some(wait) => {
+                std::thread::sleep(wait);
+                self.waited += wait;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// A fresh pseudo-random number: std's hasher keys are seeded per process and
 /// per `RandomState`, which is all the jitter needs.
 fn random() -> u64 {
@@ -173,9 +228,9 @@ mod tests {
     #[test]
     fn rate_limits_are_retried_for_every_method_after_retry_after() {
         let policy = RetryPolicy::default();
-        for method in [Method::Get, Method::Put, Method::Delete, Method::Patch, Method::Post] {
-            let wait = policy.after_status(method, 429, Some(Duration::from_secs(3)), 1, NO_WAIT);
-            assert_eq!(wait, Some(Duration::from_secs(3)), "{method:?}");
+        for idempotent in [true, false] {
+            let wait = policy.after_status(idempotent, 429, Some(Duration::from_secs(3)), 1, NO_WAIT);
+            assert_eq!(wait, Some(Duration::from_secs(3)), "idempotent {idempotent}");
         }
     }
 
@@ -183,26 +238,36 @@ mod tests {
     fn gateway_errors_are_retried_only_for_idempotent_methods() {
         let policy = RetryPolicy::default();
         for status in [502, 503, 504] {
-            assert!(policy.after_status(Method::Get, status, None, 1, NO_WAIT).is_some());
-            assert!(policy.after_status(Method::Put, status, None, 1, NO_WAIT).is_some());
-            assert!(policy.after_status(Method::Delete, status, None, 1, NO_WAIT).is_some());
-            assert_eq!(policy.after_status(Method::Patch, status, None, 1, NO_WAIT), None);
-            assert_eq!(policy.after_status(Method::Post, status, None, 1, NO_WAIT), None);
+            assert!(policy.after_status(true, status, None, 1, NO_WAIT).is_some());
+            assert_eq!(policy.after_status(false, status, None, 1, NO_WAIT), None);
         }
         for status in [400, 401, 403, 404, 409, 500, 501] {
-            assert_eq!(policy.after_status(Method::Get, status, None, 1, NO_WAIT), None, "{status}");
+            assert_eq!(
+                policy.after_status(true, status, None, 1, NO_WAIT),
+                None,
+                "{status}"
+            );
         }
     }
 
     #[test]
     fn transport_failures_are_retried_when_the_server_cannot_have_acted() {
         let policy = RetryPolicy::default();
-        for kind in [TransportKind::Connect, TransportKind::Dns, TransportKind::Tls] {
-            assert!(policy.after_failure(Method::Post, kind, 1, NO_WAIT).is_some());
+        for kind in [TransportKind::Connect, TransportKind::Dns] {
+            assert!(policy.after_failure(false, kind, 1, NO_WAIT).is_some());
         }
-        assert!(policy.after_failure(Method::Get, TransportKind::Io, 1, NO_WAIT).is_some());
-        assert_eq!(policy.after_failure(Method::Patch, TransportKind::Io, 1, NO_WAIT), None);
-        assert_eq!(policy.after_failure(Method::Get, TransportKind::Timeout, 1, NO_WAIT), None);
+        for kind in [TransportKind::Io, TransportKind::Tls] {
+            assert!(policy.after_failure(true, kind, 1, NO_WAIT).is_some());
+            assert_eq!(policy.after_failure(false, kind, 1, NO_WAIT), None);
+        }
+        assert_eq!(
+            policy.after_failure(true, TransportKind::Timeout, 1, NO_WAIT),
+            None
+        );
+        assert_eq!(
+            policy.after_failure(true, TransportKind::TooLarge, 1, NO_WAIT),
+            None
+        );
     }
 
     #[test]
@@ -211,10 +276,16 @@ mod tests {
             .max_attempts(3)
             .max_total_wait(Duration::from_secs(10));
         let retry_after = Some(Duration::from_secs(4));
-        assert!(policy.after_status(Method::Get, 429, retry_after, 2, NO_WAIT).is_some());
-        assert_eq!(policy.after_status(Method::Get, 429, retry_after, 3, NO_WAIT), None);
-        assert_eq!(policy.after_status(Method::Get, 429, retry_after, 1, Duration::from_secs(7)), None);
-        assert_eq!(RetryPolicy::none().after_status(Method::Get, 429, retry_after, 1, NO_WAIT), None);
+        assert!(policy.after_status(true, 429, retry_after, 2, NO_WAIT).is_some());
+        assert_eq!(policy.after_status(true, 429, retry_after, 3, NO_WAIT), None);
+        assert_eq!(
+            policy.after_status(true, 429, retry_after, 1, Duration::from_secs(7)),
+            None
+        );
+        assert_eq!(
+            RetryPolicy::none().after_status(true, 429, retry_after, 1, NO_WAIT),
+            None
+        );
     }
 
     #[test]
@@ -222,9 +293,15 @@ mod tests {
         let policy = RetryPolicy::default().backoff(Duration::from_millis(100), Duration::from_millis(350));
         for _ in 0..50 {
             let first = policy.backoff_for(1);
-            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+            assert!(
+                first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+                "{first:?}"
+            );
             let third = policy.backoff_for(3);
-            assert!(third >= Duration::from_millis(175) && third <= Duration::from_millis(350), "{third:?}");
+            assert!(
+                third >= Duration::from_millis(175) && third <= Duration::from_millis(350),
+                "{third:?}"
+            );
         }
     }
 }

@@ -8,13 +8,17 @@ use ureq::http::{HeaderValue, Uri};
 
 use crate::auth::{Auth, Credentials};
 use crate::secret::Secret;
-use crate::{Error, Region, Result};
+use crate::{Error, Region, Result, RetryPolicy};
 
-/// The default time a call may wait for each step of a response (see
+/// The default time one attempt of a call may take in all (see
 /// [`SessionBuilder::timeout`]).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default time allowed to open a connection (see [`SessionBuilder::connect_timeout`]).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default limit on the size of a response body (see
+/// [`SessionBuilder::max_response_bytes`]): 16 MiB, far above any Presence answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
 const CRATE_USER_AGENT: &str = concat!("genesys-presence/", env!("CARGO_PKG_VERSION"));
 
@@ -50,6 +54,8 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) auth: Auth,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Session {
@@ -116,6 +122,8 @@ impl fmt::Debug for Session {
             .field("connect_timeout", &self.inner.connect_timeout)
             .field("user_agent", &self.inner.user_agent)
             .field("custom_agent", &self.inner.custom_agent)
+            .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish()
     }
 }
@@ -132,6 +140,8 @@ pub struct SessionBuilder {
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     agent: Option<ureq::Agent>,
+    retry: Option<RetryPolicy>,
+    max_response_bytes: Option<u64>,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -145,6 +155,8 @@ impl fmt::Debug for SessionBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
             .field("agent", &self.agent.as_ref().map(|_| "custom"))
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -249,16 +261,18 @@ impl SessionBuilder {
         self
     }
 
-    /// How long a call may wait for each step once connected: sending the
-    /// request, waiting for the response head, and reading the body each get
-    /// this long, so a stalled server is noticed after at most this time.
-    /// Default: [`DEFAULT_TIMEOUT`] (30 s). Must not be zero.
+    /// The longest one attempt of a call may take, from looking up the host
+    /// to the last byte of the answer; a server that stalls or trickles is
+    /// given up on after this long ([`Error::is_timeout`]). A retried call
+    /// may take up to this long per attempt, plus the waits of its
+    /// [`RetryPolicy`]. Default: [`DEFAULT_TIMEOUT`] (30 s). Must not be zero.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// How long opening a connection (TCP and TLS) may take.
+    /// How long opening a connection (TCP and TLS) may take, within
+    /// [`timeout`](SessionBuilder::timeout).
     /// Default: [`DEFAULT_CONNECT_TIMEOUT`] (10 s). Must not be zero.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
@@ -282,20 +296,44 @@ impl SessionBuilder {
         self
     }
 
+    /// How failed calls are retried. Default: [`RetryPolicy::default()`]
+    /// (rate limits, gateway errors and lost connections, never a write the
+    /// server may have applied; see [`RetryPolicy`]). [`RetryPolicy::none()`]
+    /// turns retrying off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The largest response body read, in bytes; a longer one fails the call
+    /// with [`TransportKind::TooLarge`](crate::TransportKind::TooLarge) instead
+    /// of filling memory. Default: [`DEFAULT_MAX_RESPONSE_BYTES`] (16 MiB).
+    /// Must not be zero.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
     /// Checks the configuration and builds the session. No request is sent.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] when: no credentials or both kinds were given; an id,
     /// secret or token is empty; a URL is not an `http`/`https` URL with a
-    /// host; an `https` URL is used in a build without TLS; a timeout is zero;
-    /// the user agent is not a valid header value.
+    /// host; an `https` URL is used in a build without TLS; a timeout or the
+    /// response size limit is zero; the user agent is not a valid header value.
     pub fn build(self) -> Result<Session> {
         let timeout = positive("timeout", self.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
         let connect_timeout = positive(
             "connect_timeout",
             self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         )?;
+        let max_response_bytes = self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(Error::Config(
+                "max_response_bytes must be greater than zero".into(),
+            ));
+        }
         let region = self.region.unwrap_or_default();
         let api_url = match &self.base_url {
             Some(url) => check_url("base_url", url)?,
@@ -341,6 +379,8 @@ impl SessionBuilder {
                 timeout,
                 connect_timeout,
                 auth,
+                retry: self.retry.unwrap_or_default(),
+                max_response_bytes,
             }),
         })
     }
@@ -386,17 +426,12 @@ fn derive_login_url(api_url: &str) -> String {
 }
 
 fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {
-    // Per-phase timeouts only: ureq resolves host names on a helper thread on
-    // every call when a global or per-call timeout is set.
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
+        .timeout_global(Some(timeout))
         .timeout_connect(Some(connect_timeout))
-        .timeout_send_request(Some(timeout))
-        .timeout_send_body(Some(timeout))
-        .timeout_recv_response(Some(timeout))
-        .timeout_recv_body(Some(timeout))
         .build()
         .new_agent()
 }

@@ -15,7 +15,9 @@ use common::{
     CLIENT_SECRET, TOKEN,
 };
 use genesys_presence::definitions::{self, DefinitionQuery};
-use genesys_presence::{system, user, Error, Session, SystemPresenceName, TransportKind, UserPresence};
+use genesys_presence::{
+    system, user, Error, RetryPolicy, Session, SystemPresenceName, TransportKind, UserPresence,
+};
 use serde_json::json;
 
 const PURECLOUD_U1: &str = "/api/v2/users/u1/presences/purecloud";
@@ -219,7 +221,7 @@ fn a_multi_line_message_stays_on_one_line() {
 }
 
 #[test]
-fn rate_limit_carries_retry_after_and_is_not_retried() {
+fn with_retries_off_a_rate_limit_is_returned_with_its_retry_after() {
     let mut server = mockito::Server::new();
     let m = api(&mut server, "GET", SYSTEM)
         .no_query()
@@ -478,6 +480,7 @@ fn an_unreachable_login_service_is_an_auth_error() {
         .login_url(&login)
         .client_credentials(CLIENT_ID, CLIENT_SECRET)
         .connect_timeout(Duration::from_secs(2))
+        .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
 
@@ -505,6 +508,7 @@ fn an_unreachable_api_is_a_connect_error() {
     let s = Session::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .access_token(TOKEN)
+        .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
 

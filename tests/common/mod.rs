@@ -8,7 +8,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use genesys_presence::{Error, Session};
+use genesys_presence::{Error, RetryPolicy, Session};
 use mockito::{Matcher, Mock, Server};
 use serde_json::Value;
 
@@ -52,10 +52,15 @@ pub fn fixture_json(name: &str) -> Value {
 }
 
 /// A session for `server` authenticated with the access token [`TOKEN`].
+///
+/// Retrying is off in these sessions so that each mock sees exactly the
+/// requests a test names; `tests/retries.rs` and `tests/faults.rs` test the
+/// retry policy.
 pub fn session_for(server: &Server) -> Session {
     Session::builder()
         .base_url(server.url())
         .access_token(TOKEN)
+        .retry_policy(RetryPolicy::none())
         .timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(2))
         .build()
@@ -63,11 +68,13 @@ pub fn session_for(server: &Server) -> Session {
 }
 
 /// A session for `server` with client credentials ([`CLIENT_ID`],
-/// [`CLIENT_SECRET`]); tokens are requested from the same server.
+/// [`CLIENT_SECRET`]); tokens are requested from the same server. Retrying
+/// is off, as in [`session_for`].
 pub fn client_session_for(server: &Server) -> Session {
     Session::builder()
         .base_url(server.url())
         .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(RetryPolicy::none())
         .timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(2))
         .build()
