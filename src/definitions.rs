@@ -160,15 +160,13 @@ pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<Organi
     let mut all = Vec::new();
     let mut seen = HashSet::new();
     let first = query.page_number.unwrap_or(1);
-    let mut read = 0;
-    for page_number in first..=u32::MAX {
+    for (read, page_number) in (first..=u32::MAX).enumerate() {
         if read == MAX_PAGES {
             return Err(Error::TooManyPages {
                 path: "/api/v2/presencedefinitions".into(),
                 pages: MAX_PAGES,
             });
         }
-        read += 1;
         let page: OrganizationPresenceEntityListing =
             http::send_json(session, &query.call(Some(page_number))?)?;
         let before = all.len();
