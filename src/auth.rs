@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use ureq::http::HeaderValue;
 
-use crate::http::{self, Method};
+use crate::http::{self, Method, Reply};
 use crate::retry::Attempts;
 use crate::secret::Secret;
 use crate::session::Session;
@@ -223,7 +223,7 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
         attempts.begin();
         match http::exchange(session, Method::Post, &url, &client.basic, Some((FORM, GRANT))) {
             Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
-            Ok(reply) if attempts.again_after_status(reply.status, reply.retry_after) => {}
+            Ok(reply) if attempts.again_after_status(throttle_as_429(&reply), reply.retry_after) => {}
             Err(failure) if attempts.again_after_failure(failure.kind) => {}
             other => break other,
         }
@@ -296,6 +296,30 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
     )
     .map_err(|_| invalid("an access_token that is not a valid header value"))?;
     Ok((header, started + lifetime.saturating_sub(margin)))
+}
+
+/// The token endpoint throttles with `400 invalid_request` and a description
+/// starting `rate limit exceeded;` rather than a 429: such an answer counts
+/// as a 429 for retrying. Any other answer keeps its status.
+fn throttle_as_429(reply: &Reply) -> u16 {
+    if reply.status != 400 {
+        return reply.status;
+    }
+    let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
+    let throttled = answer.error.as_deref() == Some("invalid_request")
+        && [answer.error_description, answer.description]
+            .iter()
+            .flatten()
+            .any(|text| {
+                text.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("rate limit exceeded")
+            });
+    if throttled {
+        429
+    } else {
+        reply.status
+    }
 }
 
 /// An OAuth error code is a short word such as `invalid_client`.

@@ -12,7 +12,7 @@ use common::{
     api, api_with_token, assert_all, client_session_for, nothing_else, session_for, token_endpoint,
     token_request, MockExt, BASIC, CLIENT_ID, CLIENT_SECRET, FIRST_TOKEN, SECOND_TOKEN, TOKEN, USER_AGENT,
 };
-use genesys_presence::{system, user, Error, Region, Session, SessionBuilder};
+use genesys_presence::{system, user, Error, Region, RetryPolicy, Session, SessionBuilder};
 
 const SYSTEM: &str = "/api/v2/systempresences";
 /// `BASIC` without its scheme: the base64 of `id:secret` must not leak either.
@@ -888,4 +888,64 @@ fn a_garbled_token_answer_does_not_leak_secrets() {
         assert_eq!(err.status(), Some(200), "{body}");
         assert_eq!(err.code(), None, "{body}");
     }
+}
+
+/// A session for `server` with client credentials that retries quickly.
+fn fast_retrying_client_session(server: &mockito::Server) -> Session {
+    Session::builder()
+        .base_url(server.url())
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_throttled_token_request_is_retried() {
+    let mut server = mockito::Server::new();
+    // The token endpoint throttles with a 400, not a 429.
+    let throttled = token_request(&mut server)
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(
+            r#"{"error":"invalid_request","description":"rate limit exceeded; try again later","error_description":"rate limit exceeded; try again later"}"#,
+        )
+        .expect(1)
+        .create();
+    let granted = token_endpoint(&mut server, fixture!("token.json"))
+        .expect(1)
+        .create();
+    let api = api_with_token(&mut server, "GET", "/api/v2/systempresences", FIRST_TOKEN)
+        .no_query()
+        .reply_json(200, "[]")
+        .expect(1)
+        .create();
+    let guards = nothing_else(&mut server);
+
+    let listed = system::list(&fast_retrying_client_session(&server)).unwrap();
+
+    throttled.assert();
+    granted.assert();
+    api.assert();
+    assert_all(&guards);
+    assert!(listed.is_empty());
+}
+
+#[test]
+fn a_rejected_client_is_not_retried() {
+    let mut server = mockito::Server::new();
+    let rejected = token_request(&mut server)
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"error":"invalid_request","error_description":"grant type missing"}"#)
+        .expect(1)
+        .create();
+    let guards = nothing_else(&mut server);
+
+    let err = system::list(&fast_retrying_client_session(&server)).unwrap_err();
+
+    rejected.assert();
+    assert_all(&guards);
+    assert_eq!(err.code(), Some("invalid_request"));
+    assert_eq!(err.attempts(), 1);
 }
