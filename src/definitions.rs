@@ -7,7 +7,7 @@
 //! uses a different model (`OrganizationPresenceDefinition`, with `type` and
 //! `divisionId`, no paging); both families are still served.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::http::{self, segment, Call};
 use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
@@ -145,11 +145,7 @@ pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPr
 }
 
 /// Reads every page of presence definitions matching `query`, from its page
-/// number (default 1) on, and returns them in order.
-///
-/// Stops at a page with no entities, at the last page (`pageNumber >=
-/// pageCount`, or no `nextUri` when the count is missing), at a page that
-/// adds no definition not already seen (a server repeating itself).
+/// number (default 1) on, and returns them in order: [`iter`] collected.
 ///
 /// # Errors
 ///
@@ -157,37 +153,101 @@ pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPr
 /// [`Error::TooManyPages`] when there are still more pages after
 /// [`MAX_PAGES`]: a partial list is never returned as if it were whole.
 pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<OrganizationPresence>> {
-    let mut all = Vec::new();
-    let mut seen = HashSet::new();
-    let first = query.page_number.unwrap_or(1);
-    for (read, page_number) in (first..=u32::MAX).enumerate() {
-        if read == MAX_PAGES {
+    iter(session, query).collect()
+}
+
+/// Iterates over every presence definition matching `query`, reading a page
+/// only when the previous one is used up, from the query's page number
+/// (default 1) on.
+///
+/// Stops after a page with no entities, the last page (`pageNumber >=
+/// pageCount`, or no `nextUri` when the count is missing), or a page that
+/// adds no definition not already seen (a server repeating itself); each
+/// definition is yielded once. An error is yielded once, and ends the
+/// iteration.
+///
+/// # Example
+///
+/// ```no_run
+/// use genesys_presence::definitions::{self, DefinitionQuery};
+/// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+/// // Reads only as many pages as it takes to find one.
+/// let lunch = definitions::iter(&session, &DefinitionQuery::default())
+///     .find(|d| d.as_ref().map_or(true, |d| d.label("en_US") == Some("Lunch")))
+///     .transpose()?;
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+pub fn iter<'a>(session: &'a Session, query: &DefinitionQuery) -> Definitions<'a> {
+    Definitions {
+        session,
+        query: query.clone(),
+        next_page: Some(query.page_number.unwrap_or(1)),
+        pages_read: 0,
+        buffered: Vec::new().into_iter(),
+        seen: HashSet::new(),
+    }
+}
+
+/// The iterator of [`iter`]: presence definitions, read a page at a time.
+#[derive(Debug)]
+pub struct Definitions<'a> {
+    session: &'a Session,
+    query: DefinitionQuery,
+    /// The page to read when the buffer is empty; `None` once done.
+    next_page: Option<u32>,
+    pages_read: usize,
+    buffered: std::vec::IntoIter<OrganizationPresence>,
+    seen: HashSet<String>,
+}
+
+impl Definitions<'_> {
+    /// Reads page `page_number` into the buffer and decides what comes next.
+    fn read_page(&mut self, page_number: u32) -> Result<()> {
+        if self.pages_read == MAX_PAGES {
             return Err(Error::TooManyPages {
                 path: "/api/v2/presencedefinitions".into(),
                 pages: MAX_PAGES,
             });
         }
-        let page: OrganizationPresenceEntityListing =
-            http::send_json(session, &query.call(Some(page_number))?)?;
-        let before = all.len();
-        for entity in page.entities {
-            let new = match &entity.id {
-                Some(id) => seen.insert(id.clone()),
-                None => true,
-            };
-            if new {
-                all.push(entity);
-            }
-        }
+        self.pages_read += 1;
+        let call = self.query.call(Some(page_number))?;
+        let page: OrganizationPresenceEntityListing = http::send_json(self.session, &call)?;
         let last = match page.page_count {
             Some(count) => i64::from(page_number) >= count,
             None => page.next_uri.is_none(),
         };
-        if last || all.len() == before {
-            break;
+        let seen = &mut self.seen;
+        let fresh: Vec<_> = page
+            .entities
+            .into_iter()
+            .filter(|entity| entity.id.as_ref().is_none_or(|id| seen.insert(id.clone())))
+            .collect();
+        // A page with nothing new ends the listing, whatever it announces.
+        self.next_page = if last || fresh.is_empty() {
+            None
+        } else {
+            page_number.checked_add(1)
+        };
+        self.buffered = fresh.into_iter();
+        Ok(())
+    }
+}
+
+impl Iterator for Definitions<'_> {
+    type Item = Result<OrganizationPresence>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(definition) = self.buffered.next() {
+                return Some(Ok(definition));
+            }
+            let page_number = self.next_page?;
+            if let Err(error) = self.read_page(page_number) {
+                self.next_page = None;
+                return Some(Err(error));
+            }
         }
     }
-    Ok(all)
 }
 
 /// Reads one presence definition.
@@ -236,7 +296,7 @@ pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<Org
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn create(session: &Session, definition: &OrganizationPresence) -> Result<OrganizationPresence> {
-    require_labels(definition)?;
+    require_labels(definition.language_labels.as_ref())?;
     http::send_json(
         session,
         &Call::post("/api/v2/presencedefinitions".into()).json(definition)?,
@@ -260,7 +320,7 @@ pub fn update(
     definition: &OrganizationPresence,
 ) -> Result<OrganizationPresence> {
     let path = format!("/api/v2/presencedefinitions/{}", segment("id", id)?);
-    require_labels(definition)?;
+    require_labels(definition.language_labels.as_ref())?;
     http::send_json(session, &Call::put(path).json(definition)?)
 }
 
@@ -281,8 +341,9 @@ pub fn delete(session: &Session, id: &str) -> Result<()> {
     )
 }
 
-fn require_labels(definition: &OrganizationPresence) -> Result<()> {
-    match &definition.language_labels {
+/// A definition sent to the API needs at least one label.
+pub(crate) fn require_labels(language_labels: Option<&BTreeMap<String, String>>) -> Result<()> {
+    match language_labels {
         Some(labels) if !labels.is_empty() => Ok(()),
         _ => Err(Error::invalid(
             "definition",

@@ -107,6 +107,22 @@ pub enum Error {
         why: String,
     },
 
+    /// A bulk update split into several calls failed part-way: the users of
+    /// the earlier calls were applied, those of the failing call and after
+    /// were not (the failing call's own error is `source`).
+    #[error("bulk update stopped after {} of {} users: {source}", applied_user_ids.len(), applied_user_ids.len() + not_applied_user_ids.len())]
+    #[non_exhaustive]
+    BulkIncomplete {
+        /// The users whose presence was set, in input order.
+        applied_user_ids: Vec<String>,
+        /// The users whose presence was not set, in input order.
+        not_applied_user_ids: Vec<String>,
+        /// The API's answers for the applied users.
+        applied: Vec<crate::UserPresence>,
+        /// Why the failing call failed.
+        source: Box<Error>,
+    },
+
     /// A listing announced more pages than are followed (see
     /// [`definitions::MAX_PAGES`](crate::definitions::MAX_PAGES)); what was
     /// read is dropped rather than returned as if it were complete.
@@ -161,7 +177,7 @@ impl fmt::Display for TransportKind {
 impl Error {
     /// The HTTP status of the answer, for API, decode and authentication errors.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.cause() {
             Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
             _ => None,
@@ -170,7 +186,7 @@ impl Error {
 
     /// The Genesys correlation id (`inin-correlation-id`), to quote to Genesys support.
     pub fn correlation_id(&self) -> Option<&str> {
-        match self {
+        match self.cause() {
             Error::Api { correlation_id, .. }
             | Error::Decode { correlation_id, .. }
             | Error::Auth { correlation_id, .. } => correlation_id.as_deref(),
@@ -180,7 +196,7 @@ impl Error {
 
     /// The decoded Genesys error body of an API error, when the answer had one.
     pub fn body(&self) -> Option<&ErrorBody> {
-        match self {
+        match self.cause() {
             Error::Api { body, .. } => body.as_deref(),
             _ => None,
         }
@@ -189,7 +205,7 @@ impl Error {
     /// The Genesys error code (e.g. `not.found`), or the OAuth error code for
     /// authentication failures (e.g. `invalid_client`).
     pub fn code(&self) -> Option<&str> {
-        match self {
+        match self.cause() {
             Error::Api { body, .. } => body.as_ref().and_then(|b| b.code.as_deref()),
             Error::Auth { code, .. } => code.as_deref(),
             _ => None,
@@ -198,7 +214,7 @@ impl Error {
 
     /// How long the server asked to wait before trying again (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
+        match self.cause() {
             Error::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
@@ -206,7 +222,7 @@ impl Error {
 
     /// How many times the failed request was sent (1 when it was not retried).
     pub fn attempts(&self) -> u32 {
-        match self {
+        match self.cause() {
             Error::Api { attempts, .. }
             | Error::Transport { attempts, .. }
             | Error::Auth { attempts, .. } => *attempts,
@@ -218,7 +234,7 @@ impl Error {
     /// True when a timeout expired before the answer arrived.
     pub fn is_timeout(&self) -> bool {
         matches!(
-            self,
+            self.cause(),
             Error::Transport {
                 kind: TransportKind::Timeout,
                 ..
@@ -228,7 +244,15 @@ impl Error {
 
     /// True for a 404 answer.
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404) && matches!(self, Error::Api { .. })
+        self.status() == Some(404) && matches!(self.cause(), Error::Api { .. })
+    }
+
+    /// The error itself, or for [`Error::BulkIncomplete`] the failing call's error.
+    fn cause(&self) -> &Error {
+        match self {
+            Error::BulkIncomplete { source, .. } => source.cause(),
+            other => other,
+        }
     }
 
     pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Self {

@@ -265,6 +265,9 @@ pub(crate) fn exchange(
     body: Option<(&'static str, &[u8])>,
 ) -> std::result::Result<Reply, Failure> {
     let inner = &session.inner;
+    if let Some(pacer) = &inner.pacer {
+        pacer.wait();
+    }
     let builder = Request::builder()
         .method(method.to_http())
         .uri(url)

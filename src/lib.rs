@@ -64,22 +64,30 @@ mod error;
 pub mod fake;
 mod http;
 pub mod models;
+mod names;
+mod pacing;
+pub mod presence_definitions;
 mod region;
 mod retry;
 mod secret;
 mod session;
+pub mod settings;
+pub mod sources;
 pub mod system;
 pub mod user;
 
 pub use error::{Error, TransportKind};
 pub use models::{
-    ErrorBody, OrganizationPresence, OrganizationPresenceEntityListing, PresenceDefinition, PresenceExpand,
-    SystemPresence, SystemPresenceName, User, UserPresence,
+    ErrorBody, OrganizationPresence, OrganizationPresenceDefinition,
+    OrganizationPresenceDefinitionEntityListing, OrganizationPresenceEntityListing, PresenceDefinition,
+    PresenceExpand, PresenceSettings, RestorePresenceSettings, Source, SourceEntityListing, SystemPresence,
+    SystemPresenceName, UcUserPresence, User, UserPresence, UserPrimarySource,
 };
 pub use region::Region;
 pub use retry::RetryPolicy;
 pub use session::{
-    Session, SessionBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    Session, SessionBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEFINITIONS_CACHE_TTL,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 
 /// The result of every operation in this crate.

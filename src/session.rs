@@ -7,6 +7,8 @@ use std::time::Duration;
 use ureq::http::{HeaderValue, Uri};
 
 use crate::auth::{Auth, Credentials};
+use crate::names::DefinitionCache;
+use crate::pacing::Pacer;
 use crate::secret::Secret;
 use crate::{Error, Region, Result, RetryPolicy};
 
@@ -19,6 +21,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default limit on the size of a response body (see
 /// [`SessionBuilder::max_response_bytes`]): 16 MiB, far above any Presence answer.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The default time presence definitions are cached for name lookups (see
+/// [`SessionBuilder::definitions_cache_ttl`]).
+pub const DEFAULT_DEFINITIONS_CACHE_TTL: Duration = Duration::from_secs(300);
 
 const CRATE_USER_AGENT: &str = concat!("genesys-presence/", env!("CARGO_PKG_VERSION"));
 
@@ -56,6 +62,8 @@ pub(crate) struct Inner {
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
+    pub(crate) pacer: Option<Pacer>,
+    pub(crate) definitions: DefinitionCache,
 }
 
 impl Session {
@@ -106,6 +114,12 @@ impl Session {
         &self.inner.api_url
     }
 
+    /// Drops the presence definitions cached for name lookups, so that the
+    /// next lookup reads them again (after you create or rename one, say).
+    pub fn forget_cached_definitions(&self) {
+        self.inner.definitions.forget();
+    }
+
     /// The login base URL tokens are requested from, e.g. `https://login.mypurecloud.com`.
     pub fn login_url(&self) -> &str {
         &self.inner.login_url
@@ -124,6 +138,11 @@ impl fmt::Debug for Session {
             .field("custom_agent", &self.inner.custom_agent)
             .field("retry", &self.inner.retry)
             .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field(
+                "max_requests_per_second",
+                &self.inner.pacer.as_ref().map(Pacer::per_second),
+            )
+            .field("definitions_cache_ttl", &self.inner.definitions.ttl())
             .finish()
     }
 }
@@ -142,6 +161,9 @@ pub struct SessionBuilder {
     agent: Option<ureq::Agent>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
+    max_requests_per_second: Option<f64>,
+    definitions_cache_ttl: Option<Duration>,
+    locale: Option<String>,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -157,6 +179,9 @@ impl fmt::Debug for SessionBuilder {
             .field("agent", &self.agent.as_ref().map(|_| "custom"))
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_requests_per_second", &self.max_requests_per_second)
+            .field("definitions_cache_ttl", &self.definitions_cache_ttl)
+            .field("locale", &self.locale)
             .finish()
     }
 }
@@ -314,6 +339,33 @@ impl SessionBuilder {
         self
     }
 
+    /// Paces the session's requests to at most `per_second` a second, across
+    /// all threads that share it (token requests included), so that a long
+    /// bulk job stays under the org's rate limit instead of collecting `429`s.
+    /// Genesys's default limit for a client-credentials token is 300 requests
+    /// a minute: `4.5` leaves some room. Default: no pacing. Must be positive.
+    pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
+        self.max_requests_per_second = Some(per_second);
+        self
+    }
+
+    /// How long the organization's presence definitions, read to resolve
+    /// presence names ([`user::set_presence_by_name`](crate::user::set_presence_by_name)),
+    /// are reused before being read again. Default: [`DEFAULT_DEFINITIONS_CACHE_TTL`]
+    /// (5 minutes); zero reads them on every use.
+    pub fn definitions_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.definitions_cache_ttl = Some(ttl);
+        self
+    }
+
+    /// The locale whose labels presence names are matched against first,
+    /// e.g. `fr` or `en_US` (labels in other locales are tried next).
+    /// Default: `en_US`.
+    pub fn locale(mut self, locale_code: impl Into<String>) -> Self {
+        self.locale = Some(locale_code.into());
+        self
+    }
+
     /// Checks the configuration and builds the session. No request is sent.
     ///
     /// # Errors
@@ -334,6 +386,24 @@ impl SessionBuilder {
                 "max_response_bytes must be greater than zero".into(),
             ));
         }
+        let pacer = match self.max_requests_per_second {
+            None => None,
+            Some(rate) if rate.is_finite() && rate > 0.0 && rate <= 1e9 => Some(Pacer::new(rate)),
+            Some(rate) => {
+                return Err(Error::Config(format!(
+                    "max_requests_per_second must be a positive number, not {rate}"
+                )))
+            }
+        };
+        let locale = self.locale.unwrap_or_else(|| "en_US".to_owned());
+        if locale.trim().is_empty() {
+            return Err(Error::Config("locale must not be empty".into()));
+        }
+        let definitions = DefinitionCache::new(
+            self.definitions_cache_ttl
+                .unwrap_or(DEFAULT_DEFINITIONS_CACHE_TTL),
+            locale,
+        );
         let region = self.region.unwrap_or_default();
         let api_url = match &self.base_url {
             Some(url) => check_url("base_url", url)?,
@@ -381,6 +451,8 @@ impl SessionBuilder {
                 auth,
                 retry: self.retry.unwrap_or_default(),
                 max_response_bytes,
+                pacer,
+                definitions,
             }),
         })
     }

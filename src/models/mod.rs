@@ -13,13 +13,19 @@
 
 mod definition;
 mod error_body;
+mod org_definition;
 mod presence;
+mod settings;
+mod source;
 mod system;
 mod user;
 
 pub use definition::{OrganizationPresence, OrganizationPresenceEntityListing};
 pub use error_body::{ErrorBody, ErrorDetail, ErrorLimit};
-pub use presence::{OutOfOffice, PresenceDefinition, PresenceExpand, UserPresence};
+pub use org_definition::{OrganizationPresenceDefinition, OrganizationPresenceDefinitionEntityListing};
+pub use presence::{OutOfOffice, PresenceDefinition, PresenceExpand, UcUserPresence, UserPresence};
+pub use settings::{PresenceSettings, RestorePresenceSettings, UserPrimarySource};
+pub use source::{Source, SourceEntityListing};
 pub use system::{SystemPresence, SystemPresenceName};
 pub use user::User;
 

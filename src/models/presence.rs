@@ -162,3 +162,47 @@ pub struct OutOfOffice {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
 }
+
+/// One user's presence in a bulk read
+/// ([`user::get_purecloud_presences_bulk`](crate::user::get_purecloud_presences_bulk),
+/// [`user::get_presences_bulk`](crate::user::get_presences_bulk)).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UcUserPresence {
+    /// Id (read-only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The user this presence belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The presence source (deprecated by the API in favour of `source_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The registered source that set this presence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// The presence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub presence_definition: Option<PresenceDefinition>,
+    /// Free-text status message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When the presence last changed (ISO-8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modified_date: Option<String>,
+    /// API link (read-only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+}
+
+impl UcUserPresence {
+    /// The system presence of the presence definition, parsed.
+    pub fn system_presence_name(&self) -> Option<SystemPresenceName> {
+        self.presence_definition
+            .as_ref()
+            .and_then(PresenceDefinition::system_presence_name)
+    }
+}

@@ -3,9 +3,15 @@
 //! Genesys Cloud's own source is `PURECLOUD` (path segment `purecloud`); other
 //! sources (a calendar, a custom integration) have their own source ids.
 
+mod bulk;
+mod primary_source;
+
+pub use bulk::{get_presences_bulk, get_purecloud_presences_bulk, update_presences_bulk, BULK_LIMIT};
+pub use primary_source::{get_primary_source, set_primary_source};
+
 use crate::http::{self, segment, Call};
-use crate::models::{PresenceExpand, UserPresence};
-use crate::{Error, Result, Session};
+use crate::models::{PresenceDefinition, PresenceExpand, UserPresence};
+use crate::{Result, Session};
 
 fn presence_path(user_id: &str, source: &str) -> Result<String> {
     Ok(format!(
@@ -22,7 +28,7 @@ fn presence_path(user_id: &str, source: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user or source id; [`Error::Api`] for
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api) for
 /// an error answer (404 unknown user or source).
 pub fn get_presence(session: &Session, user_id: &str, source_id: &str) -> Result<UserPresence> {
     let path = presence_path(user_id, &segment("source_id", source_id)?)?;
@@ -36,7 +42,7 @@ pub fn get_presence(session: &Session, user_id: &str, source_id: &str) -> Result
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user id; [`Error::Api`] for an error
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404 unknown user).
 ///
 /// # Example
@@ -57,11 +63,11 @@ pub fn get_purecloud_presence(session: &Session, user_id: &str) -> Result<UserPr
 /// `GET /api/v2/users/{userId}/presences/microsoftteams`. Official SDKs:
 /// `get_user_presences_microsoftteams` (Ruby seed page). Genesys removed this
 /// operation from its public API definition in April 2022; an org that no
-/// longer serves it answers 404, reported as [`Error::Api`].
+/// longer serves it answers 404, reported as [`Error::Api`](crate::Error::Api).
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user id; [`Error::Api`] for an error
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404, 403 without `integration:microsoftTeams:view`).
 pub fn get_microsoft_teams_presence(session: &Session, user_id: &str) -> Result<PresenceExpand> {
     http::send_json(session, &Call::get(presence_path(user_id, "microsoftteams")?))
@@ -76,7 +82,7 @@ pub fn get_microsoft_teams_presence(session: &Session, user_id: &str) -> Result<
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user or source id; [`Error::Api`] for
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api) for
 /// an error answer (400 unknown definition id, 404 unknown user).
 pub fn update_presence(
     session: &Session,
@@ -96,7 +102,7 @@ pub fn update_presence(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user id; [`Error::Api`] for an error
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (400 unknown definition id, 404 unknown user).
 ///
 /// # Example
@@ -122,37 +128,46 @@ pub fn update_purecloud_presence(
     )
 }
 
-/// Sets the presence of several users in one call. In each element, `id` is
-/// the user to update; give `presence_definition` with an id, and optionally
-/// `source`/`source_id`, `message` and `primary`.
+/// Sets a user's Genesys Cloud presence by name — `"Busy"`, `"on queue"`, or
+/// an org label such as `"Lunch"` — and, when given, the status message.
 ///
-/// `PUT /api/v2/users/presences/bulk`. Official SDKs:
-/// `put_users_presences_bulk`, `putUsersPresencesBulk`. The API does not
-/// promise answers in the input order: match them to users by content.
+/// The name is resolved with
+/// [`presence_definitions::find_by_name`](crate::presence_definitions::find_by_name)
+/// (cached definitions, case-insensitive, the session's locale first), then
+/// sent as [`update_purecloud_presence`] would. `message: None` leaves the
+/// message as it is.
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty list or an element without a user
-/// id; [`Error::Api`] for an error answer (400, 403 without
-/// `presence:userPresence:edit`, 413 for too large a batch).
-pub fn update_presences_bulk(session: &Session, presences: &[UserPresence]) -> Result<Vec<UserPresence>> {
-    if presences.is_empty() {
-        return Err(Error::invalid(
-            "presences",
-            "the bulk update needs at least one user",
-        ));
-    }
-    if let Some(i) = presences
-        .iter()
-        .position(|p| p.id.as_deref().is_none_or(|id| id.trim().is_empty()))
-    {
-        return Err(Error::invalid(
-            "presences",
-            format!("element {i} has no id (the id of the user to update)"),
-        ));
-    }
-    http::send_json(
-        session,
-        &Call::put("/api/v2/users/presences/bulk".into()).json(&presences)?,
-    )
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id,
+/// or naming `name` when it matches no definition (listing the known names)
+/// or several; otherwise as [`update_purecloud_presence`].
+///
+/// # Example
+///
+/// ```no_run
+/// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+/// let team = ["3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44", "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a10"];
+/// for user_id in team {
+///     genesys_presence::user::set_presence_by_name(&session, user_id, "Meeting", Some("All-hands"))?;
+/// }
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+pub fn set_presence_by_name(
+    session: &Session,
+    user_id: &str,
+    name: &str,
+    message: Option<&str>,
+) -> Result<UserPresence> {
+    let path = presence_path(user_id, "purecloud")?;
+    let definition = crate::presence_definitions::find_by_name(session, name)?;
+    let id = definition
+        .id
+        .ok_or_else(|| crate::Error::invalid("name", format!("the definition called {name:?} has no id")))?;
+    let body = UserPresence {
+        presence_definition: Some(PresenceDefinition::with_id(id)),
+        message: message.map(str::to_owned),
+        ..Default::default()
+    };
+    http::send_json(session, &Call::patch(path).json(&body)?)
 }

@@ -1,0 +1,160 @@
+//! Presence for many users at once: bulk reads and the bulk update, split
+//! into calls of at most [`BULK_LIMIT`] users.
+
+use std::collections::HashMap;
+
+use crate::http::{self, segment, Call};
+use crate::models::{UcUserPresence, UserPresence};
+use crate::{Error, Result, Session};
+
+/// The most users one bulk call carries. The API documents "Limit 50" for the
+/// bulk reads; the bulk update's own limit is not published, so it is split
+/// the same way. Longer lists are split into several calls.
+pub const BULK_LIMIT: usize = 50;
+
+/// Reads the Genesys Cloud presence of any number of users, in calls of at
+/// most [`BULK_LIMIT`], and returns one list in the order of `user_ids`
+/// (repeated ids are asked for once; users the API does not return are
+/// missing from the list).
+///
+/// `GET /api/v2/users/presences/purecloud/bulk?id=a%2Cb…` (the ids as one
+/// comma-separated value). Official SDKs: `get_users_presences_purecloud_bulk`,
+/// `getUsersPresencesPurecloudBulk`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for no ids or an empty id; the first failing
+/// call's [`Error::Api`] (a read has no effect to undo, so nothing partial is
+/// returned).
+///
+/// # Example
+///
+/// ```no_run
+/// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+/// let team = ["3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44", "9b2e4f60-1c3d-4e5f-8a7b-6c5d4e3f2a10"];
+/// for presence in genesys_presence::user::get_purecloud_presences_bulk(&session, &team)? {
+///     println!("{:?}: {:?}", presence.user_id, presence.system_presence_name());
+/// }
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+pub fn get_purecloud_presences_bulk<S: AsRef<str>>(
+    session: &Session,
+    user_ids: &[S],
+) -> Result<Vec<UcUserPresence>> {
+    read_bulk(session, "/api/v2/users/presences/purecloud/bulk", user_ids)
+}
+
+/// Reads the presence of any number of users for one presence source, as
+/// [`get_purecloud_presences_bulk`] does for Genesys Cloud's own.
+///
+/// `GET /api/v2/users/presences/{sourceId}/bulk?id=…`. Official SDKs:
+/// `get_users_presence_bulk`, `getUsersPresenceBulk`.
+///
+/// # Errors
+///
+/// As [`get_purecloud_presences_bulk`], and [`Error::InvalidInput`] for an
+/// empty source id.
+pub fn get_presences_bulk<S: AsRef<str>>(
+    session: &Session,
+    source_id: &str,
+    user_ids: &[S],
+) -> Result<Vec<UcUserPresence>> {
+    let path = format!(
+        "/api/v2/users/presences/{}/bulk",
+        segment("source_id", source_id)?
+    );
+    read_bulk(session, &path, user_ids)
+}
+
+fn read_bulk<S: AsRef<str>>(session: &Session, path: &str, user_ids: &[S]) -> Result<Vec<UcUserPresence>> {
+    let unique = unique_ids(user_ids)?;
+    let mut all = Vec::with_capacity(unique.len());
+    for batch in unique.chunks(BULK_LIMIT) {
+        let call = Call::get(path.to_owned()).query("id", batch.join(","));
+        all.extend(http::send_json::<Vec<UcUserPresence>>(session, &call)?);
+    }
+    // In input order; the API does not promise any.
+    let position: HashMap<&str, usize> = unique.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    all.sort_by_key(|p| {
+        p.user_id
+            .as_deref()
+            .or(p.id.as_deref())
+            .and_then(|id| position.get(id).copied())
+            .unwrap_or(usize::MAX)
+    });
+    Ok(all)
+}
+
+/// The ids in first-seen order without repeats; an error for none or an empty one.
+fn unique_ids<S: AsRef<str>>(user_ids: &[S]) -> Result<Vec<&str>> {
+    if user_ids.is_empty() {
+        return Err(Error::invalid("user_ids", "at least one user id is needed"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut unique = Vec::with_capacity(user_ids.len());
+    for (i, id) in user_ids.iter().enumerate() {
+        let id = id.as_ref();
+        if id.trim().is_empty() {
+            return Err(Error::invalid("user_ids", format!("element {i} is empty")));
+        }
+        if seen.insert(id) {
+            unique.push(id);
+        }
+    }
+    Ok(unique)
+}
+
+/// Sets the presence of any number of users. In each element, `id` is the
+/// user to update; give `presence_definition` with an id, and optionally
+/// `source`/`source_id`, `message` and `primary`. Lists longer than
+/// [`BULK_LIMIT`] are sent in several calls, in order.
+///
+/// `PUT /api/v2/users/presences/bulk`. Official SDKs:
+/// `put_users_presences_bulk`, `putUsersPresencesBulk`. The API does not
+/// promise answers in the input order: match them to users by content.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty list or an element without a user
+/// id; [`Error::Api`] for an error answer (400, 403 without
+/// `presence:userPresence:edit`, 413 for too large a batch). When a call
+/// fails after earlier ones succeeded, [`Error::BulkIncomplete`] says which
+/// users were applied and which were not, around the call's error.
+pub fn update_presences_bulk(session: &Session, presences: &[UserPresence]) -> Result<Vec<UserPresence>> {
+    if presences.is_empty() {
+        return Err(Error::invalid(
+            "presences",
+            "the bulk update needs at least one user",
+        ));
+    }
+    if let Some(i) = presences
+        .iter()
+        .position(|p| p.id.as_deref().is_none_or(|id| id.trim().is_empty()))
+    {
+        return Err(Error::invalid(
+            "presences",
+            format!("element {i} has no id (the id of the user to update)"),
+        ));
+    }
+    let mut applied = Vec::with_capacity(presences.len());
+    for (n, batch) in presences.chunks(BULK_LIMIT).enumerate() {
+        let call = Call::put("/api/v2/users/presences/bulk".into()).json(&batch)?;
+        match http::send_json::<Vec<UserPresence>>(session, &call) {
+            Ok(answers) => applied.extend(answers),
+            Err(error) if n == 0 => return Err(error),
+            Err(error) => {
+                let user_ids = |presences: &[UserPresence]| -> Vec<String> {
+                    presences.iter().filter_map(|p| p.id.clone()).collect()
+                };
+                let done = n * BULK_LIMIT;
+                return Err(Error::BulkIncomplete {
+                    applied_user_ids: user_ids(&presences[..done]),
+                    not_applied_user_ids: user_ids(&presences[done..]),
+                    applied,
+                    source: Box::new(error),
+                });
+            }
+        }
+    }
+    Ok(applied)
+}

@@ -1,0 +1,50 @@
+//! A user's primary presence source (`/api/v2/presence/users/{userId}/primarysource`).
+
+use crate::http::{self, segment, Call};
+use crate::models::UserPrimarySource;
+use crate::{Error, Result, Session};
+
+fn path(user_id: &str) -> Result<String> {
+    Ok(format!(
+        "/api/v2/presence/users/{}/primarysource",
+        segment("user_id", user_id)?
+    ))
+}
+
+/// Reads which presence source is a user's primary one: the source whose
+/// presence is the user's presence.
+///
+/// `GET /api/v2/presence/users/{userId}/primarysource`. Official SDKs:
+/// `get_presence_user_primarysource`, `getPresenceUserPrimarysource`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty user id; [`Error::Api`] for an error
+/// answer (404 unknown user, 403 without `presence:userPrimarySource:view`).
+pub fn get_primary_source(session: &Session, user_id: &str) -> Result<UserPrimarySource> {
+    http::send_json(session, &Call::get(path(user_id)?))
+}
+
+/// Makes `source_id` a user's primary presence source.
+///
+/// `PUT /api/v2/presence/users/{userId}/primarysource` with body
+/// `{"sourceId": …}`. Official SDKs: `put_presence_user_primarysource`,
+/// `putPresenceUserPrimarysource`. (A PATCH of the user's presence with
+/// `primary: true` does the same for one source.)
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] for an empty user or source id; [`Error::Api`]
+/// for an error answer (400 unknown source, 404 unknown user, 403 without
+/// `presence:userPrimarySource:edit`).
+pub fn set_primary_source(session: &Session, user_id: &str, source_id: &str) -> Result<UserPrimarySource> {
+    let path = path(user_id)?;
+    if source_id.trim().is_empty() {
+        return Err(Error::invalid("source_id", "must not be empty"));
+    }
+    let body = UserPrimarySource {
+        source_id: Some(source_id.to_owned()),
+        ..Default::default()
+    };
+    http::send_json(session, &Call::put(path).json(&body)?)
+}
