@@ -1,0 +1,202 @@
+//! A small command-line tool for Genesys Cloud presence.
+//!
+//! ```text
+//! cargo run --example presence -- [--fake] [--json] COMMAND [ARGS]
+//!
+//!   get USER                         a user's Genesys Cloud presence
+//!   set USER NAME [--message TEXT]   set it by name: Busy, "on queue", Lunch…
+//!   definitions                      the org's presence definitions
+//!   sources                          the org's presence sources
+//!   bulk-get USER...                 many users' presences (any number)
+//!
+//!   --fake   use a local stand-in org; its users can be named @1, @2, @3
+//!   --json   print JSON instead of a table
+//! ```
+//!
+//! Without `--fake` the session comes from the `GENESYSCLOUD_*` variables
+//! (see `Session::from_env`). Errors are one line on stderr, and the exit
+//! code is 1 (2 for a usage error).
+
+use std::process::ExitCode;
+
+use genesys_presence::fake::FakeOrg;
+use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
+use genesys_presence::{sources, user, Session};
+use serde::Serialize;
+
+const USAGE: &str = "usage: presence [--fake] [--json] get USER | set USER NAME [--message TEXT] | \
+                     definitions | sources | bulk-get USER...";
+
+/// What the command line asks for.
+struct Options {
+    fake: bool,
+    json: bool,
+    message: Option<String>,
+    words: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let options = match parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(problem) => {
+            eprintln!("{problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut options = Options {
+        fake: false,
+        json: false,
+        message: None,
+        words: Vec::new(),
+    };
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--fake" => options.fake = true,
+            "--json" => options.json = true,
+            "--message" | "-m" => {
+                options.message = Some(args.next().ok_or("--message needs a text")?);
+            }
+            "-h" | "--help" => return Err("presence: read and set Genesys Cloud presence".into()),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            _ => options.words.push(arg),
+        }
+    }
+    if options.words.is_empty() {
+        return Err("no command given".into());
+    }
+    Ok(options)
+}
+
+fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    // The stand-in org lives until the command is done.
+    let fake = if options.fake { Some(FakeOrg::start()?) } else { None };
+    let session = match &fake {
+        Some(org) => org.session()?,
+        None => Session::from_env()?,
+    };
+    let user_ref = |word: &str| resolve_user(fake.as_ref(), word);
+    let words: Vec<&str> = options.words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["get", id] => {
+            let presence = user::get_purecloud_presence(&session, &user_ref(id)?)?;
+            let row = presence_row(&user_ref(id)?, &presence.presence_definition, &presence.message);
+            print(options, &presence, &["USER", "SYSTEM", "DEFINITION", "MESSAGE"], vec![row]);
+        }
+        ["set", id, name] => {
+            let id = user_ref(id)?;
+            let presence = user::set_presence_by_name(&session, &id, name, options.message.as_deref())?;
+            let row = presence_row(&id, &presence.presence_definition, &presence.message);
+            print(options, &presence, &["USER", "SYSTEM", "DEFINITION", "MESSAGE"], vec![row]);
+        }
+        ["definitions"] => {
+            let listing = presence_definitions::list(&session, &PresenceDefinitionQuery::default())?;
+            let rows = listing
+                .entities
+                .iter()
+                .map(|d| {
+                    vec![
+                        label_or_name(d.label("en_US"), &d.name),
+                        text(&d.system_presence),
+                        text(&d.definition_type),
+                        text(&d.id),
+                    ]
+                })
+                .collect();
+            print(options, &listing.entities, &["LABEL", "SYSTEM", "TYPE", "ID"], rows);
+        }
+        ["sources"] => {
+            let listing = sources::list(&session)?;
+            let rows = listing
+                .entities
+                .iter()
+                .map(|s| vec![text(&s.name), text(&s.source_type), text(&s.id)])
+                .collect();
+            print(options, &listing.entities, &["NAME", "TYPE", "ID"], rows);
+        }
+        ["bulk-get", ids @ ..] if !ids.is_empty() => {
+            let ids = ids.iter().map(|id| user_ref(id)).collect::<Result<Vec<_>, _>>()?;
+            let presences = user::get_purecloud_presences_bulk(&session, &ids)?;
+            let rows = presences
+                .iter()
+                .map(|p| presence_row(&text(&p.user_id), &p.presence_definition, &p.message))
+                .collect();
+            print(options, &presences, &["USER", "SYSTEM", "DEFINITION", "MESSAGE"], rows);
+        }
+        _ => return Err(format!("unknown command or wrong arguments\n{USAGE}").into()),
+    }
+    Ok(())
+}
+
+/// `@N` names the stand-in org's N-th user; anything else is a user id.
+fn resolve_user(fake: Option<&FakeOrg>, word: &str) -> Result<String, String> {
+    match (word.strip_prefix('@'), fake) {
+        (Some(n), Some(org)) => {
+            let users = org.user_ids();
+            n.parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| users.get(i).cloned())
+                .ok_or_else(|| format!("{word}: the stand-in org has users @1 to @{}", users.len()))
+        }
+        (Some(_), None) => Err(format!("{word}: @N user names work only with --fake")),
+        (None, _) => Ok(word.to_owned()),
+    }
+}
+
+fn presence_row(
+    user_id: &str,
+    definition: &Option<genesys_presence::PresenceDefinition>,
+    message: &Option<String>,
+) -> Vec<String> {
+    let system = definition.as_ref().and_then(|d| d.system_presence.clone());
+    let id = definition.as_ref().and_then(|d| d.id.clone());
+    vec![user_id.to_owned(), text(&system), text(&id), text(message)]
+}
+
+fn label_or_name(label: Option<&str>, name: &Option<String>) -> String {
+    label.map(str::to_owned).unwrap_or_else(|| text(name))
+}
+
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "-".to_owned())
+}
+
+/// Prints `value` as JSON with `--json`, else `rows` as a table under `headers`.
+fn print(options: &Options, value: &impl Serialize, headers: &[&str], rows: Vec<Vec<String>>) {
+    if options.json {
+        match serde_json::to_string_pretty(value) {
+            Ok(json) => println!("{json}"),
+            Err(error) => eprintln!("error: cannot write JSON: {error}"),
+        }
+        return;
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(headers.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
