@@ -80,7 +80,11 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
 
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     // The stand-in org lives until the command is done.
-    let fake = if options.fake { Some(FakeOrg::start()?) } else { None };
+    let fake = if options.fake {
+        Some(FakeOrg::start()?)
+    } else {
+        None
+    };
     let session = match &fake {
         Some(org) => org.session()?,
         None => Session::from_env()?,
@@ -91,13 +95,23 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         ["get", id] => {
             let presence = user::get_purecloud_presence(&session, &user_ref(id)?)?;
             let row = presence_row(&user_ref(id)?, &presence.presence_definition, &presence.message);
-            print(options, &presence, &["USER", "SYSTEM", "DEFINITION", "MESSAGE"], vec![row]);
+            print(
+                options,
+                &presence,
+                &["USER", "SYSTEM", "DEFINITION", "MESSAGE"],
+                vec![row],
+            );
         }
         ["set", id, name] => {
             let id = user_ref(id)?;
             let presence = user::set_presence_by_name(&session, &id, name, options.message.as_deref())?;
             let row = presence_row(&id, &presence.presence_definition, &presence.message);
-            print(options, &presence, &["USER", "SYSTEM", "DEFINITION", "MESSAGE"], vec![row]);
+            print(
+                options,
+                &presence,
+                &["USER", "SYSTEM", "DEFINITION", "MESSAGE"],
+                vec![row],
+            );
         }
         ["definitions"] => {
             let listing = presence_definitions::list(&session, &PresenceDefinitionQuery::default())?;
@@ -113,7 +127,12 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                     ]
                 })
                 .collect();
-            print(options, &listing.entities, &["LABEL", "SYSTEM", "TYPE", "ID"], rows);
+            print(
+                options,
+                &listing.entities,
+                &["LABEL", "SYSTEM", "TYPE", "ID"],
+                rows,
+            );
         }
         ["sources"] => {
             let listing = sources::list(&session)?;
@@ -131,7 +150,12 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 .iter()
                 .map(|p| presence_row(&text(&p.user_id), &p.presence_definition, &p.message))
                 .collect();
-            print(options, &presences, &["USER", "SYSTEM", "DEFINITION", "MESSAGE"], rows);
+            print(
+                options,
+                &presences,
+                &["USER", "SYSTEM", "DEFINITION", "MESSAGE"],
+                rows,
+            );
         }
         _ => return Err(format!("unknown command or wrong arguments\n{USAGE}").into()),
     }

@@ -239,14 +239,16 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
         reason,
         correlation_id,
         attempts,
+        transport: None,
     };
-    let reply = outcome.map_err(|failure| {
-        auth_error(
-            None,
-            None,
-            format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
-            None,
-        )
+    let reply = outcome.map_err(|failure| Error::Auth {
+        login_url: login_url.clone(),
+        status: None,
+        code: None,
+        reason: format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
+        correlation_id: None,
+        attempts,
+        transport: Some(failure.kind),
     })?;
     if !(200..300).contains(&reply.status) {
         // The body is parsed only for its error fields: it is never quoted.

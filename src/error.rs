@@ -42,7 +42,7 @@ pub enum Error {
     },
 
     /// A 2xx answer whose body is not what the operation returns.
-    #[error("{method} {path}: {status} but the body is not a valid {type_name}: {reason}; body starts {excerpt:?}{}", describe_context(correlation_id.as_deref(), 1))]
+    #[error("{method} {path}: {status} but the body is not a valid {type_name}: {reason}; body starts {excerpt:?}{}", describe_context(correlation_id.as_deref(), *attempts))]
     #[non_exhaustive]
     Decode {
         /// HTTP method of the request.
@@ -59,6 +59,9 @@ pub enum Error {
         excerpt: String,
         /// The `inin-correlation-id` response header, if any.
         correlation_id: Option<String>,
+        /// How many times the request was sent (more than 1 when an earlier
+        /// answer was retried).
+        attempts: u32,
     },
 
     /// No access token could be obtained from the login service.
@@ -79,6 +82,9 @@ pub enum Error {
         correlation_id: Option<String>,
         /// How many times the token was asked for.
         attempts: u32,
+        /// Why no answer arrived, when none did (`None` when the login
+        /// service answered).
+        transport: Option<TransportKind>,
     },
 
     /// The request did not get an answer: timeout, DNS, connect, TLS or I/O failure.
@@ -225,18 +231,22 @@ impl Error {
         match self.cause() {
             Error::Api { attempts, .. }
             | Error::Transport { attempts, .. }
-            | Error::Auth { attempts, .. } => *attempts,
-            Error::Decode { .. } => 1,
+            | Error::Auth { attempts, .. }
+            | Error::Decode { attempts, .. } => *attempts,
             _ => 0,
         }
     }
 
-    /// True when a timeout expired before the answer arrived.
+    /// True when a timeout expired before the answer arrived (from the API
+    /// or from the login service).
     pub fn is_timeout(&self) -> bool {
         matches!(
             self.cause(),
             Error::Transport {
                 kind: TransportKind::Timeout,
+                ..
+            } | Error::Auth {
+                transport: Some(TransportKind::Timeout),
                 ..
             }
         )

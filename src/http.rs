@@ -172,6 +172,7 @@ pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> 
         reason: e.to_string(),
         excerpt: excerpt(&reply.body),
         correlation_id: reply.correlation_id,
+        attempts: reply.attempts,
     })
 }
 
@@ -186,6 +187,8 @@ pub(crate) struct Reply {
     pub(crate) correlation_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) body: Vec<u8>,
+    /// How many sends it took to get this answer.
+    pub(crate) attempts: u32,
 }
 
 /// Why no answer arrived.
@@ -220,7 +223,10 @@ fn execute(session: &Session, call: &Call) -> Result<Reply> {
             }
         };
         if (200..300).contains(&reply.status) {
-            return Ok(reply);
+            return Ok(Reply {
+                attempts: attempts.made(),
+                ..reply
+            });
         }
         if reply.status == 401 && !refreshed && session.inner.auth.can_refresh() {
             auth::invalidate(session, &bearer);
@@ -312,6 +318,7 @@ pub(crate) fn exchange(
         correlation_id,
         retry_after,
         body,
+        attempts: 1,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Presence names → presence definitions: the session's cache of the org's
 //! definitions and the matching rules of
-//! [`presence_definitions::find_by_name`](crate::presence_definitions::find_by_name).
+//! [`presence_definitions::find_by_name`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -99,6 +99,12 @@ pub(crate) fn find(session: &Session, name: &str) -> Result<OrganizationPresence
         match matches.as_slice() {
             [] => continue,
             [one] => return Ok((*one).clone()),
+            // A built-in definition wins over ones the org added with the same label.
+            several if several.iter().filter(|d| !d.is_user_defined()).count() == 1 => {
+                if let Some(built_in) = several.iter().find(|d| !d.is_user_defined()) {
+                    return Ok((*built_in).clone());
+                }
+            }
             several => {
                 let ids: Vec<&str> = several.iter().filter_map(|d| d.id.as_deref()).collect();
                 return Err(Error::invalid(
@@ -136,6 +142,7 @@ fn known_names(definitions: &[OrganizationPresenceDefinition], locale: &str) -> 
             names.push(system.as_str().to_owned());
         }
     }
-    names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.to_lowercase()));
     names.join(", ")
 }

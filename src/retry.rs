@@ -136,7 +136,11 @@ impl RetryPolicy {
     }
 
     fn allow(&self, attempt: u32, waited: Duration, wait: Duration) -> Option<Duration> {
-        if attempt >= self.max_attempts || waited + wait > self.max_total_wait {
+        // A server's Retry-After can be absurd: an overflow is "too long".
+        let too_long = waited
+            .checked_add(wait)
+            .is_none_or(|total| total > self.max_total_wait);
+        if attempt >= self.max_attempts || too_long {
             None
         } else {
             Some(wait)
@@ -286,6 +290,17 @@ mod tests {
             RetryPolicy::none().after_status(true, 429, retry_after, 1, NO_WAIT),
             None
         );
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_too_long_not_an_overflow() {
+        let policy = RetryPolicy::default();
+        let huge = Some(Duration::from_secs(u64::MAX));
+        assert_eq!(
+            policy.after_status(true, 429, huge, 1, Duration::from_secs(1)),
+            None
+        );
+        assert_eq!(policy.after_status(true, 429, huge, 1, NO_WAIT), None);
     }
 
     #[test]

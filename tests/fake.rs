@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use genesys_presence::definitions::{self, DefinitionQuery, DeletedFilter};
 use genesys_presence::fake::FakeOrg;
+use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
 use genesys_presence::{
-    system, user, Error, OrganizationPresence, PresenceDefinition, Session, UserPresence,
+    settings, sources, system, user, Error, OrganizationPresence, OrganizationPresenceDefinition,
+    PresenceDefinition, PresenceSettings, Session, Source, UserPresence,
 };
 use serde_json::{json, Value};
 
@@ -901,4 +903,719 @@ fn base64(input: &[u8]) -> String {
         }
     }
     out
+}
+
+// ---- The current Presence operations: /api/v2/presence/*, bulk reads ----
+
+fn current_definition(pairs: &[(&str, &str)], system_presence: &str) -> OrganizationPresenceDefinition {
+    OrganizationPresenceDefinition {
+        language_labels: labels(pairs),
+        system_presence: Some(system_presence.into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn legacy_and_current_definitions_are_one_set() {
+    let org = start();
+    let session = org.session().unwrap();
+    let home = org.home_division_id();
+    assert!(is_uuid(&home));
+
+    let current = presence_definitions::list(&session, &PresenceDefinitionQuery::default()).unwrap();
+    assert_eq!(current.total, Some(11));
+    let kinds: Vec<(&str, &str)> = current
+        .entities
+        .iter()
+        .map(|d| (d.label("en_US").unwrap(), d.definition_type.as_deref().unwrap()))
+        .collect();
+    assert_eq!(kinds.iter().filter(|(_, kind)| *kind == "System").count(), 10);
+    assert_eq!(kinds[10], ("Lunch", "User"));
+    assert!(current
+        .entities
+        .iter()
+        .all(|d| d.division_id.as_deref() == Some(home.as_str())));
+    assert!(current.entities.iter().all(|d| d.deactivated == Some(false)));
+    assert_eq!(current.entities[2].id, org.definition_id("Busy"));
+    assert!(current.entities[2].extra.get("primary").is_none());
+    assert!(current.entities[2].extra.get("createdBy").is_none());
+
+    // Created in the current view: seen by the legacy one, unknown fields too.
+    let mut draft = current_definition(&[("en_US", "Focus time"), ("fr", "Concentration")], "busy");
+    draft.extra.insert("color".into(), json!("#ff8800"));
+    let created = presence_definitions::create(&session, &draft).unwrap();
+    let id = created.id.clone().unwrap();
+    assert!(is_uuid(&id));
+    assert_eq!(created.definition_type.as_deref(), Some("User"));
+    assert_eq!(created.system_presence.as_deref(), Some("Busy"));
+    assert_eq!(created.division_id.as_deref(), Some(home.as_str()));
+    assert_eq!(created.deactivated, Some(false));
+    assert_eq!(
+        created.self_uri,
+        Some(format!("/api/v2/presence/definitions/{id}"))
+    );
+    assert_eq!(created.extra.get("color"), Some(&json!("#ff8800")));
+    assert_eq!(presence_definitions::get(&session, &id, None).unwrap(), created);
+
+    let legacy = definitions::list_all(&session, &DefinitionQuery::default()).unwrap();
+    assert_eq!(legacy.len(), 12);
+    let seen = legacy
+        .iter()
+        .find(|d| d.id.as_deref() == Some(id.as_str()))
+        .unwrap();
+    assert_eq!(seen.label("fr"), Some("Concentration"));
+    assert_eq!((seen.primary, seen.deactivated), (Some(false), Some(false)));
+    assert_eq!(seen.extra.get("color"), Some(&json!("#ff8800")));
+    assert_eq!(seen.self_uri, Some(format!("/api/v2/presencedefinitions/{id}")));
+
+    // And the other way round.
+    let old_style = OrganizationPresence {
+        language_labels: labels(&[("en_US", "Commute")]),
+        system_presence: Some("Away".into()),
+        ..Default::default()
+    };
+    let legacy_id = definitions::create(&session, &old_style).unwrap().id.unwrap();
+    let listed = presence_definitions::list(&session, &PresenceDefinitionQuery::default())
+        .unwrap()
+        .entities;
+    assert_eq!(listed.len(), 13);
+    let seen = listed
+        .iter()
+        .find(|d| d.id.as_deref() == Some(legacy_id.as_str()))
+        .unwrap();
+    assert_eq!(seen.definition_type.as_deref(), Some("User"));
+    assert_eq!(seen.label("en_US"), Some("Commute"));
+    assert_eq!(seen.division_id.as_deref(), Some(home.as_str()));
+
+    // An edit in the current view shows in the legacy one.
+    let mut edited = created.clone();
+    edited.language_labels = labels(&[("en_US", "Deep focus")]);
+    let updated = presence_definitions::update(&session, &id, &edited).unwrap();
+    assert_eq!(updated.label("en_US"), Some("Deep focus"));
+    assert_eq!(updated.extra.get("color"), Some(&json!("#ff8800")));
+    assert_eq!(
+        definitions::get(&session, &id, None).unwrap().language_labels,
+        labels(&[("en_US", "Deep focus")])
+    );
+
+    // Deleting in either view deactivates in both.
+    presence_definitions::delete(&session, &id).unwrap();
+    definitions::delete(&session, &legacy_id).unwrap();
+    for gone in [&id, &legacy_id] {
+        assert_eq!(
+            definitions::get(&session, gone, None).unwrap().deactivated,
+            Some(true)
+        );
+        assert_eq!(
+            presence_definitions::get(&session, gone, None)
+                .unwrap()
+                .deactivated,
+            Some(true)
+        );
+    }
+    assert_eq!(
+        definitions::list_all(&session, &DefinitionQuery::default())
+            .unwrap()
+            .len(),
+        11
+    );
+    let active = presence_definitions::list(&session, &PresenceDefinitionQuery::default()).unwrap();
+    assert_eq!(active.total, Some(11));
+    let deactivated =
+        presence_definitions::list(&session, &PresenceDefinitionQuery::default().deactivated(true)).unwrap();
+    let mut ids: Vec<String> = deactivated.entities.into_iter().filter_map(|d| d.id).collect();
+    ids.sort();
+    let mut expected = vec![id.clone(), legacy_id.clone()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let err = presence_definitions::delete(&session, &id).unwrap_err();
+    assert_api_error(&err, 404, "not.found");
+    let err =
+        user::update_purecloud_presence(&session, &org.user_ids()[0], &set_to(&legacy_id, None)).unwrap_err();
+    assert_api_error(&err, 400, "bad.request");
+}
+
+#[test]
+fn current_definitions_filter_by_division_and_locale() {
+    let org = start();
+    let session = org.session().unwrap();
+    let home = org.home_division_id();
+    let other = "7a1b2c3d-0000-4000-8000-000000000001";
+    let mut elsewhere = current_definition(&[("en_US", "Gym"), ("fr", "Sport")], "Break");
+    elsewhere.division_id = Some(other.into());
+    let gym = presence_definitions::create(&session, &elsewhere).unwrap();
+    assert_eq!(gym.division_id.as_deref(), Some(other));
+
+    let count = |query: PresenceDefinitionQuery| {
+        presence_definitions::list(&session, &query)
+            .unwrap()
+            .entities
+            .len()
+    };
+    assert_eq!(count(PresenceDefinitionQuery::default()), 12);
+    assert_eq!(
+        count(PresenceDefinitionQuery::default().division_id(home.as_str())),
+        11
+    );
+    assert_eq!(count(PresenceDefinitionQuery::default().division_id(other)), 1);
+    assert_eq!(
+        count(
+            PresenceDefinitionQuery::default()
+                .division_id(home.as_str())
+                .division_id(other)
+        ),
+        12,
+        "one comma-separated divisionId"
+    );
+    assert_eq!(
+        count(PresenceDefinitionQuery::default().division_id("nowhere")),
+        0
+    );
+    let auth = bearer(&org);
+    let repeated = raw(
+        &org,
+        "GET",
+        &format!("/api/v2/presence/definitions?divisionId={home}&divisionId={other}"),
+        Some(&auth),
+        None,
+    );
+    assert_eq!(repeated.status, 200);
+    assert_eq!(repeated.json()["total"], 12);
+
+    let french =
+        presence_definitions::list(&session, &PresenceDefinitionQuery::default().locale_code("fr")).unwrap();
+    assert_eq!(french.entities[11].language_labels, labels(&[("fr", "Sport")]));
+    let all =
+        presence_definitions::list(&session, &PresenceDefinitionQuery::default().locale_code("ALL")).unwrap();
+    assert_eq!(
+        all.entities[10].language_labels,
+        labels(&[("en_US", "Lunch"), ("fr", "Déjeuner")])
+    );
+    let id = gym.id.unwrap();
+    let one = presence_definitions::get(&session, &id, Some("en_US")).unwrap();
+    assert_eq!(one.language_labels, labels(&[("en_US", "Gym")]));
+
+    let err = presence_definitions::list(&session, &PresenceDefinitionQuery::default().locale_code("xx"))
+        .unwrap_err();
+    assert!(assert_api_error(&err, 400, "bad.request").contains("xx"));
+    let err = presence_definitions::get(&session, &id, Some("klingon")).unwrap_err();
+    assert_api_error(&err, 400, "bad.request");
+    for query in ["deactivated=maybe", "deactivated="] {
+        let answer = raw(
+            &org,
+            "GET",
+            &format!("/api/v2/presence/definitions?{query}"),
+            Some(&auth),
+            None,
+        );
+        assert_error_body(&answer, 400, "bad.request");
+    }
+    let err = presence_definitions::get(&session, "no-such-definition", None).unwrap_err();
+    assert_api_error(&err, 404, "not.found");
+    let err = presence_definitions::update(&session, "no-such-definition", &elsewhere).unwrap_err();
+    assert_api_error(&err, 404, "not.found");
+    let busy = org.definition_id("Busy").unwrap();
+    let err = presence_definitions::delete(&session, &busy).unwrap_err();
+    assert!(assert_api_error(&err, 400, "bad.request").contains("primary"));
+    for body in [
+        json!({"systemPresence": "Busy"}),
+        json!({"languageLabels": {"en_US": "x"}, "divisionId": 5}),
+        json!([]),
+    ] {
+        let answer = raw(
+            &org,
+            "POST",
+            "/api/v2/presence/definitions",
+            Some(&auth),
+            Some(body.to_string().into_bytes()),
+        );
+        assert_error_body(&answer, 400, "bad.request");
+    }
+    let answer = raw(&org, "GET", "/api/v2/presence/definitions", None, None);
+    assert_error_body(&answer, 401, "authentication.required");
+}
+
+#[test]
+fn sources_lifecycle() {
+    let org = start();
+    let session = org.session().unwrap();
+    let calendar = org.custom_source_id();
+    let listed = sources::list(&session).unwrap();
+    assert_eq!(listed.total, Some(2));
+    let summary: Vec<(&str, &str, &str)> = listed
+        .entities
+        .iter()
+        .map(|s| {
+            (
+                s.id.as_deref().unwrap(),
+                s.name.as_deref().unwrap(),
+                s.source_type.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("PURECLOUD", "Genesys Cloud", "System"),
+            (calendar.as_str(), "Calendar sync", "User")
+        ]
+    );
+    assert!(sources::list_deactivated(&session).unwrap().entities.is_empty());
+
+    let mut draft = Source {
+        name: Some("Door sensor".into()),
+        description: Some("Badge readers".into()),
+        ..Default::default()
+    };
+    draft.extra.insert("vendor".into(), json!("Acme"));
+    let created = sources::create(&session, &draft).unwrap();
+    let id = created.id.clone().unwrap();
+    assert!(is_uuid(&id));
+    assert_eq!(created.source_type.as_deref(), Some("User"));
+    assert_eq!(created.deactivated, Some(false));
+    assert_eq!(created.self_uri, Some(format!("/api/v2/presence/sources/{id}")));
+    assert_eq!(created.extra.get("vendor"), Some(&json!("Acme")));
+    assert_eq!(sources::get(&session, &id).unwrap(), created);
+    assert_eq!(sources::list(&session).unwrap().total, Some(3));
+
+    let mut edited = created.clone();
+    edited.name = Some("Door sensors".into());
+    edited.description = None;
+    let updated = sources::update(&session, &id, &edited).unwrap();
+    assert_eq!(updated.name.as_deref(), Some("Door sensors"));
+    assert_eq!(updated.description, None);
+    assert_eq!(updated.extra.get("vendor"), Some(&json!("Acme")));
+    assert_eq!(updated.source_type.as_deref(), Some("User"));
+    assert_eq!(sources::get(&session, &id).unwrap(), updated);
+
+    sources::delete(&session, &id).unwrap();
+    assert_eq!(sources::get(&session, &id).unwrap().deactivated, Some(true));
+    assert_eq!(sources::list(&session).unwrap().total, Some(2));
+    let gone = sources::list_deactivated(&session).unwrap();
+    assert_eq!(gone.entities.len(), 1);
+    assert_eq!(gone.entities[0].id.as_deref(), Some(id.as_str()));
+    assert_api_error(&sources::delete(&session, &id).unwrap_err(), 404, "not.found");
+
+    assert_api_error(
+        &sources::get(&session, "no-such-source").unwrap_err(),
+        404,
+        "not.found",
+    );
+    assert_api_error(
+        &sources::update(&session, "no-such-source", &draft).unwrap_err(),
+        404,
+        "not.found",
+    );
+    assert_eq!(
+        sources::get(&session, "purecloud").unwrap().id.as_deref(),
+        Some("PURECLOUD")
+    );
+    let err = sources::delete(&session, "PURECLOUD").unwrap_err();
+    assert!(assert_api_error(&err, 400, "bad.request").contains("System"));
+    assert_api_error(
+        &sources::update(&session, "PURECLOUD", &draft).unwrap_err(),
+        400,
+        "bad.request",
+    );
+
+    let auth = bearer(&org);
+    for body in [
+        json!({}),
+        json!({"name": "  "}),
+        json!({"name": "x", "description": 3}),
+    ] {
+        let answer = raw(
+            &org,
+            "POST",
+            "/api/v2/presence/sources",
+            Some(&auth),
+            Some(body.to_string().into_bytes()),
+        );
+        assert_error_body(&answer, 400, "bad.request");
+    }
+    let answer = raw(
+        &org,
+        "GET",
+        "/api/v2/presence/sources?deactivated=nope",
+        Some(&auth),
+        None,
+    );
+    assert_error_body(&answer, 400, "bad.request");
+    let answer = raw(&org, "PATCH", "/api/v2/presence/sources", Some(&auth), None);
+    assert_error_body(&answer, 405, "method.not.allowed");
+    assert_eq!(answer.headers["allow"], "GET, POST");
+}
+
+#[test]
+fn settings_round_trip() {
+    let org = start();
+    let session = org.session().unwrap();
+    let before = settings::get(&session).unwrap();
+    let restore = before.restore_presence_settings.clone().unwrap();
+    assert_eq!(
+        (
+            restore.enabled,
+            restore.restore_time_milliseconds,
+            restore.restore_on_queue_enabled
+        ),
+        (Some(true), Some(300_000), Some(false))
+    );
+    assert_eq!(before.requesting_off_queue_enabled, Some(false));
+    assert_eq!(
+        before.default_primary_presence_registered_source_id.as_deref(),
+        Some("PURECLOUD")
+    );
+    assert_eq!(before.self_uri.as_deref(), Some("/api/v2/presence/settings"));
+    assert!(before.id.is_some());
+
+    let mut changed = before.clone();
+    changed.requesting_off_queue_enabled = Some(true);
+    changed.default_primary_presence_registered_source_id = Some(org.custom_source_id());
+    let restore = changed.restore_presence_settings.as_mut().unwrap();
+    restore.restore_time_milliseconds = Some(60_000);
+    restore.extra.insert("note".into(), json!("kept"));
+    changed.extra.insert("futureSetting".into(), json!({"on": true}));
+    let answered = settings::update(&session, &changed).unwrap();
+    assert_eq!(answered, changed);
+    assert_eq!(settings::get(&session).unwrap(), changed);
+
+    // Refused without change: a restore block missing a field, an unknown source.
+    let auth = bearer(&org);
+    for body in [
+        json!({"restorePresenceSettings": {"enabled": true, "restoreTimeMilliseconds": 1000}}),
+        json!({"restorePresenceSettings": {"enabled": "yes", "restoreTimeMilliseconds": 1000, "restoreOnQueueEnabled": true}}),
+        json!({"restorePresenceSettings": {"enabled": true, "restoreTimeMilliseconds": -1, "restoreOnQueueEnabled": true}}),
+        json!({"restorePresenceSettings": 5}),
+        json!({"requestingOffQueueEnabled": "no"}),
+        json!({"defaultPrimaryPresenceRegisteredSourceId": "no-such-source"}),
+        json!([]),
+    ] {
+        let answer = raw(
+            &org,
+            "PUT",
+            "/api/v2/presence/settings",
+            Some(&auth),
+            Some(body.to_string().into_bytes()),
+        );
+        assert_error_body(&answer, 400, "bad.request");
+    }
+    assert_eq!(settings::get(&session).unwrap(), changed);
+
+    // PUT replaces: what is not sent is gone (id and selfUri stay the server's).
+    let minimal = PresenceSettings {
+        requesting_off_queue_enabled: Some(false),
+        ..Default::default()
+    };
+    let now = settings::update(&session, &minimal).unwrap();
+    assert_eq!(now.restore_presence_settings, None);
+    assert_eq!((now.id, now.self_uri), (before.id, before.self_uri));
+}
+
+#[test]
+fn primary_source_get_and_set() {
+    let org = start();
+    let session = org.session().unwrap();
+    let user_id = &org.user_ids()[0];
+    let calendar = org.custom_source_id();
+    let primary = user::get_primary_source(&session, user_id).unwrap();
+    assert_eq!(primary.source_id.as_deref(), Some("PURECLOUD"));
+    assert_eq!(primary.registered, Some(true));
+    assert_eq!(
+        primary.self_uri,
+        Some(format!("/api/v2/presence/users/{user_id}/primarysource"))
+    );
+
+    let set = user::set_primary_source(&session, user_id, &calendar).unwrap();
+    assert_eq!(set.source_id.as_deref(), Some(calendar.as_str()));
+    assert_eq!(user::get_primary_source(&session, user_id).unwrap(), set);
+    let purecloud = user::get_purecloud_presence(&session, user_id).unwrap();
+    assert_eq!(purecloud.primary, Some(false));
+    let other_user = user::get_primary_source(&session, &org.user_ids()[1]).unwrap();
+    assert_eq!(other_user.source_id.as_deref(), Some("PURECLOUD"));
+
+    let err = user::set_primary_source(&session, user_id, "no-such-source").unwrap_err();
+    assert!(assert_api_error(&err, 400, "bad.request").contains("no-such-source"));
+    assert_eq!(user::get_primary_source(&session, user_id).unwrap(), set);
+    let err = user::set_primary_source(&session, "nobody", &calendar).unwrap_err();
+    assert_api_error(&err, 404, "not.found");
+    let err = user::get_primary_source(&session, "nobody").unwrap_err();
+    assert_api_error(&err, 404, "not.found");
+
+    // A deactivated source cannot become primary.
+    let door = sources::create(
+        &session,
+        &Source {
+            name: Some("Door".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .id
+    .unwrap();
+    sources::delete(&session, &door).unwrap();
+    assert_api_error(
+        &user::set_primary_source(&session, user_id, &door).unwrap_err(),
+        400,
+        "bad.request",
+    );
+
+    // A PATCH with primary: true moves it too; `purecloud` names PURECLOUD.
+    let back = user::set_primary_source(&session, user_id, "purecloud").unwrap();
+    assert_eq!(back.source_id.as_deref(), Some("PURECLOUD"));
+    assert_eq!(
+        user::get_purecloud_presence(&session, user_id).unwrap().primary,
+        Some(true)
+    );
+    let make_primary = UserPresence {
+        primary: Some(true),
+        ..Default::default()
+    };
+    user::update_presence(&session, user_id, &calendar, &make_primary).unwrap();
+    assert_eq!(
+        user::get_primary_source(&session, user_id).unwrap().source_id,
+        Some(calendar)
+    );
+    let auth = bearer(&org);
+    let answer = raw(
+        &org,
+        "PUT",
+        &format!("/api/v2/presence/users/{user_id}/primarysource"),
+        Some(&auth),
+        Some(b"{}".to_vec()),
+    );
+    assert_error_body(&answer, 400, "bad.request");
+}
+
+#[test]
+fn bulk_reads_return_users_in_input_order() {
+    let org = start();
+    let session = org.session().unwrap();
+    let users = org.user_ids();
+    let calendar = org.custom_source_id();
+    let (meeting, lunch) = (org.definition_id("Meeting").unwrap(), lunch_id(&session));
+    user::update_purecloud_presence(&session, &users[0], &set_to(&meeting, Some("Standup"))).unwrap();
+    user::update_purecloud_presence(&session, &users[2], &set_to(&lunch, None)).unwrap();
+
+    let order = [users[2].clone(), users[0].clone(), users[1].clone()];
+    let read = user::get_purecloud_presences_bulk(&session, &order).unwrap();
+    let got: Vec<(&str, &str, Option<&str>)> = read
+        .iter()
+        .map(|p| {
+            (
+                p.user_id.as_deref().unwrap(),
+                p.presence_definition.as_ref().unwrap().id.as_deref().unwrap(),
+                p.message.as_deref(),
+            )
+        })
+        .collect();
+    let busy = org.definition_id("Busy").unwrap();
+    assert_eq!(
+        got,
+        [
+            (users[2].as_str(), lunch.as_str(), None),
+            (users[0].as_str(), meeting.as_str(), Some("Standup")),
+            (users[1].as_str(), busy.as_str(), None),
+        ]
+    );
+    assert_eq!(read[0].system_presence_name(), Some("Meal".into()));
+    assert_eq!(read[0].source_id.as_deref(), Some("PURECLOUD"));
+    assert!(read.iter().all(|p| p.modified_date.is_some()));
+
+    // A custom source: each user's presence for it, set by PATCH.
+    let away = org.definition_id("Away").unwrap();
+    for (user_id, definition, message) in [
+        (&users[0], &busy, "Design review"),
+        (&users[1], &away, "Out of office"),
+        (&users[2], &meeting, "1:1"),
+    ] {
+        user::update_presence(&session, user_id, &calendar, &set_to(definition, Some(message))).unwrap();
+    }
+    let read = user::get_presences_bulk(&session, &calendar, &order).unwrap();
+    let got: Vec<(&str, &str, &str, &str)> = read
+        .iter()
+        .map(|p| {
+            (
+                p.user_id.as_deref().unwrap(),
+                p.source_id.as_deref().unwrap(),
+                p.presence_definition
+                    .as_ref()
+                    .unwrap()
+                    .system_presence
+                    .as_deref()
+                    .unwrap(),
+                p.message.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (users[2].as_str(), calendar.as_str(), "Meeting", "1:1"),
+            (users[0].as_str(), calendar.as_str(), "Busy", "Design review"),
+            (users[1].as_str(), calendar.as_str(), "Away", "Out of office"),
+        ]
+    );
+    // The Genesys Cloud presence did not move.
+    let purecloud = user::get_purecloud_presences_bulk(&session, &users[..1]).unwrap();
+    assert_eq!(purecloud[0].message.as_deref(), Some("Standup"));
+
+    // Unknown users, and users without a presence for the source, are left out.
+    let new_user = "added-later";
+    assert!(org.add_user(new_user));
+    let read =
+        user::get_presences_bulk(&session, &calendar, &[new_user, "ghost", users[1].as_str()]).unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].user_id.as_deref(), Some(users[1].as_str()));
+    let err = user::get_presences_bulk(&session, "no-such-source", &users).unwrap_err();
+    assert_api_error(&err, 404, "not.found");
+}
+
+#[test]
+fn bulk_read_of_120_users_is_batched() {
+    let org = start();
+    let session = org.session().unwrap();
+    for n in 0..117 {
+        assert!(org.add_user(&format!("user-{n:03}")));
+    }
+    let mut users = org.user_ids();
+    assert_eq!(users.len(), 120);
+    users.reverse();
+    user::get_purecloud_presence(&session, &users[0]).unwrap(); // fetch the token first
+    let before = org.requests();
+    let read = user::get_purecloud_presences_bulk(&session, &users).unwrap();
+    assert_eq!(org.requests() - before, 3, "50 + 50 + 20");
+    let ids: Vec<&str> = read.iter().map(|p| p.user_id.as_deref().unwrap()).collect();
+    assert_eq!(ids, users);
+    assert_eq!(read[0].system_presence_name(), Some("Offline".into()));
+    assert_eq!(read[119].system_presence_name(), Some("Available".into()));
+}
+
+#[test]
+fn bulk_calls_are_limited_to_50_users() {
+    let org = start();
+    let session = org.session().unwrap();
+    let auth = bearer(&org);
+    let auth = Some(auth.as_str());
+    let users = org.user_ids();
+    let many: Vec<String> = (0..51).map(|n| format!("u{n}")).collect();
+    let answer = raw(
+        &org,
+        "GET",
+        &format!("/api/v2/users/presences/purecloud/bulk?id={}", many.join(",")),
+        auth,
+        None,
+    );
+    assert_error_body(&answer, 400, "bad.request");
+    assert!(answer.json()["message"].as_str().unwrap().contains("Limit 50"));
+    let answer = raw(&org, "GET", "/api/v2/users/presences/purecloud/bulk", auth, None);
+    assert_error_body(&answer, 400, "bad.request");
+    let answer = raw(
+        &org,
+        "GET",
+        "/api/v2/users/presences/purecloud/bulk?id=",
+        auth,
+        None,
+    );
+    assert_error_body(&answer, 400, "bad.request");
+
+    // Repeated keys work as well as one comma-separated value; repeats count once.
+    let answer = raw(
+        &org,
+        "GET",
+        &format!(
+            "/api/v2/users/presences/PURECLOUD/bulk?id={}&id={}%2C{}&id={}",
+            users[1], users[0], users[2], users[1]
+        ),
+        auth,
+        None,
+    );
+    assert_eq!(answer.status, 200);
+    let body = answer.json();
+    let ids: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["userId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [&users[1], &users[0], &users[2]]);
+    let answer = raw(
+        &org,
+        "POST",
+        "/api/v2/users/presences/purecloud/bulk?id=x",
+        auth,
+        None,
+    );
+    assert_error_body(&answer, 405, "method.not.allowed");
+
+    // The bulk update refuses more than 50 elements, and applies none of them.
+    let away = org.definition_id("Away").unwrap();
+    let elements: Vec<Value> = (0..51)
+        .map(|_| json!({"id": users[0], "presenceDefinition": {"id": away}}))
+        .collect();
+    let answer = raw(
+        &org,
+        "PUT",
+        "/api/v2/users/presences/bulk",
+        auth,
+        Some(serde_json::to_vec(&elements).unwrap()),
+    );
+    assert_error_body(&answer, 400, "bad.request");
+    assert!(answer.json()["message"].as_str().unwrap().contains("Limit 50"));
+    let unchanged = user::get_purecloud_presence(&session, &users[0]).unwrap();
+    assert_eq!(unchanged.system_presence_name(), Some("Available".into()));
+}
+
+#[test]
+fn bulk_update_of_60_users_is_batched() {
+    let org = start();
+    let session = org.session().unwrap();
+    for n in 0..57 {
+        assert!(org.add_user(&format!("agent {n}")));
+    }
+    let users = org.user_ids();
+    assert_eq!(users.len(), 60);
+    let training = org.definition_id("Training").unwrap();
+    let elements: Vec<UserPresence> = users
+        .iter()
+        .map(|id| {
+            let mut element = set_to(&training, Some("Onboarding"));
+            element.id = Some(id.clone());
+            element
+        })
+        .collect();
+    user::get_purecloud_presence(&session, &users[0]).unwrap(); // fetch the token first
+    let before = org.requests();
+    let applied = user::update_presences_bulk(&session, &elements).unwrap();
+    assert_eq!(org.requests() - before, 2, "50 + 10");
+    assert_eq!(applied.len(), 60);
+    let ids: Vec<&str> = applied.iter().map(|p| p.id.as_deref().unwrap()).collect();
+    assert_eq!(ids, users);
+    let read = user::get_purecloud_presences_bulk(&session, &users).unwrap();
+    assert_eq!(read.len(), 60);
+    assert!(read
+        .iter()
+        .all(|p| p.system_presence_name() == Some("Training".into())
+            && p.message.as_deref() == Some("Onboarding")));
+}
+
+#[test]
+fn set_presence_by_name_uses_the_current_definitions() {
+    let org = start();
+    let session = org.session().unwrap();
+    let user_id = &org.user_ids()[0];
+    let set = user::set_presence_by_name(&session, user_id, "lunch", Some("Back at 1")).unwrap();
+    let lunch = lunch_id(&session);
+    let now = user::get_purecloud_presence(&session, user_id).unwrap();
+    assert_eq!(now, set);
+    let definition = now.presence_definition.unwrap();
+    assert_eq!(definition.id.as_deref(), Some(lunch.as_str()));
+    assert_eq!(definition.system_presence.as_deref(), Some("Meal"));
+    assert_eq!(now.message.as_deref(), Some("Back at 1"));
+
+    // A system presence name gives its System definition, not Lunch.
+    let meal = user::set_presence_by_name(&session, user_id, "MEAL", None).unwrap();
+    assert_eq!(meal.presence_definition.unwrap().id, org.definition_id("Meal"));
+    assert_eq!(meal.message.as_deref(), Some("Back at 1"));
+    let err = user::set_presence_by_name(&session, user_id, "Napping", None).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
 }

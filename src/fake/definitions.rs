@@ -1,14 +1,19 @@
-//! `/api/v2/systempresences` and the legacy `/api/v2/presencedefinitions` operations.
+//! `/api/v2/systempresences` and the legacy `/api/v2/presencedefinitions`
+//! operations, plus what they share with the current view
+//! ([`presence_definitions`](super::presence_definitions)): body checks,
+//! lookup, deactivation and locale filtering.
 
 use serde_json::{json, Map, Value};
 
 use super::server::{Incoming, Outcome, Reply};
-use super::state::{is_deactivated, stamp, str_field, Definition, State, SYSTEM_PRESENCES};
-use super::util::{now_iso, percent_encode, uuid};
+use super::state::{new_definition, Definition, State, SYSTEM_PRESENCES};
+use super::util::{json_object, now_iso, percent_encode};
 
-/// Fields the server sets; whatever a client sends for them is ignored.
-const SERVER_FIELDS: [&str; 8] = [
+/// Fields the server sets, in either view; whatever a client sends for them
+/// is ignored (`divisionId` is read separately by the current view).
+const SERVER_FIELDS: [&str; 10] = [
     "id",
+    "type",
     "primary",
     "deactivated",
     "createdBy",
@@ -16,6 +21,7 @@ const SERVER_FIELDS: [&str; 8] = [
     "modifiedBy",
     "modifiedDate",
     "selfUri",
+    "divisionId",
 ];
 
 /// `GET /api/v2/systempresences`: the ten system presences.
@@ -33,8 +39,8 @@ pub(super) fn list(state: &mut State, request: &Incoming) -> Outcome {
     let page_number = positive(request, "pageNumber", 1)?;
     let deleted = request.query("deleted");
     let wanted: fn(&Definition) -> bool = match deleted.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("false") => |d| !is_deactivated(d),
-        Some("true") => is_deactivated,
+        None | Some("false") => |d| !d.deactivated,
+        Some("true") => |d| d.deactivated,
         Some("all") => |_| true,
         Some(other) => {
             return Err(Reply::bad_request(format!(
@@ -43,6 +49,7 @@ pub(super) fn list(state: &mut State, request: &Incoming) -> Outcome {
         }
     };
     let locale = locale(request);
+    let admin = state.admin_ref();
     let matching: Vec<&Definition> = state.definitions.iter().filter(|d| wanted(d)).collect();
     let total = matching.len() as u64;
     let page_count = total.div_ceil(page_size);
@@ -51,7 +58,7 @@ pub(super) fn list(state: &mut State, request: &Incoming) -> Outcome {
         .into_iter()
         .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         .take(usize::try_from(page_size).unwrap_or(usize::MAX))
-        .map(|d| localized(d, locale))
+        .map(|d| d.legacy_json(&admin, locale))
         .collect();
     let mut filters = String::new();
     if let Some(deleted) = deleted {
@@ -83,73 +90,90 @@ pub(super) fn list(state: &mut State, request: &Incoming) -> Outcome {
 /// `GET /api/v2/presencedefinitions/{id}?localeCode`: deleted ones too.
 pub(super) fn get(state: &mut State, request: &Incoming) -> Outcome {
     let definition = find(state, request.param(0))?;
-    Ok(Reply::json(200, localized(definition, locale(request))))
+    Ok(Reply::json(
+        200,
+        definition.legacy_json(&state.admin_ref(), locale(request)),
+    ))
 }
 
-/// `POST /api/v2/presencedefinitions`: a new, active, non-primary definition.
+/// `POST /api/v2/presencedefinitions`: a new, active, non-primary (`User`)
+/// definition in the home division.
 pub(super) fn create(state: &mut State, request: &Incoming) -> Outcome {
-    let mut definition = parse(&request.body)?;
-    let id = uuid();
-    let admin = state.admin_ref();
-    definition.insert("primary".into(), Value::Bool(false));
-    definition.insert("deactivated".into(), Value::Bool(false));
-    definition.insert("createdBy".into(), admin.clone());
-    definition.insert("createdDate".into(), Value::String(now_iso()));
-    stamp(&mut definition, &id, admin);
-    state.definitions.push(definition.clone());
-    Ok(Reply::json(200, Value::Object(definition)))
+    let body = parse(&request.body)?;
+    let definition = new_definition(body.fields, state.home_division_id.clone());
+    let answer = definition.legacy_json(&state.admin_ref(), None);
+    state.definitions.push(definition);
+    Ok(Reply::json(200, answer))
 }
 
 /// `PUT /api/v2/presencedefinitions/{id}`: replaces everything but the
 /// server's fields (and the system presence of a primary definition).
 pub(super) fn update(state: &mut State, request: &Incoming) -> Outcome {
     let id = request.param(0);
-    let old = find(state, id)?.clone();
-    let mut definition = parse(&request.body)?;
-    for key in ["primary", "deactivated", "createdBy", "createdDate"] {
-        if let Some(value) = old.get(key) {
-            definition.insert(key.into(), value.clone());
-        }
-    }
-    if old.get("primary") == Some(&Value::Bool(true)) {
-        if let Some(system) = old.get("systemPresence") {
-            definition.insert("systemPresence".into(), system.clone());
-        }
-    }
-    stamp(&mut definition, id, state.admin_ref());
-    if let Some(slot) = state.definition_mut(id) {
-        *slot = definition.clone();
-    }
-    Ok(Reply::json(200, Value::Object(definition)))
+    find(state, id)?;
+    let body = parse(&request.body)?;
+    let admin = state.admin_ref();
+    let definition = replace(state, id, body.fields, None)?;
+    Ok(Reply::json(200, definition.legacy_json(&admin, None)))
 }
 
 /// `DELETE /api/v2/presencedefinitions/{id}`: deactivates it; 204.
 pub(super) fn delete(state: &mut State, request: &Incoming) -> Outcome {
-    let id = request.param(0);
-    let definition = find(state, id)?;
-    if definition.get("primary") == Some(&Value::Bool(true)) {
+    deactivate(state, request.param(0))?;
+    Ok(Reply::empty(204))
+}
+
+/// A definition by id (deleted ones too), or 404.
+pub(super) fn find<'a>(state: &'a State, id: &str) -> Result<&'a Definition, Reply> {
+    state
+        .definition(id)
+        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))
+}
+
+/// Replaces the client fields of a known definition (keeping the system
+/// presence of a primary one) and, when given, its division; stamps it.
+pub(super) fn replace<'a>(
+    state: &'a mut State,
+    id: &str,
+    mut fields: Map<String, Value>,
+    division_id: Option<String>,
+) -> Result<&'a Definition, Reply> {
+    let definition = state
+        .definition_mut(id)
+        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))?;
+    if definition.primary {
+        if let Some(system) = definition.fields.get("systemPresence") {
+            fields.insert("systemPresence".into(), system.clone());
+        }
+    }
+    definition.fields = fields;
+    if let Some(division_id) = division_id {
+        definition.division_id = division_id;
+    }
+    definition.modified_date = now_iso();
+    Ok(definition)
+}
+
+/// Deactivates a definition (both views' DELETE): 404 for an unknown or
+/// already deactivated one, 400 for a primary one.
+pub(super) fn deactivate(state: &mut State, id: &str) -> Result<(), Reply> {
+    let definition = state
+        .definition_mut(id)
+        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))?;
+    if definition.primary {
         return Err(Reply::bad_request(format!(
             "presence definition {id} is the primary definition of {} and cannot be deleted",
-            str_field(definition, "systemPresence").unwrap_or("a system presence")
+            definition.system_presence().unwrap_or("a system presence")
         )));
     }
-    if is_deactivated(definition) {
+    if definition.deactivated {
         return Err(Reply::not_found(format!(
             "presence definition {id} is already deleted"
         )));
     }
-    let admin = state.admin_ref();
-    if let Some(definition) = state.definition_mut(id) {
-        definition.insert("deactivated".into(), Value::Bool(true));
-        stamp(definition, id, admin);
-    }
-    Ok(Reply::empty(204))
-}
-
-fn find<'a>(state: &'a State, id: &str) -> Result<&'a Definition, Reply> {
-    state
-        .definition(id)
-        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))
+    definition.deactivated = true;
+    definition.modified_date = now_iso();
+    Ok(())
 }
 
 /// A query parameter that must be a positive integer, or its default.
@@ -166,31 +190,25 @@ fn positive(request: &Incoming, key: &str, default: u64) -> Result<u64, Reply> {
 }
 
 /// The `localeCode` to filter labels by; `None` for every label (absent, empty or `ALL`).
-fn locale(request: &Incoming) -> Option<&str> {
+pub(super) fn locale(request: &Incoming) -> Option<&str> {
     request
         .query("localeCode")
         .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("all"))
 }
 
-/// The definition with only the labels of `locale` (all labels when `None`).
-fn localized(definition: &Definition, locale: Option<&str>) -> Value {
-    let mut out = definition.clone();
-    if let (Some(code), Some(Value::Object(labels))) = (locale, out.get_mut("languageLabels")) {
-        labels.retain(|key, _| key.eq_ignore_ascii_case(code));
-    }
-    Value::Object(out)
+/// A checked create/update body.
+pub(super) struct DefinitionBody {
+    /// The client's fields, without the server's (of either view).
+    pub(super) fields: Map<String, Value>,
+    /// The division named, if any (only the current view uses it).
+    pub(super) division_id: Option<String>,
 }
 
-/// A create/update body: a JSON object with non-empty `languageLabels` and, if
-/// given, a known `systemPresence` (stored in PascalCase); server fields removed.
-fn parse(body: &[u8]) -> Result<Map<String, Value>, Reply> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Reply::bad_request(format!("the body is not valid JSON: {e}")))?;
-    let Value::Object(mut definition) = value else {
-        return Err(Reply::bad_request(
-            "the body must be a JSON object (an OrganizationPresence)",
-        ));
-    };
+/// A create/update body: a JSON object with non-empty `languageLabels`, if
+/// given a known `systemPresence` (stored in PascalCase) and a non-empty
+/// string `divisionId`; the server's fields removed.
+pub(super) fn parse(body: &[u8]) -> Result<DefinitionBody, Reply> {
+    let mut definition = json_object(body, "the body must be a JSON object (a presence definition)")?;
     match definition.get("languageLabels") {
         Some(Value::Object(labels)) if !labels.is_empty() && labels.values().all(Value::is_string) => {}
         _ => {
@@ -216,8 +234,16 @@ fn parse(body: &[u8]) -> Result<Map<String, Value>, Reply> {
         },
         Some(_) => return Err(Reply::bad_request("systemPresence must be a string")),
     }
+    let division_id = match definition.get("divisionId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) if !id.trim().is_empty() => Some(id.clone()),
+        Some(_) => return Err(Reply::bad_request("divisionId must be a non-empty string")),
+    };
     for key in SERVER_FIELDS {
         definition.remove(key);
     }
-    Ok(definition)
+    Ok(DefinitionBody {
+        fields: definition,
+        division_id,
+    })
 }

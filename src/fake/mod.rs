@@ -32,9 +32,20 @@
 //!   [`set_token_lifetime`](FakeOrg::set_token_lifetime) says otherwise.
 //! - The ten system presences, one primary definition for each (labels
 //!   `en_US` and `fr`), and a non-primary "Lunch" definition (Meal): eleven
-//!   active definitions.
+//!   active definitions, all in one division
+//!   ([`home_division_id`](FakeOrg::home_division_id)). The legacy
+//!   (`/api/v2/presencedefinitions`) and current (`/api/v2/presence/definitions`)
+//!   operations are two views of the same definitions: what one creates,
+//!   changes or deactivates, the other sees. In the current view the ten
+//!   primary definitions are `type` `System`, every other one `User`.
+//! - Two presence sources: Genesys Cloud's own, id `PURECLOUD` (`System`),
+//!   and "Calendar sync" (`User`, [`custom_source_id`](FakeOrg::custom_source_id)).
+//! - Presence settings: restore enabled (300 000 ms, not On Queue),
+//!   requesting off queue disabled, default primary source `PURECLOUD`.
 //! - Three users ([`user_ids`](FakeOrg::user_ids)) whose `PURECLOUD` presence
-//!   is Available, Busy and Offline; add more with [`add_user`](FakeOrg::add_user).
+//!   is Available, Busy and Offline, and whose primary source is `PURECLOUD`;
+//!   add more with [`add_user`](FakeOrg::add_user). Each user has one
+//!   presence per source they were set for.
 //!
 //! # Endpoints
 //!
@@ -45,9 +56,18 @@
 //! | `GET /api/v2/presencedefinitions` | paged (`pageSize` 25, `pageNumber` 1), `deleted=false\|true\|all`, `localeCode`; 400 for bad values |
 //! | `POST /api/v2/presencedefinitions` | creates; unknown fields are kept; 400 without `languageLabels` |
 //! | `GET`, `PUT`, `DELETE /api/v2/presencedefinitions/{id}` | 404 unknown id; DELETE deactivates (204), 400 for a primary definition |
+//! | `GET /api/v2/presence/definitions` | every match at once; `deactivated=false\|true`, `divisionId` (comma-separated and/or repeated), `localeCode` (the API's list, or `ALL`); 400 for bad values |
+//! | `POST /api/v2/presence/definitions` | creates a `User` definition, in the body's `divisionId` or the home division; as the legacy POST otherwise |
+//! | `GET`, `PUT`, `DELETE /api/v2/presence/definitions/{id}` | as the legacy ones; PUT may change `divisionId` |
+//! | `GET /api/v2/presence/sources` | every active source, or with `deactivated=true` the deactivated ones |
+//! | `POST /api/v2/presence/sources` | creates a `User` source; 400 without a `name` |
+//! | `GET`, `PUT`, `DELETE /api/v2/presence/sources/{id}` | 404 unknown id; DELETE deactivates (204); PUT and DELETE answer 400 for the `System` source |
+//! | `GET`, `PUT /api/v2/presence/settings` | PUT replaces (unknown fields kept); 400 for a `restorePresenceSettings` missing a field or an unknown default source |
+//! | `GET`, `PUT /api/v2/presence/users/{userId}/primarysource` | 404 unknown user; PUT `{"sourceId"}` needs an active source (else 400) |
 //! | `GET`, `PATCH /api/v2/users/{userId}/presences/{sourceId}` | also `purecloud`; PATCH applies only the fields sent and creates a new source's presence |
 //! | `GET /api/v2/users/{userId}/presences/microsoftteams` | a PresenceExpand with all the user's presences |
-//! | `PUT /api/v2/users/presences/bulk` | checks every element (400 naming the unknown user or definition), then applies all |
+//! | `PUT /api/v2/users/presences/bulk` | at most 50 elements (else 400); checks every element (400 naming the unknown user or definition), then applies all |
+//! | `GET /api/v2/users/presences/{sourceId}/bulk` | also `purecloud`; `id` comma-separated and/or repeated, 1 to 50 ids (else 400); UcUserPresences in input order, leaving out unknown users and users without a presence for the source; 404 for a source nobody uses that is not registered |
 //!
 //! Every `/api/` call needs a valid bearer token (401 `authentication.required`,
 //! `bad.credentials` or `credentials.expired`). Unknown paths answer 404
@@ -65,10 +85,15 @@ use std::thread::JoinHandle;
 
 use crate::{Error, Result, Session};
 
+mod bulk;
 mod definitions;
 mod oauth;
+mod presence_definitions;
 mod presences;
+mod primary_source;
 mod server;
+mod settings;
+mod sources;
 mod state;
 mod util;
 
@@ -174,6 +199,20 @@ impl FakeOrg {
     /// an unknown name.
     pub fn definition_id(&self, system_presence: &str) -> Option<String> {
         self.lock().primary_definition(system_presence)
+    }
+
+    /// The id of the org's custom presence source, "Calendar sync" (`type`
+    /// `User`), for [`user::update_presence`](crate::user::update_presence)
+    /// and [`user::get_presences_bulk`](crate::user::get_presences_bulk).
+    /// Genesys Cloud's own source is `PURECLOUD`.
+    pub fn custom_source_id(&self) -> String {
+        self.lock().custom_source_id.clone()
+    }
+
+    /// The id of the division every initial presence definition belongs to,
+    /// and new ones too unless they name another (`divisionId`).
+    pub fn home_division_id(&self) -> String {
+        self.lock().home_division_id.clone()
     }
 
     /// How many `POST /oauth/token` requests were answered 200.

@@ -10,7 +10,7 @@ use tiny_http::{Header, Request, Response};
 
 use super::state::State;
 use super::util::{split_target, uuid};
-use super::{definitions, oauth, presences};
+use super::{bulk, definitions, oauth, presence_definitions, presences, primary_source, settings, sources};
 
 /// Request bodies larger than this are refused with 413.
 pub(super) const MAX_BODY: usize = 1024 * 1024;
@@ -41,6 +41,30 @@ impl Incoming {
     /// The first value of a query parameter.
     pub(super) fn query(&self, key: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a query parameter given as repeated keys and/or
+    /// comma-separated lists (`?id=a,b&id=c`), split, trimmed, empty ones dropped.
+    pub(super) fn query_list(&self, key: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// A `true`/`false` query parameter (any case); 400 for another value.
+    pub(super) fn query_flag(&self, key: &str) -> Result<Option<bool>, Reply> {
+        match self.query(key) {
+            None => Ok(None),
+            Some(text) if text.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(text) if text.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(text) => Err(Reply::bad_request(format!(
+                "{key} must be true or false, not {text:?}"
+            ))),
+        }
     }
 
     /// The `n`th `{}` segment of the route.
@@ -139,8 +163,49 @@ const ROUTES: &[Route] = &[
         ],
     },
     Route {
+        path: &["api", "v2", "presence", "definitions"],
+        methods: &[
+            ("GET", presence_definitions::list),
+            ("POST", presence_definitions::create),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "definitions", "{}"],
+        methods: &[
+            ("GET", presence_definitions::get),
+            ("PUT", presence_definitions::update),
+            ("DELETE", presence_definitions::delete),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "sources"],
+        methods: &[("GET", sources::list), ("POST", sources::create)],
+    },
+    Route {
+        path: &["api", "v2", "presence", "sources", "{}"],
+        methods: &[
+            ("GET", sources::get),
+            ("PUT", sources::update),
+            ("DELETE", sources::delete),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "settings"],
+        methods: &[("GET", settings::get), ("PUT", settings::update)],
+    },
+    Route {
+        path: &["api", "v2", "presence", "users", "{}", "primarysource"],
+        methods: &[("GET", primary_source::get), ("PUT", primary_source::update)],
+    },
+    Route {
         path: &["api", "v2", "users", "presences", "bulk"],
-        methods: &[("PUT", presences::bulk)],
+        methods: &[("PUT", bulk::update)],
+    },
+    // Before `users/{userId}/presences/{sourceId}`, which would also match
+    // `users/presences/presences/bulk`.
+    Route {
+        path: &["api", "v2", "users", "presences", "{}", "bulk"],
+        methods: &[("GET", bulk::read)],
     },
     Route {
         path: &["api", "v2", "users", "{}", "presences", "microsoftteams"],

@@ -1,14 +1,16 @@
-//! What the stand-in org remembers: OAuth tokens, presence definitions, users
-//! and their presences, and request counters.
+//! What the stand-in org remembers: OAuth tokens, presence definitions,
+//! presence sources, the presence settings, users and their presences, and
+//! request counters.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::util::{now_iso, percent_encode, random_string, uuid};
+use super::util::{into_object, now_iso, percent_encode, random_string, uuid};
 
-/// The source id of Genesys Cloud's own presence source.
+/// The source id of Genesys Cloud's own presence source, also its id in
+/// `/api/v2/presence/sources`.
 pub(super) const PURECLOUD: &str = "PURECLOUD";
 
 /// The ten system presences: id, name, French label.
@@ -27,8 +29,79 @@ pub(super) const SYSTEM_PRESENCES: [(&str, &str, &str); 10] = [
 
 const SEED_DATE: &str = "2023-11-20T09:15:00.000Z";
 
-/// A stored presence definition: the JSON object as answered (without locale filtering).
-pub(super) type Definition = Map<String, Value>;
+/// A stored presence definition, served by both the legacy
+/// `/api/v2/presencedefinitions` and the current `/api/v2/presence/definitions`
+/// operations, each with its own JSON shape.
+pub(super) struct Definition {
+    pub(super) id: String,
+    /// What clients set: `name`, `languageLabels`, `systemPresence` and any
+    /// field the org does not know (kept and sent back by both views).
+    pub(super) fields: Map<String, Value>,
+    /// The system's own definition of a system presence (`type` `System` in
+    /// the current view); the others are `User` definitions.
+    pub(super) primary: bool,
+    pub(super) deactivated: bool,
+    pub(super) division_id: String,
+    pub(super) created_date: String,
+    pub(super) modified_date: String,
+}
+
+impl Definition {
+    /// The system presence it belongs to (PascalCase), if any.
+    pub(super) fn system_presence(&self) -> Option<&str> {
+        self.fields.get("systemPresence").and_then(Value::as_str)
+    }
+
+    /// The legacy OrganizationPresence, labels filtered to `locale` (all when `None`).
+    pub(super) fn legacy_json(&self, admin: &Value, locale: Option<&str>) -> Value {
+        let mut out = self.fields.clone();
+        out.insert("id".into(), Value::String(self.id.clone()));
+        out.insert("deactivated".into(), Value::Bool(self.deactivated));
+        out.insert("primary".into(), Value::Bool(self.primary));
+        out.insert("createdBy".into(), admin.clone());
+        out.insert("createdDate".into(), Value::String(self.created_date.clone()));
+        out.insert("modifiedBy".into(), admin.clone());
+        out.insert("modifiedDate".into(), Value::String(self.modified_date.clone()));
+        out.insert(
+            "selfUri".into(),
+            Value::String(format!(
+                "/api/v2/presencedefinitions/{}",
+                percent_encode(&self.id)
+            )),
+        );
+        localize(&mut out, locale);
+        Value::Object(out)
+    }
+
+    /// The current OrganizationPresenceDefinition, labels filtered to `locale`.
+    pub(super) fn current_json(&self, locale: Option<&str>) -> Value {
+        let mut out = self.fields.clone();
+        out.insert("id".into(), Value::String(self.id.clone()));
+        let kind = if self.primary { "System" } else { "User" };
+        out.insert("type".into(), Value::String(kind.into()));
+        out.insert("divisionId".into(), Value::String(self.division_id.clone()));
+        out.insert("deactivated".into(), Value::Bool(self.deactivated));
+        out.insert(
+            "selfUri".into(),
+            Value::String(format!(
+                "/api/v2/presence/definitions/{}",
+                percent_encode(&self.id)
+            )),
+        );
+        localize(&mut out, locale);
+        Value::Object(out)
+    }
+}
+
+/// Keeps only the labels of `locale` (all labels when `None`).
+fn localize(definition: &mut Map<String, Value>, locale: Option<&str>) {
+    if let (Some(code), Some(Value::Object(labels))) = (locale, definition.get_mut("languageLabels")) {
+        labels.retain(|key, _| key.eq_ignore_ascii_case(code));
+    }
+}
+
+/// A stored presence source: the JSON object as answered.
+pub(super) type Source = Map<String, Value>;
 
 /// Why a bearer token was refused.
 pub(super) enum TokenProblem {
@@ -41,14 +114,22 @@ pub(super) struct SourcePresence {
     pub(super) source: String,
     pub(super) definition_id: String,
     pub(super) message: Option<String>,
-    pub(super) primary: bool,
     pub(super) modified_date: String,
 }
 
-/// A user of the org and their presences, `PURECLOUD` first.
+/// A user of the org, their presences (`PURECLOUD` first) and their primary source.
 pub(super) struct UserState {
     pub(super) id: String,
     pub(super) presences: Vec<SourcePresence>,
+    /// The source whose presence is the user's presence (`PURECLOUD` at first).
+    pub(super) primary_source: String,
+}
+
+impl UserState {
+    /// The user's presence for a source (a stored source key).
+    pub(super) fn presence(&self, source: &str) -> Option<&SourcePresence> {
+        self.presences.iter().find(|p| p.source == source)
+    }
 }
 
 /// The whole org, behind one `Mutex`.
@@ -62,19 +143,61 @@ pub(super) struct State {
     pub(super) requests: usize,
     /// Who creates and edits definitions (`createdBy`, `modifiedBy`).
     pub(super) admin_id: String,
+    /// The division every seeded definition belongs to.
+    pub(super) home_division_id: String,
     pub(super) definitions: Vec<Definition>,
+    /// Presence sources: `PURECLOUD` (System), then the custom ones.
+    pub(super) sources: Vec<Source>,
+    /// The id of the seeded custom source ("Calendar sync").
+    pub(super) custom_source_id: String,
+    /// The PresenceSettings object as answered.
+    pub(super) settings: Map<String, Value>,
     pub(super) users: Vec<UserState>,
 }
 
 impl State {
-    /// A fresh org: ten primary definitions, a "Lunch" one, three users.
+    /// A fresh org: ten primary definitions, a "Lunch" one, two sources,
+    /// default settings, three users.
     pub(super) fn new() -> State {
-        let admin_id = uuid();
+        let home_division_id = uuid();
         let mut definitions: Vec<Definition> = SYSTEM_PRESENCES
             .iter()
-            .map(|(id, name, french)| seed_definition(&admin_id, id, name, french, true))
+            .map(|(id, name, french)| seed_definition(&home_division_id, id, name, french, true))
             .collect();
-        definitions.push(seed_definition(&admin_id, "Meal", "Lunch", "Déjeuner", false));
+        definitions.push(seed_definition(
+            &home_division_id,
+            "Meal",
+            "Lunch",
+            "Déjeuner",
+            false,
+        ));
+        let custom_source_id = uuid();
+        let sources = vec![
+            seed_source(
+                PURECLOUD,
+                "Genesys Cloud",
+                "Genesys Cloud's own presence",
+                "System",
+            ),
+            seed_source(
+                &custom_source_id,
+                "Calendar sync",
+                "Presence from users' calendars",
+                "User",
+            ),
+        ];
+        let settings = into_object(json!({
+            "id": uuid(),
+            "name": "Presence settings",
+            "restorePresenceSettings": {
+                "enabled": true,
+                "restoreTimeMilliseconds": 300_000,
+                "restoreOnQueueEnabled": false,
+            },
+            "requestingOffQueueEnabled": false,
+            "defaultPrimaryPresenceRegisteredSourceId": PURECLOUD,
+            "selfUri": "/api/v2/presence/settings",
+        }));
         let mut state = State {
             client_id: uuid(),
             client_secret: random_string(43),
@@ -82,8 +205,12 @@ impl State {
             token_lifetime: 86_399,
             token_requests: 0,
             requests: 0,
-            admin_id,
+            admin_id: uuid(),
+            home_division_id,
             definitions,
+            sources,
+            custom_source_id,
+            settings,
             users: Vec::new(),
         };
         for initial in ["Available", "Busy", "Offline"] {
@@ -92,8 +219,8 @@ impl State {
         state
     }
 
-    /// Adds a user whose `PURECLOUD` presence is the primary definition of
-    /// `system_presence`; false when the id is taken.
+    /// Adds a user whose `PURECLOUD` presence (and primary source) is the
+    /// primary definition of `system_presence`; false when the id is taken.
     pub(super) fn add_user(&mut self, id: &str, system_presence: &str) -> bool {
         if self.user_index(id).is_some() {
             return false;
@@ -105,9 +232,9 @@ impl State {
                 source: PURECLOUD.to_owned(),
                 definition_id,
                 message: None,
-                primary: true,
                 modified_date: SEED_DATE.to_owned(),
             }],
+            primary_source: PURECLOUD.to_owned(),
         });
         true
     }
@@ -144,18 +271,16 @@ impl State {
     }
 
     pub(super) fn definition(&self, id: &str) -> Option<&Definition> {
-        self.definitions.iter().find(|d| str_field(d, "id") == Some(id))
+        self.definitions.iter().find(|d| d.id == id)
     }
 
     pub(super) fn definition_mut(&mut self, id: &str) -> Option<&mut Definition> {
-        self.definitions
-            .iter_mut()
-            .find(|d| str_field(d, "id") == Some(id))
+        self.definitions.iter_mut().find(|d| d.id == id)
     }
 
-    /// The id of a definition users may be set to (known and not deleted).
+    /// A definition users may be set to (known and not deleted).
     pub(super) fn active_definition(&self, id: &str) -> Option<&Definition> {
-        self.definition(id).filter(|d| !is_deactivated(d))
+        self.definition(id).filter(|d| !d.deactivated)
     }
 
     /// The id of the primary definition of a system presence, any spelling.
@@ -163,33 +288,52 @@ impl State {
         let wanted = crate::SystemPresenceName::parse(system_presence);
         self.definitions
             .iter()
-            .filter(|d| d.get("primary") == Some(&Value::Bool(true)) && !is_deactivated(d))
-            .find(|d| {
-                str_field(d, "systemPresence").map(crate::SystemPresenceName::parse) == Some(wanted.clone())
-            })
-            .and_then(|d| str_field(d, "id").map(str::to_owned))
+            .filter(|d| d.primary && !d.deactivated)
+            .find(|d| d.system_presence().map(crate::SystemPresenceName::parse) == Some(wanted.clone()))
+            .map(|d| d.id.clone())
     }
 
-    /// The JSON UserPresence of one of a user's presences.
-    pub(super) fn presence_json(&self, user_id: &str, presence: &SourcePresence) -> Value {
-        let id = &presence.definition_id;
-        let mut definition = json!({
+    /// A presence source by id (`purecloud` in any case is `PURECLOUD`).
+    pub(super) fn source(&self, id: &str) -> Option<&Source> {
+        let id = source_key(id);
+        self.sources
+            .iter()
+            .find(|s| str_field(s, "id") == Some(id.as_str()))
+    }
+
+    pub(super) fn source_mut(&mut self, id: &str) -> Option<&mut Source> {
+        let id = source_key(id);
+        self.sources
+            .iter_mut()
+            .find(|s| str_field(s, "id") == Some(id.as_str()))
+    }
+
+    /// A presence source that can be chosen (known and not deleted).
+    pub(super) fn active_source(&self, id: &str) -> Option<&Source> {
+        self.source(id).filter(|s| !is_deactivated(s))
+    }
+
+    /// `{"id", "systemPresence", "selfUri"}`: a reference to a definition
+    /// inside a presence.
+    pub(super) fn definition_ref(&self, id: &str) -> Value {
+        let mut out = json!({
             "id": id,
             "selfUri": format!("/api/v2/presencedefinitions/{}", percent_encode(id)),
         });
-        if let Some(system) = self.definition(id).and_then(|d| d.get("systemPresence")) {
-            definition["systemPresence"] = system.clone();
+        if let Some(system) = self.definition(id).and_then(Definition::system_presence) {
+            out["systemPresence"] = Value::String(system.to_owned());
         }
+        out
+    }
+
+    /// The JSON UserPresence of one of a user's presences.
+    pub(super) fn presence_json(&self, user: &UserState, presence: &SourcePresence) -> Value {
         let mut out = json!({
             "source": presence.source,
-            "primary": presence.primary,
-            "presenceDefinition": definition,
+            "primary": presence.source == user.primary_source,
+            "presenceDefinition": self.definition_ref(&presence.definition_id),
             "modifiedDate": presence.modified_date,
-            "selfUri": format!(
-                "/api/v2/users/{}/presences/{}",
-                percent_encode(user_id),
-                percent_encode(&presence.source)
-            ),
+            "selfUri": presence_uri(&user.id, &presence.source),
         });
         if presence.source != PURECLOUD {
             out["sourceId"] = Value::String(presence.source.clone());
@@ -202,8 +346,17 @@ impl State {
 
     /// `{"id", "selfUri"}` of the org admin, for `createdBy`/`modifiedBy`.
     pub(super) fn admin_ref(&self) -> Value {
-        user_ref(&self.admin_id)
+        json!({"id": self.admin_id, "selfUri": format!("/api/v2/users/{}", percent_encode(&self.admin_id))})
     }
+}
+
+/// `/api/v2/users/{userId}/presences/{source}`, encoded.
+pub(super) fn presence_uri(user_id: &str, source: &str) -> String {
+    format!(
+        "/api/v2/users/{}/presences/{}",
+        percent_encode(user_id),
+        percent_encode(source)
+    )
 }
 
 /// The stored source id for a path segment or body value: `purecloud` in any
@@ -220,42 +373,49 @@ pub(super) fn str_field<'a>(object: &'a Map<String, Value>, key: &str) -> Option
     object.get(key).and_then(Value::as_str)
 }
 
-pub(super) fn is_deactivated(definition: &Definition) -> bool {
-    definition.get("deactivated") == Some(&Value::Bool(true))
+/// Whether a stored object (a source) has `deactivated: true`.
+pub(super) fn is_deactivated(object: &Map<String, Value>) -> bool {
+    object.get("deactivated") == Some(&Value::Bool(true))
 }
 
-fn user_ref(id: &str) -> Value {
-    json!({"id": id, "selfUri": format!("/api/v2/users/{}", percent_encode(id))})
-}
-
-fn seed_definition(admin_id: &str, system: &str, label: &str, french: &str, primary: bool) -> Definition {
-    let id = uuid();
-    let value = json!({
-        "id": id,
+fn seed_definition(division_id: &str, system: &str, label: &str, french: &str, primary: bool) -> Definition {
+    let fields = into_object(json!({
         "name": label,
         "languageLabels": {"en_US": label, "fr": french},
         "systemPresence": system,
-        "deactivated": false,
-        "primary": primary,
-        "createdBy": user_ref(admin_id),
-        "createdDate": SEED_DATE,
-        "modifiedBy": user_ref(admin_id),
-        "modifiedDate": SEED_DATE,
-        "selfUri": format!("/api/v2/presencedefinitions/{id}"),
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
+    }));
+    Definition {
+        id: uuid(),
+        fields,
+        primary,
+        deactivated: false,
+        division_id: division_id.to_owned(),
+        created_date: SEED_DATE.to_owned(),
+        modified_date: SEED_DATE.to_owned(),
     }
 }
 
-/// Sets the server-side fields of a definition being created or replaced.
-pub(super) fn stamp(definition: &mut Definition, id: &str, admin: Value) {
-    definition.insert("id".into(), Value::String(id.to_owned()));
-    definition.insert("modifiedBy".into(), admin);
-    definition.insert("modifiedDate".into(), Value::String(now_iso()));
-    definition.insert(
-        "selfUri".into(),
-        Value::String(format!("/api/v2/presencedefinitions/{}", percent_encode(id))),
-    );
+fn seed_source(id: &str, name: &str, description: &str, kind: &str) -> Source {
+    into_object(json!({
+        "id": id,
+        "name": name,
+        "description": description,
+        "type": kind,
+        "deactivated": false,
+        "selfUri": format!("/api/v2/presence/sources/{}", percent_encode(id)),
+    }))
+}
+
+/// A new definition, stamped now.
+pub(super) fn new_definition(fields: Map<String, Value>, division_id: String) -> Definition {
+    let now = now_iso();
+    Definition {
+        id: uuid(),
+        fields,
+        primary: false,
+        deactivated: false,
+        division_id,
+        created_date: now.clone(),
+        modified_date: now,
+    }
 }

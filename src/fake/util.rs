@@ -1,9 +1,14 @@
-//! Small helpers of the stand-in org: ids, tokens, timestamps, URL coding.
+//! Small helpers of the stand-in org: ids, tokens, timestamps, URL coding,
+//! JSON bodies.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+
+use super::server::Reply;
 
 /// 64 random-looking bits from a process-wide counter, the clock and std's
 /// randomly keyed hasher (no `rand` crate needed).
@@ -142,6 +147,27 @@ pub(super) fn parse_form(text: &str) -> Vec<(String, String)> {
             (percent_decode(key, true), percent_decode(value, true))
         })
         .collect()
+}
+
+/// A request body as JSON, or 400 `bad.request`.
+pub(super) fn parse_json(body: &[u8]) -> Result<Value, Reply> {
+    serde_json::from_slice(body).map_err(|e| Reply::bad_request(format!("the body is not valid JSON: {e}")))
+}
+
+/// A request body that must be a JSON object; `what` is the 400 message otherwise.
+pub(super) fn json_object(body: &[u8], what: &str) -> Result<Map<String, Value>, Reply> {
+    match parse_json(body)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(Reply::bad_request(what)),
+    }
+}
+
+/// The object inside a `json!({...})` value (an empty map for any other value).
+pub(super) fn into_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
 }
 
 #[cfg(test)]
