@@ -17,11 +17,12 @@
 //! (see `Session::from_env`). Errors are one line on stderr, and the exit
 //! code is 1 (2 for a usage error).
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
-use genesys_presence::{sources, user, Session};
+use genesys_presence::{sources, user, PresenceDefinition, Session};
 use serde::Serialize;
 
 const USAGE: &str = "usage: presence [--fake] [--json] get USER | set USER NAME [--message TEXT] | \
@@ -32,7 +33,16 @@ struct Options {
     fake: bool,
     json: bool,
     message: Option<String>,
-    words: Vec<String>,
+    command: Command,
+}
+
+/// The subcommands, with their arguments.
+enum Command {
+    Get(String),
+    Set(String, String),
+    Definitions,
+    Sources,
+    BulkGet(Vec<String>),
 }
 
 fn main() -> ExitCode {
@@ -53,29 +63,36 @@ fn main() -> ExitCode {
 }
 
 fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        fake: false,
-        json: false,
-        message: None,
-        words: Vec::new(),
-    };
+    let (mut fake, mut json, mut message, mut words) = (false, false, None, Vec::new());
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--fake" => options.fake = true,
-            "--json" => options.json = true,
-            "--message" | "-m" => {
-                options.message = Some(args.next().ok_or("--message needs a text")?);
-            }
+            "--fake" => fake = true,
+            "--json" => json = true,
+            "--message" | "-m" => message = Some(args.next().ok_or("--message needs a text")?),
             "-h" | "--help" => return Err("presence: read and set Genesys Cloud presence".into()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-            _ => options.words.push(arg),
+            _ => words.push(arg),
         }
     }
-    if options.words.is_empty() {
-        return Err("no command given".into());
+    let command = match words.as_slice() {
+        [] => return Err("no command given".into()),
+        [get, user] if get == "get" => Command::Get(user.clone()),
+        [set, user, name] if set == "set" => Command::Set(user.clone(), name.clone()),
+        [definitions] if definitions == "definitions" => Command::Definitions,
+        [sources] if sources == "sources" => Command::Sources,
+        [bulk, users @ ..] if bulk == "bulk-get" && !users.is_empty() => Command::BulkGet(users.to_vec()),
+        [other, ..] => return Err(format!("unknown command or wrong arguments: {other}")),
+    };
+    if message.is_some() && !matches!(command, Command::Set(..)) {
+        return Err("--message goes with set".into());
     }
-    Ok(options)
+    Ok(Options {
+        fake,
+        json,
+        message,
+        command,
+    })
 }
 
 fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
@@ -90,30 +107,23 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         None => Session::from_env()?,
     };
     let user_ref = |word: &str| resolve_user(fake.as_ref(), word);
-    let words: Vec<&str> = options.words.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        ["get", id] => {
-            let presence = user::get_purecloud_presence(&session, &user_ref(id)?)?;
-            let row = presence_row(&user_ref(id)?, &presence.presence_definition, &presence.message);
-            print(
-                options,
-                &presence,
-                &["USER", "SYSTEM", "DEFINITION", "MESSAGE"],
-                vec![row],
-            );
+    const PRESENCE_COLUMNS: [&str; 5] = ["USER", "PRESENCE", "SYSTEM", "MESSAGE", "DEFINITION ID"];
+    match &options.command {
+        Command::Get(user) => {
+            let user_id = user_ref(user)?;
+            let presence = user::get_purecloud_presence(&session, &user_id)?;
+            let labels = Labels::read(&session, options)?;
+            let row = labels.row(&user_id, &presence.presence_definition, &presence.message);
+            print(options, &presence, &PRESENCE_COLUMNS, vec![row]);
         }
-        ["set", id, name] => {
-            let id = user_ref(id)?;
-            let presence = user::set_presence_by_name(&session, &id, name, options.message.as_deref())?;
-            let row = presence_row(&id, &presence.presence_definition, &presence.message);
-            print(
-                options,
-                &presence,
-                &["USER", "SYSTEM", "DEFINITION", "MESSAGE"],
-                vec![row],
-            );
+        Command::Set(user, name) => {
+            let user_id = user_ref(user)?;
+            let presence = user::set_presence_by_name(&session, &user_id, name, options.message.as_deref())?;
+            let labels = Labels::read(&session, options)?;
+            let row = labels.row(&user_id, &presence.presence_definition, &presence.message);
+            print(options, &presence, &PRESENCE_COLUMNS, vec![row]);
         }
-        ["definitions"] => {
+        Command::Definitions => {
             let listing = presence_definitions::list(&session, &PresenceDefinitionQuery::default())?;
             let rows = listing
                 .entities
@@ -134,7 +144,7 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 rows,
             );
         }
-        ["sources"] => {
+        Command::Sources => {
             let listing = sources::list(&session)?;
             let rows = listing
                 .entities
@@ -143,21 +153,19 @@ fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 .collect();
             print(options, &listing.entities, &["NAME", "TYPE", "ID"], rows);
         }
-        ["bulk-get", ids @ ..] if !ids.is_empty() => {
-            let ids = ids.iter().map(|id| user_ref(id)).collect::<Result<Vec<_>, _>>()?;
+        Command::BulkGet(users) => {
+            let ids = users
+                .iter()
+                .map(|id| user_ref(id))
+                .collect::<Result<Vec<_>, _>>()?;
             let presences = user::get_purecloud_presences_bulk(&session, &ids)?;
+            let labels = Labels::read(&session, options)?;
             let rows = presences
                 .iter()
-                .map(|p| presence_row(&text(&p.user_id), &p.presence_definition, &p.message))
+                .map(|p| labels.row(&text(&p.user_id), &p.presence_definition, &p.message))
                 .collect();
-            print(
-                options,
-                &presences,
-                &["USER", "SYSTEM", "DEFINITION", "MESSAGE"],
-                rows,
-            );
+            print(options, &presences, &PRESENCE_COLUMNS, rows);
         }
-        _ => return Err(format!("unknown command or wrong arguments\n{USAGE}").into()),
     }
     Ok(())
 }
@@ -178,14 +186,44 @@ fn resolve_user(fake: Option<&FakeOrg>, word: &str) -> Result<String, String> {
     }
 }
 
-fn presence_row(
-    user_id: &str,
-    definition: &Option<genesys_presence::PresenceDefinition>,
-    message: &Option<String>,
-) -> Vec<String> {
-    let system = definition.as_ref().and_then(|d| d.system_presence.clone());
-    let id = definition.as_ref().and_then(|d| d.id.clone());
-    vec![user_id.to_owned(), text(&system), text(&id), text(message)]
+/// Definition labels by id, to show presences by name in tables.
+struct Labels(HashMap<String, String>);
+
+impl Labels {
+    /// Reads the definitions once, for a table; nothing for `--json`.
+    fn read(session: &Session, options: &Options) -> Result<Labels, genesys_presence::Error> {
+        if options.json {
+            return Ok(Labels(HashMap::new()));
+        }
+        let listing = presence_definitions::list(session, &PresenceDefinitionQuery::default())?;
+        let labels = listing
+            .entities
+            .into_iter()
+            .filter_map(|d| {
+                let label = label_or_name(d.label("en_US"), &d.name);
+                Some((d.id?, label))
+            })
+            .collect();
+        Ok(Labels(labels))
+    }
+
+    fn row(
+        &self,
+        user_id: &str,
+        definition: &Option<PresenceDefinition>,
+        message: &Option<String>,
+    ) -> Vec<String> {
+        let id = definition.as_ref().and_then(|d| d.id.clone());
+        let label = id.as_ref().and_then(|id| self.0.get(id)).cloned();
+        let system = definition.as_ref().and_then(|d| d.system_presence.clone());
+        vec![
+            user_id.to_owned(),
+            text(&label),
+            text(&system),
+            text(message),
+            text(&id),
+        ]
+    }
 }
 
 fn label_or_name(label: Option<&str>, name: &Option<String>) -> String {

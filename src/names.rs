@@ -138,7 +138,7 @@ fn known_names(definitions: &[OrganizationPresenceDefinition], locale: &str) -> 
         .map(str::to_owned)
         .collect();
     for system in SystemPresenceName::KNOWN {
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(system.as_str())) {
+        if !names.iter().any(|n| SystemPresenceName::parse(n) == system) {
             names.push(system.as_str().to_owned());
         }
     }
