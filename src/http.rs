@@ -168,9 +168,9 @@ pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> 
         method: call.method.as_str(),
         path: call.path.clone(),
         status: reply.status,
-        type_name: shorten(std::any::type_name::<T>()),
-        reason: e.to_string(),
-        excerpt: excerpt(&reply.body),
+        type_name: shorten(std::any::type_name::<T>()).into(),
+        reason: e.to_string().into(),
+        excerpt: excerpt(&reply.body).into(),
         correlation_id: reply.correlation_id,
         attempts: reply.attempts,
     })
@@ -251,9 +251,9 @@ fn api_error(call: &Call, reply: Reply, attempts: u32) -> Error {
         path: call.path.clone(),
         status: reply.status,
         excerpt: if body.is_some() {
-            String::new()
+            Box::default()
         } else {
-            excerpt(&reply.body)
+            excerpt(&reply.body).into()
         },
         body: body.map(Box::new),
         correlation_id,

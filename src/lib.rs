@@ -53,9 +53,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
-// `Error` keeps its context in plain, matchable fields; errors are the cold
-// path, so the size of `Result<T, Error>` is not worth boxing them for.
-#![allow(clippy::result_large_err)]
 
 mod auth;
 pub mod definitions;

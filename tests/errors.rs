@@ -319,8 +319,8 @@ fn an_empty_success_body_is_a_decode_error_naming_the_type() {
             assert_eq!(*method, "GET");
             assert_eq!(path, PURECLOUD_U1);
             assert_eq!(*status, 200);
-            assert_eq!(type_name, "UserPresence");
-            assert_eq!(excerpt, "");
+            assert_eq!(&**type_name, "UserPresence");
+            assert_eq!(&**excerpt, "");
         }
         other => panic!("expected Decode, got {other:?}"),
     }
@@ -359,8 +359,8 @@ fn truncated_json_is_a_decode_error() {
             reason,
             ..
         } => {
-            assert_eq!(type_name, "UserPresence");
-            assert_eq!(excerpt, truncated);
+            assert_eq!(&**type_name, "UserPresence");
+            assert_eq!(&**excerpt, truncated);
             assert!(reason.contains("EOF"), "{reason}");
         }
         other => panic!("expected Decode, got {other:?}"),
@@ -382,7 +382,7 @@ fn an_object_where_a_list_is_expected_is_a_decode_error() {
         Error::Decode {
             type_name, status, ..
         } => {
-            assert_eq!(type_name, "Vec<SystemPresence>");
+            assert_eq!(&**type_name, "Vec<SystemPresence>");
             assert_eq!(*status, 200);
         }
         other => panic!("expected Decode, got {other:?}"),
@@ -408,7 +408,7 @@ fn a_field_of_the_wrong_type_is_a_decode_error() {
 
     m.assert();
     assert!(
-        matches!(&err, Error::Decode { type_name, .. } if type_name == "OrganizationPresenceEntityListing"),
+        matches!(&err, Error::Decode { type_name, .. } if &**type_name == "OrganizationPresenceEntityListing"),
         "{err:?}"
     );
 }

@@ -447,7 +447,7 @@ fn assert_decode(err: &Error, path: &str, type_name: &str) {
             ..
         } => {
             assert_eq!(
-                (*method, p.as_str(), *status, t.as_str()),
+                (*method, p.as_str(), *status, &**t),
                 ("GET", path, 200, type_name)
             );
         }
@@ -496,7 +496,7 @@ fn truncated_json_is_a_decode_error_and_is_not_retried() {
     match &err {
         Error::Decode { reason, excerpt, .. } => {
             assert!(reason.contains("EOF"), "{reason}");
-            assert_eq!(excerpt, half);
+            assert_eq!(&**excerpt, half);
         }
         other => panic!("{other:?}"),
     }
