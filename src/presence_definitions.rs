@@ -193,7 +193,9 @@ pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
 /// labels in the session's locale ([`SessionBuilder::locale`](crate::SessionBuilder::locale),
 /// default `en_US`); labels in any locale; then system presence names in
 /// any spelling (`OnQueue`, `ON_QUEUE`, `on queue`), which give the org's
-/// built-in (`System`) definition of that presence. The definitions are read
+/// built-in (`System`) definition of that presence. When several
+/// definitions match at one step and exactly one of them is built-in, that
+/// one is chosen. The definitions are read
 /// once (`GET /api/v2/presence/definitions?localeCode=ALL`) and reused for
 /// [`SessionBuilder::definitions_cache_ttl`](crate::SessionBuilder::definitions_cache_ttl);
 /// [`Session::forget_cached_definitions`] drops them sooner.
