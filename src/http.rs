@@ -338,8 +338,11 @@ fn run<B: ureq::AsSendBody>(
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
-        .timeout_global(Some(inner.timeout))
         .timeout_connect(Some(inner.connect_timeout))
+        .timeout_send_request(Some(inner.timeout))
+        .timeout_send_body(Some(inner.timeout))
+        .timeout_recv_response(Some(inner.timeout))
+        .timeout_recv_body(Some(inner.timeout))
         .build();
     inner.agent.run(request)
 }
