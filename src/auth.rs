@@ -114,6 +114,30 @@ impl Auth {
     pub(crate) fn can_refresh(&self) -> bool {
         matches!(self, Auth::Client(_))
     }
+
+    /// Every value error text must not show: the token in use, and with
+    /// client credentials the secret and the encoded `id:secret` pair.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        let token = |header: &HeaderValue| {
+            header
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::to_owned)
+        };
+        match self {
+            Auth::Fixed(header) => token(header).into_iter().collect(),
+            Auth::Client(client) => {
+                let current = client.current.read().unwrap_or_else(PoisonError::into_inner);
+                let mut secrets = vec![
+                    client.secret.expose().to_owned(),
+                    client.encoded_pair.expose().to_owned(),
+                ];
+                secrets.extend(current.as_ref().and_then(|t| token(&t.header)));
+                secrets
+            }
+        }
+    }
 }
 
 /// The header for the next call: the cached token, or a new one.
@@ -182,6 +206,12 @@ impl ClientCredentials {
         }
         // A secret with spaces in it spans words.
         words.join(" ").replace(self.secret.expose(), "<redacted>")
+    }
+
+    /// True when showing `text` would show the secret or part of it.
+    fn would_reveal(&self, text: &str) -> bool {
+        let secret = self.secret.expose();
+        text.contains(secret) || (text.len() >= 4 && secret.contains(text))
     }
 
     fn fresh(&self) -> Option<Bearer> {
@@ -253,7 +283,9 @@ fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderV
     if !(200..300).contains(&reply.status) {
         // The body is parsed only for its error fields: it is never quoted.
         let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
-        let code = answer.error.filter(|c| is_error_code(c));
+        let code = answer
+            .error
+            .filter(|c| is_error_code(c) && !client.would_reveal(c));
         let description = answer
             .error_description
             .or(answer.description)
@@ -340,8 +372,11 @@ fn looks_like_a_token(word: &str) -> bool {
 }
 
 fn sensitive(value: &str, what: &str) -> Result<HeaderValue> {
+    // Visible ASCII only: ureq refuses to send anything else.
     let mut header = HeaderValue::from_str(value)
-        .map_err(|_| Error::Config(format!("{what} has characters a header cannot carry")))?;
+        .ok()
+        .filter(|h| h.to_str().is_ok())
+        .ok_or_else(|| Error::Config(format!("{what} has characters a header cannot carry")))?;
     header.set_sensitive(true);
     Ok(header)
 }

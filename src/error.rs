@@ -281,7 +281,7 @@ fn describe_api(body: Option<&ErrorBody>, excerpt: &str, retry_after: Option<Dur
     if let Some(body) = body {
         if let Some(code) = &body.code {
             out.push(' ');
-            out.push_str(code);
+            out.push_str(&one_line(code));
         }
         if let Some(message) = &body.message {
             out.push_str(": ");
@@ -301,7 +301,7 @@ fn describe_api(body: Option<&ErrorBody>, excerpt: &str, retry_after: Option<Dur
 fn describe_context(correlation_id: Option<&str>, attempts: u32) -> String {
     let mut out = String::new();
     if let Some(id) = correlation_id {
-        out.push_str(&format!(" (correlation id {id})"));
+        out.push_str(&format!(" (correlation id {})", one_line(id)));
     }
     if attempts > 1 {
         out.push_str(&format!(" after {attempts} attempts"));

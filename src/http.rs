@@ -14,6 +14,7 @@ use crate::auth;
 use crate::error::{excerpt, TransportKind};
 use crate::models::ErrorBody;
 use crate::retry::Attempts;
+use crate::secret::{redact, redact_bytes};
 use crate::session::Session;
 use crate::{Error, Result};
 
@@ -164,15 +165,19 @@ fn percent_encode_into(out: &mut String, value: &str) {
 /// Sends `call` and decodes a 2xx answer's body as `T`.
 pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> Result<T> {
     let reply = execute(session, call)?;
-    serde_json::from_slice(&reply.body).map_err(|e| Error::Decode {
-        method: call.method.as_str(),
-        path: call.path.clone(),
-        status: reply.status,
-        type_name: shorten(std::any::type_name::<T>()).into(),
-        reason: e.to_string().into(),
-        excerpt: excerpt(&reply.body).into(),
-        correlation_id: reply.correlation_id,
-        attempts: reply.attempts,
+    serde_json::from_slice(&reply.body).map_err(|e| {
+        // serde quotes what it could not decode: the body may echo a secret.
+        let secrets = session.inner.auth.secrets();
+        Error::Decode {
+            method: call.method.as_str(),
+            path: call.path.clone(),
+            status: reply.status,
+            type_name: shorten(std::any::type_name::<T>()).into(),
+            reason: redact(&e.to_string(), &secrets).into(),
+            excerpt: excerpt(&redact_bytes(&reply.body, &secrets)).into(),
+            correlation_id: reply.correlation_id.map(|id| redact(&id, &secrets)),
+            attempts: reply.attempts,
+        }
     })
 }
 
@@ -234,17 +239,23 @@ fn execute(session: &Session, call: &Call) -> Result<Reply> {
             continue;
         }
         if !attempts.again_after_status(reply.status, reply.retry_after) {
-            return Err(api_error(call, reply, attempts.made()));
+            return Err(api_error(session, call, reply, attempts.made()));
         }
     }
 }
 
-fn api_error(call: &Call, reply: Reply, attempts: u32) -> Error {
-    let body = serde_json::from_slice::<ErrorBody>(&reply.body)
+/// The error an answer outside 2xx means. The body is shown in part, so any
+/// secret it echoes (a server quoting the `Authorization` header, say) is
+/// redacted first.
+fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32) -> Error {
+    let secrets = session.inner.auth.secrets();
+    let shown = redact_bytes(&reply.body, &secrets);
+    let body = serde_json::from_slice::<ErrorBody>(&shown)
         .ok()
         .filter(|b| b.code.is_some() || b.message.is_some());
     let correlation_id = reply
         .correlation_id
+        .map(|id| redact(&id, &secrets))
         .or_else(|| body.as_ref().and_then(|b| b.context_id.clone()));
     Error::Api {
         method: call.method.as_str(),
@@ -253,7 +264,7 @@ fn api_error(call: &Call, reply: Reply, attempts: u32) -> Error {
         excerpt: if body.is_some() {
             Box::default()
         } else {
-            excerpt(&reply.body).into()
+            excerpt(&shown).into()
         },
         body: body.map(Box::new),
         correlation_id,

@@ -153,7 +153,7 @@ impl RetryPolicy {
         let full = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
         let half = full / 2;
         let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        half + Duration::from_nanos(if nanos == 0 { 0 } else { random() % (nanos + 1) })
+        half.saturating_add(Duration::from_nanos(random() % nanos.saturating_add(1)))
     }
 }
 

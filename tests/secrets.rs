@@ -1,0 +1,944 @@
+//! Secrets never leak: the client secret, the base64 `id:secret` pair and
+//! access tokens appear in no `Debug` or `Display` output of sessions,
+//! builders and errors, whole or as any 12-character piece, whatever the
+//! servers answer.
+//!
+//! That includes what the crate quotes from servers (API error bodies, bodies
+//! that do not decode, OAuth error codes) when a server echoes a secret.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
+use genesys_presence::{system, user, Error, RetryPolicy, Session, SessionBuilder};
+use mockito::Server;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::Config;
+
+const CLIENT_ID: &str = "presence-bot";
+const SECRET: &str = "S3cr3t-Zq9!x";
+/// base64 of `presence-bot:S3cr3t-Zq9!x`, computed outside Rust.
+const PAIR: &str = "cHJlc2VuY2UtYm90OlMzY3IzdC1acTkheA==";
+/// A token given to the builder.
+const TOKEN: &str = "tok-ABCdef123456789";
+/// The token the test token endpoints hand out.
+const FETCHED: &str = "tok-XYZfetched987654321";
+/// A token endpoint answer with [`FETCHED`].
+const TOKEN_ANSWER: &str =
+    r#"{"access_token":"tok-XYZfetched987654321","token_type":"bearer","expires_in":86399}"#;
+
+/// Every secret of these tests, and the pieces of them that must not show.
+const SECRETS: [&str; 4] = [SECRET, PAIR, TOKEN, FETCHED];
+const PIECE: usize = 12;
+
+/// The secrets (or 12-character pieces of them) that `text` contains.
+fn leaks(text: &str) -> Vec<&'static str> {
+    SECRETS
+        .into_iter()
+        .filter(|secret| {
+            let bytes = secret.as_bytes();
+            bytes
+                .windows(PIECE.min(bytes.len()))
+                .any(|piece| text.contains(std::str::from_utf8(piece).unwrap()))
+        })
+        .collect()
+}
+
+/// Asserts that no secret shows in `text`.
+#[track_caller]
+fn assert_no_leak(what: &str, text: &str) {
+    let found = leaks(text);
+    assert!(found.is_empty(), "{what} leaks {found:?}: {text}");
+}
+
+/// `Display`, `Debug` and pretty `Debug` of an error.
+fn printed(err: &Error) -> [(&'static str, String); 3] {
+    [
+        ("Display", err.to_string()),
+        ("Debug", format!("{err:?}")),
+        ("pretty Debug", format!("{err:#?}")),
+    ]
+}
+
+/// Asserts that no printed form of `err` shows a secret.
+#[track_caller]
+fn assert_error_keeps_secrets(case: &str, err: &Error) {
+    for (form, text) in printed(err) {
+        assert_no_leak(&format!("{case}: {form}"), &text);
+    }
+}
+
+/// One line naming the printed forms of `err` that show a secret, for the
+/// tests that list every leaking case before failing.
+fn leaking_forms(case: &str, err: &Error) -> Option<String> {
+    let forms: Vec<String> = printed(err)
+        .into_iter()
+        .filter_map(|(form, text)| {
+            let found = leaks(&text);
+            (!found.is_empty()).then(|| format!("{form} shows {found:?}"))
+        })
+        .collect();
+    (!forms.is_empty()).then(|| format!("{case}: {}; Display: {err}", forms.join(", ")))
+}
+
+fn client_session(url: &str) -> Session {
+    Session::builder()
+        .base_url(url)
+        .client_credentials(CLIENT_ID, SECRET)
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn token_session(url: &str) -> Session {
+    Session::builder()
+        .base_url(url)
+        .access_token(TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+#[test]
+fn the_helpers_see_every_secret_and_every_piece_of_one() {
+    assert!(leaks("nothing here").is_empty());
+    assert_eq!(leaks(&format!("x{SECRET}x")), [SECRET]);
+    assert_eq!(leaks(&format!("Basic {PAIR}")), [PAIR]);
+    assert_eq!(leaks(&PAIR[5..17]), [PAIR]);
+    assert_eq!(leaks(&format!("Bearer {}", &TOKEN[3..15])), [TOKEN]);
+    assert_eq!(leaks(&FETCHED[..PIECE]), [FETCHED]);
+    assert!(leaks(&TOKEN[..PIECE - 1]).is_empty());
+}
+
+// ---------------------------------------------------------------- sessions and builders
+
+/// Makes a builder for one case of the table.
+type MakeBuilder = fn() -> SessionBuilder;
+
+#[test]
+fn sessions_and_builders_never_print_secrets() {
+    const CLIENT_ENV: &[(&str, &str)] = &[
+        ("GENESYSCLOUD_REGION", "eu-west-1"),
+        ("GENESYSCLOUD_OAUTHCLIENT_ID", CLIENT_ID),
+        ("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET),
+    ];
+    const TOKEN_ENV: &[(&str, &str)] = &[
+        ("GENESYSCLOUD_API_URL", "http://127.0.0.1:1"),
+        ("GENESYSCLOUD_ACCESS_TOKEN", TOKEN),
+    ];
+    const EVERY_ENV: &[(&str, &str)] = &[
+        ("GENESYSCLOUD_API_REGION", "https://api.mypurecloud.jp"),
+        ("GENESYSCLOUD_ACCESS_TOKEN", TOKEN),
+        ("GENESYSCLOUD_OAUTHCLIENT_ID", CLIENT_ID),
+        ("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET),
+    ];
+    let builders: Vec<(&str, MakeBuilder)> = vec![
+        ("client credentials", || {
+            Session::builder()
+                .base_url("http://127.0.0.1:1")
+                .client_credentials(CLIENT_ID, SECRET)
+        }),
+        ("access token", || Session::builder().access_token(TOKEN)),
+        ("access token with spaces around", || {
+            Session::builder().access_token(format!("  {TOKEN}\t"))
+        }),
+        ("both kinds (refused by build)", || {
+            Session::builder()
+                .client_credentials(CLIENT_ID, SECRET)
+                .access_token(TOKEN)
+        }),
+        ("every option set", || {
+            Session::builder()
+                .base_url("http://127.0.0.1:1")
+                .login_url("http://127.0.0.1:2")
+                .client_credentials(CLIENT_ID, SECRET)
+                .timeout(Duration::from_secs(3))
+                .connect_timeout(Duration::from_secs(1))
+                .user_agent("status-light/1.0")
+                .agent(ureq::Agent::new_with_defaults())
+                .retry_policy(RetryPolicy::none())
+                .max_response_bytes(1024)
+        }),
+        ("from_env_with client variables", || {
+            SessionBuilder::from_env_with(env(CLIENT_ENV)).unwrap()
+        }),
+        ("from_env_with a token variable", || {
+            SessionBuilder::from_env_with(env(TOKEN_ENV)).unwrap()
+        }),
+        ("from_env_with every variable", || {
+            SessionBuilder::from_env_with(env(EVERY_ENV)).unwrap()
+        }),
+    ];
+    for (case, make) in builders {
+        let builder = make();
+        assert_no_leak(&format!("{case}: builder Debug"), &format!("{builder:?}"));
+        assert_no_leak(&format!("{case}: builder pretty Debug"), &format!("{builder:#?}"));
+        match builder.build() {
+            Ok(session) => {
+                for s in [&session, &session.clone()] {
+                    assert_no_leak(&format!("{case}: session Debug"), &format!("{s:?}"));
+                    assert_no_leak(&format!("{case}: session pretty Debug"), &format!("{s:#?}"));
+                }
+            }
+            Err(err) => assert_error_keeps_secrets(case, &err),
+        }
+    }
+    for (case, vars) in [("client", CLIENT_ENV), ("token", TOKEN_ENV), ("every", EVERY_ENV)] {
+        let session = Session::from_env_with(env(vars)).unwrap();
+        assert_no_leak(
+            &format!("Session::from_env_with {case}"),
+            &format!("{session:#?}"),
+        );
+    }
+}
+
+#[test]
+fn a_session_that_fetched_and_refreshed_a_token_never_prints_it() {
+    let mut server = Server::new();
+    // Matching the header proves that PAIR is the pair the crate sends.
+    let first = server
+        .mock("POST", "/oauth/token")
+        .match_header("authorization", format!("Basic {PAIR}").as_str())
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(TOKEN_ANSWER)
+        .expect(1)
+        .create();
+    let second = server
+        .mock("POST", "/oauth/token")
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"access_token":"tok-ABCdef123456789","expires_in":3600}"#)
+        .expect(1)
+        .create();
+    let rejected = server
+        .mock("GET", "/api/v2/systempresences")
+        .match_header("authorization", format!("Bearer {FETCHED}").as_str())
+        .with_status(401)
+        .with_body(r#"{"code":"credentials.expired","message":"expired"}"#)
+        .expect(1)
+        .create();
+    let accepted = server
+        .mock("GET", "/api/v2/systempresences")
+        .match_header("authorization", format!("Bearer {TOKEN}").as_str())
+        .with_status(200)
+        .with_body("[]")
+        .expect(2)
+        .create();
+    let session = client_session(&server.url());
+    let clone = session.clone();
+
+    system::list(&session).unwrap(); // fetches FETCHED, gets 401, fetches TOKEN
+    system::list(&clone).unwrap();
+
+    first.assert();
+    second.assert();
+    rejected.assert();
+    accepted.assert();
+    for s in [&session, &clone] {
+        assert_no_leak("session after a refresh", &format!("{s:?}"));
+        assert_no_leak("session after a refresh, pretty", &format!("{s:#?}"));
+    }
+}
+
+// ---------------------------------------------------------------- configuration errors
+
+#[test]
+fn configuration_errors_never_print_secrets() {
+    let bad: Vec<(&str, SessionBuilder)> = vec![
+        (
+            "both kinds of credentials",
+            Session::builder()
+                .client_credentials(CLIENT_ID, SECRET)
+                .access_token(TOKEN),
+        ),
+        (
+            "client credentials twice",
+            Session::builder()
+                .client_credentials(CLIENT_ID, SECRET)
+                .client_credentials("other", SECRET),
+        ),
+        (
+            "a token twice",
+            Session::builder().access_token(TOKEN).access_token(FETCHED),
+        ),
+        (
+            "an empty client id",
+            Session::builder().client_credentials(" ", SECRET),
+        ),
+        (
+            "a token with a line break",
+            Session::builder().access_token(format!("{TOKEN}\nX")),
+        ),
+        (
+            "a token with CR LF",
+            Session::builder().access_token(format!("{TOKEN}\r\n{FETCHED}")),
+        ),
+        (
+            "a token with NUL",
+            Session::builder().access_token(format!("{TOKEN}\0")),
+        ),
+        (
+            "a token with DEL",
+            Session::builder().access_token(format!("{TOKEN}\u{7f}")),
+        ),
+        (
+            "a bad base_url",
+            Session::builder()
+                .base_url("ftp://x")
+                .client_credentials(CLIENT_ID, SECRET),
+        ),
+        (
+            "a base_url with a query",
+            Session::builder()
+                .base_url("http://127.0.0.1:1/?q=1")
+                .access_token(TOKEN),
+        ),
+        (
+            "a bad login_url",
+            Session::builder()
+                .login_url("not a url")
+                .client_credentials(CLIENT_ID, SECRET),
+        ),
+        (
+            "a zero timeout",
+            Session::builder()
+                .client_credentials(CLIENT_ID, SECRET)
+                .timeout(Duration::ZERO),
+        ),
+        (
+            "a zero connect timeout",
+            Session::builder()
+                .access_token(TOKEN)
+                .connect_timeout(Duration::ZERO),
+        ),
+        (
+            "a zero response size limit",
+            Session::builder().access_token(TOKEN).max_response_bytes(0),
+        ),
+        (
+            "a user agent with a line break",
+            Session::builder()
+                .client_credentials(CLIENT_ID, SECRET)
+                .user_agent("app/1\r\nX-Evil: 1"),
+        ),
+    ];
+    for (case, builder) in bad {
+        let err = builder.build().expect_err(case);
+        assert!(matches!(err, Error::Config(_)), "{case}: {err:?}");
+        assert_error_keeps_secrets(case, &err);
+    }
+
+    const BAD_REGION: &[(&str, &str)] = &[
+        ("GENESYSCLOUD_REGION", "mars-north-1"),
+        ("GENESYSCLOUD_ACCESS_TOKEN", TOKEN),
+        ("GENESYSCLOUD_OAUTHCLIENT_ID", CLIENT_ID),
+        ("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET),
+    ];
+    const BAD_URL: &[(&str, &str)] = &[
+        ("GENESYSCLOUD_API_URL", "ftp://x"),
+        ("GENESYSCLOUD_OAUTHCLIENT_ID", CLIENT_ID),
+        ("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET),
+    ];
+    const SECRET_ONLY: &[(&str, &str)] = &[("GENESYSCLOUD_OAUTHCLIENT_SECRET", SECRET)];
+    const BAD_TOKEN: &[(&str, &str)] = &[("GENESYSCLOUD_ACCESS_TOKEN", "tok-ABCdef123456789\u{1}")];
+    for (case, vars) in [
+        ("an unknown region", BAD_REGION),
+        ("a bad API URL", BAD_URL),
+        ("a secret without an id", SECRET_ONLY),
+        ("a token with a control character", BAD_TOKEN),
+    ] {
+        let err = Session::from_env_with(env(vars)).expect_err(case);
+        assert!(matches!(err, Error::Config(_)), "{case}: {err:?}");
+        assert_error_keeps_secrets(&format!("from_env_with {case}"), &err);
+    }
+}
+
+// ---------------------------------------------------------------- the token endpoint
+
+/// The ways a login service may quote what it was sent.
+fn quotes() -> Vec<(&'static str, String)> {
+    vec![
+        ("the secret", SECRET.to_owned()),
+        ("the secret in quotes", format!("'{SECRET}'.")),
+        ("the base64 pair", PAIR.to_owned()),
+        ("the pair without padding", PAIR.trim_end_matches('=').to_owned()),
+        ("Basic <pair>", format!("Basic {PAIR}")),
+        ("Basic <pair> on two lines", format!("basic\n{PAIR}")),
+        ("the Authorization header", format!("Authorization: Basic {PAIR}")),
+        ("the token", FETCHED.to_owned()),
+        ("Bearer <token>", format!("Bearer {TOKEN}")),
+        ("a token inside a word", format!("token={TOKEN};")),
+        (
+            "the form with the secret",
+            format!("grant_type=client_credentials&client_id={CLIENT_ID}&client_secret={SECRET}"),
+        ),
+        (
+            "everything",
+            format!("{CLIENT_ID}:{SECRET} Basic {PAIR} Bearer {FETCHED} {TOKEN}"),
+        ),
+    ]
+}
+
+/// A token endpoint answer quoting `quote`, in one of the places an answer
+/// carries text: (what, content type, body).
+fn placements(quote: &str) -> Vec<(&'static str, &'static str, String)> {
+    let q = |fields: serde_json::Value| fields.to_string();
+    let sentence = format!("client {CLIENT_ID} sent {quote} which is not valid");
+    vec![
+        (
+            "error_description",
+            "application/json",
+            q(serde_json::json!({"error": "invalid_client", "error_description": sentence})),
+        ),
+        (
+            "description",
+            "application/json",
+            q(serde_json::json!({"error": "invalid_grant", "description": sentence})),
+        ),
+        (
+            "message",
+            "application/json",
+            q(serde_json::json!({"message": sentence})),
+        ),
+        (
+            "every text field",
+            "application/json",
+            q(serde_json::json!({
+                "error": quote, "error_description": quote, "description": quote, "message": quote
+            })),
+        ),
+        (
+            "error",
+            "application/json",
+            q(serde_json::json!({"error": quote})),
+        ),
+        (
+            "raw HTML",
+            "text/html",
+            format!("<html><body><h1>Error</h1><pre>{quote}</pre></body></html>"),
+        ),
+        ("plain text", "text/plain", format!("{quote}\n")),
+    ]
+}
+
+/// A client credentials session whose token endpoint answers `status` with
+/// `body`; returns the error of a call.
+fn failed_login(server: &mut Server, status: usize, content_type: &str, body: &str) -> Error {
+    server.reset();
+    let _token = server
+        .mock("POST", "/oauth/token")
+        .with_status(status)
+        .with_header("content-type", content_type)
+        .with_body(body)
+        .create();
+    system::list(&client_session(&server.url())).expect_err("the login must fail")
+}
+
+#[test]
+fn token_endpoint_failures_quoting_the_credentials_never_print_them() {
+    let mut server = Server::new();
+    let mut cases = 0;
+    for status in [400, 401, 500] {
+        for (quoted, quote) in quotes() {
+            for (place, content_type, body) in placements(&quote) {
+                let err = failed_login(&mut server, status, content_type, &body);
+                let case = format!("{status}, {quoted} in {place}");
+                assert!(matches!(err, Error::Auth { .. }), "{case}: {err:?}");
+                assert_eq!(err.status(), Some(status as u16), "{case}");
+                assert_error_keeps_secrets(&case, &err);
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 3 * 12 * 7);
+}
+
+#[test]
+fn unusable_token_answers_never_print_the_credentials() {
+    let mut server = Server::new();
+    let bodies = [
+        format!(r#"{{"access_token":"{FETCHED}\u0000","expires_in":60}}"#),
+        format!(r#"{{"access_token":"Bearer {FETCHED}\r\nX: {SECRET}","expires_in":60}}"#),
+        format!(r#"{{"access_token":"{FETCHED}","expires_in":"{SECRET}"}}"#),
+        format!(r#"{{"access_token":"{FETCHED}","expires_in":-1}}"#),
+        format!(r#"{{"access_token":"{FETCHED}","expires_in":{{"basic":"{PAIR}"}}}}"#),
+        format!(r#"{{"access_token":["{FETCHED}"],"client_secret":"{SECRET}"}}"#),
+        format!(r#"{{"token":"{FETCHED}","authorization":"Basic {PAIR}"}}"#),
+        format!(r#"[{{"access_token":"{FETCHED}"}}]"#),
+        format!("access_token={FETCHED}&client_secret={SECRET}"),
+        format!("<html>{FETCHED} {PAIR}</html>"),
+    ];
+    for body in bodies {
+        let err = failed_login(&mut server, 200, "application/json", &body);
+        assert!(matches!(err, Error::Auth { .. }), "{body}: {err:?}");
+        assert_error_keeps_secrets(&body, &err);
+    }
+}
+
+#[test]
+fn a_failed_refresh_never_prints_the_old_token_or_the_secret() {
+    let mut server = Server::new();
+    let first = server
+        .mock("POST", "/oauth/token")
+        .with_status(200)
+        .with_header("content-type", "application/json")
+        .with_body(TOKEN_ANSWER)
+        .expect(1)
+        .create();
+    let refused = server
+        .mock("POST", "/oauth/token")
+        .with_status(401)
+        .with_header("content-type", "application/json")
+        .with_body(
+            serde_json::json!({
+                "error": "invalid_client",
+                "error_description": format!("token {FETCHED} revoked; Basic {PAIR} ({SECRET}) refused"),
+            })
+            .to_string(),
+        )
+        .expect(1)
+        .create();
+    let rejected = server
+        .mock("GET", "/api/v2/systempresences")
+        .with_status(401)
+        .with_body(r#"{"code":"credentials.expired","message":"The supplied credentials have expired."}"#)
+        .expect(1)
+        .create();
+
+    let err = system::list(&client_session(&server.url())).unwrap_err();
+
+    first.assert();
+    refused.assert();
+    rejected.assert();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(err.code(), Some("invalid_client"));
+    assert_error_keeps_secrets("a failed refresh", &err);
+}
+
+// ---------------------------------------------------------------- transport failures
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A server that reads one request and answers `raw` (or, for `None`,
+/// nothing, holding the connection for two seconds).
+fn raw_server(raw: Option<Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let raw = raw.clone();
+            std::thread::spawn(move || {
+                stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                let mut request = Vec::new();
+                let mut buf = [0; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                // The token request's form body follows the head.
+                std::thread::sleep(Duration::from_millis(20));
+                match raw {
+                    Some(raw) => {
+                        let _ = stream.write_all(&raw);
+                    }
+                    None => std::thread::sleep(Duration::from_secs(2)),
+                }
+            });
+        }
+    });
+    url
+}
+
+#[test]
+fn transport_failures_never_print_secrets() {
+    let quoting = |head: &str| {
+        Some(
+            format!("{head}\r\nx-echo: Bearer {TOKEN} Basic {PAIR}\r\ncontent-length: 5\r\n\r\n{SECRET}")
+                .into_bytes(),
+        )
+    };
+    let servers: Vec<(&str, String)> = vec![
+        ("a closed port", format!("http://127.0.0.1:{}", closed_port())),
+        ("a server that never answers", raw_server(None)),
+        (
+            "a bad status line quoting the token",
+            raw_server(quoting(&format!("HTTP/1.1 2x0 {TOKEN}"))),
+        ),
+        (
+            "a bad status line quoting the pair",
+            raw_server(quoting(&format!("HTTP/1.1 {PAIR}"))),
+        ),
+        (
+            "not HTTP at all",
+            raw_server(Some(format!("Bearer {TOKEN} {SECRET}\r\n\r\n").into_bytes())),
+        ),
+        (
+            "a header line without a colon",
+            raw_server(Some(
+                format!("HTTP/1.1 200 OK\r\nBearer {TOKEN}\r\n\r\n").into_bytes(),
+            )),
+        ),
+        (
+            "a body cut short",
+            raw_server(Some(
+                format!("HTTP/1.1 200 OK\r\ncontent-length: 999\r\n\r\n[{TOKEN}").into_bytes(),
+            )),
+        ),
+        (
+            "a bad chunk",
+            raw_server(Some(
+                format!("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n{TOKEN}\r\n").into_bytes(),
+            )),
+        ),
+    ];
+    for (case, url) in servers {
+        let short = |b: SessionBuilder| {
+            b.base_url(&url)
+                .retry_policy(RetryPolicy::none())
+                .timeout(Duration::from_millis(500))
+                .build()
+                .unwrap()
+        };
+        let with_token = short(Session::builder().access_token(TOKEN));
+        let err = user::get_purecloud_presence(&with_token, "u1").unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{case}: {err:?}");
+        assert_error_keeps_secrets(&format!("API call, {case}"), &err);
+
+        let with_client = short(Session::builder().client_credentials(CLIENT_ID, SECRET));
+        let err = system::list(&with_client).unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{case}: {err:?}");
+        assert_error_keeps_secrets(&format!("token request, {case}"), &err);
+    }
+}
+
+#[test]
+fn an_answer_over_the_size_limit_never_prints_it() {
+    let mut server = Server::new();
+    let body = format!(r#"{{"message":"Bearer {TOKEN}","echo":"Basic {PAIR} {SECRET}"}}"#);
+    let _api = server
+        .mock("GET", "/api/v2/systempresences")
+        .with_status(500)
+        .with_body(&body)
+        .create();
+    let _token = server
+        .mock("POST", "/oauth/token")
+        .with_status(400)
+        .with_body(&body)
+        .create();
+    let small = |b: SessionBuilder| {
+        b.base_url(server.url())
+            .retry_policy(RetryPolicy::none())
+            .max_response_bytes(16)
+            .build()
+            .unwrap()
+    };
+
+    let err = system::list(&small(Session::builder().access_token(TOKEN))).unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_error_keeps_secrets("API answer over the limit", &err);
+
+    let err = system::list(&small(Session::builder().client_credentials(CLIENT_ID, SECRET))).unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_error_keeps_secrets("token answer over the limit", &err);
+}
+
+// ---------------------------------------------------------------- what the API answers
+
+/// API answers that echo the credentials: (case, status, content type, body).
+fn echoing_answers(token: &str) -> Vec<(&'static str, usize, &'static str, String)> {
+    let json = |v: serde_json::Value| v.to_string();
+    vec![
+        (
+            "message quoting the Authorization header",
+            401,
+            "application/json",
+            json(serde_json::json!({
+                "code": "bad.credentials",
+                "message": format!("Invalid Authorization header: Bearer {token}"),
+            })),
+        ),
+        (
+            "code holding the token",
+            400,
+            "application/json",
+            json(serde_json::json!({"code": token, "message": "bad token"})),
+        ),
+        (
+            "contextId holding the token",
+            403,
+            "application/json",
+            json(serde_json::json!({"code": "forbidden", "message": "no", "contextId": token})),
+        ),
+        (
+            "messageParams holding the header",
+            400,
+            "application/json",
+            json(serde_json::json!({
+                "code": "invalid.value",
+                "message": "Value is not valid",
+                "messageParams": {"authorization": format!("Bearer {token}")},
+            })),
+        ),
+        (
+            "nested errors quoting the token",
+            400,
+            "application/json",
+            json(serde_json::json!({
+                "code": "bad.request",
+                "message": "bad",
+                "errors": [{"code": "x", "message": format!("token {token}")}],
+            })),
+        ),
+        (
+            "an HTML page echoing the request headers",
+            502,
+            "text/html",
+            format!("<html><pre>GET /api/v2/systempresences\nAuthorization: Bearer {token}\n</pre></html>"),
+        ),
+        (
+            "a JSON body that is not an error body",
+            500,
+            "application/json",
+            json(serde_json::json!({"request": {"headers": {"authorization": format!("Bearer {token}")}}})),
+        ),
+    ]
+}
+
+/// Found by these tests: `Error::Api` keeps what the server sent. `Display`
+/// prints the body's `code` and `message` (and `contextId` as the correlation
+/// id), or the first 300 characters of a body that is not an error body;
+/// `Debug` prints the whole `ErrorBody` and the excerpt. A server that
+/// echoes the `Authorization` header therefore gets the token printed,
+/// against `Error`'s promise that no variant holds an access token.
+#[test]
+fn api_errors_echoing_the_token_never_print_it() {
+    let mut server = Server::new();
+    let mut found = Vec::new();
+    for (session, token, kind) in [
+        (token_session as fn(&str) -> Session, TOKEN, "fixed token"),
+        (client_session, FETCHED, "fetched token"),
+    ] {
+        for (case, status, content_type, body) in echoing_answers(token) {
+            server.reset();
+            let _token = server
+                .mock("POST", "/oauth/token")
+                .with_status(200)
+                .with_body(TOKEN_ANSWER)
+                .create();
+            let _api = server
+                .mock("GET", "/api/v2/systempresences")
+                .with_status(status)
+                .with_header("content-type", content_type)
+                .with_body(&body)
+                .create();
+            let err = system::list(&session(&server.url())).unwrap_err();
+            assert!(matches!(err, Error::Api { .. }), "{case}: {err:?}");
+            found.extend(leaking_forms(&format!("{kind}, {status} {case}"), &err));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} cases leak:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+/// Found by these tests: `Error::Decode` prints the first 300 characters of a
+/// 2xx body that does not decode (`Display` and `Debug`), and serde_json's
+/// reason quotes a string of the wrong type in full.
+#[test]
+fn decode_errors_of_bodies_quoting_the_token_never_print_it() {
+    let mut server = Server::new();
+    let bodies = [
+        ("HTML", format!("<html>Authorization: Bearer {TOKEN}</html>")),
+        ("a string where a list is", format!(r#""Bearer {TOKEN}""#)),
+        (
+            "a list item of the wrong type",
+            format!(r#"[{{"id":"Available"}}, "Bearer {TOKEN}"]"#),
+        ),
+        (
+            "a field of the wrong type",
+            format!(r#"[{{"id": ["Bearer {TOKEN}"]}}]"#),
+        ),
+        ("a cut body", format!(r#"[{{"id":"x","echo":"Bearer {TOKEN}""#)),
+    ];
+    let mut found = Vec::new();
+    for (case, body) in bodies {
+        server.reset();
+        let _api = server
+            .mock("GET", "/api/v2/systempresences")
+            .with_status(200)
+            .with_body(&body)
+            .create();
+        let err = system::list(&token_session(&server.url())).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{case}: {err:?}");
+        found.extend(leaking_forms(case, &err));
+    }
+    assert!(
+        found.is_empty(),
+        "{} cases leak:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+/// The OAuth `error` code is printed when it looks like a code (letters,
+/// digits, `_ . -`, at most 64 characters) and not like a token (16+
+/// characters mixing letters and digits); it is not compared with the
+/// secret. A secret of that shape (say 12 letters and digits, or a long
+/// passphrase of letters) echoed as the `error` is printed.
+#[test]
+fn a_secret_shaped_like_an_error_code_is_never_printed() {
+    let mut server = Server::new();
+    let mut found = Vec::new();
+    for secret in [
+        "S3cr3tZq9xWv",
+        "CorrectHorseBatteryStaple",
+        "secret.value_2024-ok",
+    ] {
+        server.reset();
+        let _token = server
+            .mock("POST", "/oauth/token")
+            .with_status(401)
+            .with_body(serde_json::json!({"error": secret}).to_string())
+            .create();
+        let session = Session::builder()
+            .base_url(server.url())
+            .client_credentials(CLIENT_ID, secret)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let err = system::list(&session).unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let forms: Vec<&str> = printed(&err)
+            .into_iter()
+            .filter(|(_, text)| text.contains(secret))
+            .map(|(form, _)| form)
+            .collect();
+        if !forms.is_empty() {
+            found.push(format!(
+                "{secret:?} shows in {}; Display: {err}",
+                forms.join(", ")
+            ));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} secrets leak:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------- fuzzing the token endpoint
+
+/// Pieces of a token endpoint's text: the secrets in every form, glued to
+/// punctuation, split over lines, and other words.
+const PIECES: &[&str] = &[
+    SECRET,
+    PAIR,
+    TOKEN,
+    FETCHED,
+    "Basic",
+    "basic:",
+    "Bearer",
+    "BEARER",
+    "Authorization:",
+    "client_secret=",
+    "presence-bot:",
+    " ",
+    "\n",
+    "\t",
+    "\r\n",
+    "\u{2028}",
+    "'",
+    "\"",
+    "(",
+    ")",
+    ",",
+    ".",
+    ";",
+    "=",
+    ":",
+    "/",
+    "é",
+    "invalid_client",
+    "the",
+    "secret",
+    "token",
+    "12345678901234567890",
+];
+
+fn text() -> impl Strategy<Value = String> {
+    vec(select(PIECES), 0..12).prop_map(|pieces| pieces.concat())
+}
+
+fn token_failure() -> impl Strategy<Value = (usize, String)> {
+    let field = select(vec![
+        "error",
+        "error_description",
+        "description",
+        "message",
+        "access_token",
+        "expires_in",
+    ]);
+    (
+        select(vec![200usize, 400, 401, 403, 429, 500, 503]),
+        prop_oneof![
+            4 => proptest::collection::btree_map(field, text(), 0..5)
+                .prop_map(|fields| serde_json::to_string(&fields).unwrap()),
+            1 => text(),
+        ],
+    )
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 200, failure_persistence: None, ..Config::default() })]
+
+    #[test]
+    fn no_token_endpoint_answer_makes_an_error_print_the_credentials((status, body) in token_failure()) {
+        thread_local! {
+            static SERVER: std::cell::RefCell<mockito::ServerGuard> = std::cell::RefCell::new(Server::new());
+        }
+        SERVER.with(|server| {
+            let mut server = server.borrow_mut();
+            server.reset();
+            let _token = server
+                .mock("POST", "/oauth/token")
+                .with_status(status)
+                .with_header("content-type", "application/json")
+                .with_body(&body)
+                .create();
+            let _api = server
+                .mock("GET", "/api/v2/systempresences")
+                .with_status(200)
+                .with_body("[]")
+                .create();
+            // tests/decoding.rs checks which errors these are; here, only what they print.
+            if let Err(err) = system::list(&client_session(&server.url())) {
+                assert_error_keeps_secrets(&format!("{status} {body:?}"), &err);
+            }
+        });
+    }
+}
