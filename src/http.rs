@@ -380,6 +380,8 @@ fn classify(error: ureq::Error) -> Failure {
         ureq::Error::Protocol(_) => TransportKind::Io,
         #[cfg(feature = "rustls")]
         ureq::Error::Rustls(_) => TransportKind::Tls,
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) => TransportKind::Tls,
         _ => TransportKind::Other,
     };
     let detail = match &error {

@@ -476,9 +476,9 @@ fn check_url(what: &str, url: &str) -> Result<String> {
     match uri.scheme_str() {
         Some("http") => {}
         Some("https") => {
-            if !cfg!(feature = "rustls") {
+            if !cfg!(any(feature = "rustls", feature = "native-tls")) {
                 return Err(bad(
-                    "is https, but this build has no TLS: enable the `rustls` feature",
+                    "is https, but this build has no TLS: enable the `rustls` or `native-tls` feature",
                 ));
             }
         }
@@ -502,7 +502,7 @@ fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {
     // Per-step timeouts rather than ureq's global one: with a global timeout
     // ureq resolves the host on a new thread for every call, which more than
     // doubled the CPU cost of a call in benches/overhead.rs.
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .max_redirects_will_error(false)
@@ -510,9 +510,17 @@ fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {
         .timeout_send_request(Some(timeout))
         .timeout_send_body(Some(timeout))
         .timeout_recv_response(Some(timeout))
-        .timeout_recv_body(Some(timeout))
-        .build()
-        .new_agent()
+        .timeout_recv_body(Some(timeout));
+    // The `native-tls` feature asks for the system's TLS and its root
+    // certificates, even when rustls is compiled in too.
+    #[cfg(feature = "native-tls")]
+    let config = config.tls_config(
+        ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::NativeTls)
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build(),
+    );
+    config.build().new_agent()
 }
 
 #[cfg(test)]
@@ -552,6 +560,20 @@ mod tests {
         ] {
             let err = check_url("base_url", bad).unwrap_err().to_string();
             assert!(err.starts_with("session configuration: base_url"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn https_works_only_with_a_tls_feature() {
+        let result = check_url("base_url", "https://api.mypurecloud.com");
+        if cfg!(any(feature = "rustls", feature = "native-tls")) {
+            assert_eq!(result.unwrap(), "https://api.mypurecloud.com");
+        } else {
+            let err = result.unwrap_err().to_string();
+            assert!(
+                err.contains("enable the `rustls` or `native-tls` feature"),
+                "{err}"
+            );
         }
     }
 }
