@@ -10,7 +10,9 @@
 //! counted) answers fixed JSON over keep-alive connections as fast as it can.
 //! Each round runs every case, in an order that alternates between rounds;
 //! the table shows the median per-call wall time and process CPU time over
-//! the rounds, and the crate/direct ratio for each operation.
+//! the rounds, and the crate's ratio to each direct client: `direct` uses a
+//! default `ureq` agent (no timeouts), `direct+t/o` one with the crate's
+//! timeouts, to show what they cost.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -43,7 +45,18 @@ fn main() {
         .retry_policy(RetryPolicy::default())
         .build()
         .expect("a session for the bench server");
-    let direct = Direct::new(&base);
+    let direct = Direct::new(&base, ureq::Agent::new_with_defaults());
+    // The same timeouts as the crate's session, to show what they cost.
+    let timeout = Some(genesys_presence::DEFAULT_TIMEOUT);
+    let timed_agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(genesys_presence::DEFAULT_CONNECT_TIMEOUT))
+        .timeout_send_request(timeout)
+        .timeout_send_body(timeout)
+        .timeout_recv_response(timeout)
+        .timeout_recv_body(timeout)
+        .build()
+        .new_agent();
+    let timed = Direct::new(&base, timed_agent);
     let body = UserPresence {
         presence_definition: Some(PresenceDefinition::with_id(DEFINITION)),
         message: Some("Heads down".into()),
@@ -52,52 +65,63 @@ fn main() {
     let query = DefinitionQuery::default().page_size(25);
 
     type Case<'a> = (&'a str, &'a str, Box<dyn Fn() + 'a>);
-    let cases: Vec<Case> = vec![
-        (
+    let mut cases: Vec<Case> = Vec::new();
+    for (client, direct) in [("direct", &direct), ("direct+t/o", &timed)] {
+        if client == "direct" {
+            cases.push((
+                "get_purecloud_presence",
+                "crate",
+                Box::new(|| {
+                    user::get_purecloud_presence(&session, USER).expect("crate GET");
+                }),
+            ));
+        }
+        cases.push((
             "get_purecloud_presence",
-            "crate",
-            Box::new(|| {
-                user::get_purecloud_presence(&session, USER).expect("crate GET");
-            }),
-        ),
-        (
-            "get_purecloud_presence",
-            "direct",
-            Box::new(|| {
+            client,
+            Box::new(move || {
                 direct.get_presence();
             }),
-        ),
-        (
+        ));
+    }
+    for (client, direct) in [("direct", &direct), ("direct+t/o", &timed)] {
+        if client == "direct" {
+            cases.push((
+                "update_purecloud_presence",
+                "crate",
+                Box::new(|| {
+                    user::update_purecloud_presence(&session, USER, &body).expect("crate PATCH");
+                }),
+            ));
+        }
+        let body = &body;
+        cases.push((
             "update_purecloud_presence",
-            "crate",
-            Box::new(|| {
-                user::update_purecloud_presence(&session, USER, &body).expect("crate PATCH");
+            client,
+            Box::new(move || {
+                direct.patch_presence(body);
             }),
-        ),
-        (
-            "update_purecloud_presence",
-            "direct",
-            Box::new(|| {
-                direct.patch_presence(&body);
-            }),
-        ),
-        (
+        ));
+    }
+    for (client, direct) in [("direct", &direct), ("direct+t/o", &timed)] {
+        if client == "direct" {
+            cases.push((
+                "definitions::list (25)",
+                "crate",
+                Box::new(|| {
+                    let page = definitions::list(&session, &query).expect("crate list");
+                    assert_eq!(page.entities.len(), 25);
+                }),
+            ));
+        }
+        cases.push((
             "definitions::list (25)",
-            "crate",
-            Box::new(|| {
-                let page = definitions::list(&session, &query).expect("crate list");
-                assert_eq!(page.entities.len(), 25);
+            client,
+            Box::new(move || {
+                assert_eq!(direct.list_definitions().entities.len(), 25);
             }),
-        ),
-        (
-            "definitions::list (25)",
-            "direct",
-            Box::new(|| {
-                let page = direct.list_definitions();
-                assert_eq!(page.entities.len(), 25);
-            }),
-        ),
-    ];
+        ));
+    }
 
     // Warm up connections, caches and the allocator.
     for (_, _, call) in &cases {
@@ -122,23 +146,25 @@ fn main() {
 
     println!("{rounds} rounds x {calls} calls per case; medians per call (process CPU excludes the server)");
     println!(
-        "{:<27} {:<7} {:>10} {:>10} {:>11} {:>10}",
+        "{:<27} {:<10} {:>10} {:>10} {:>11} {:>10}",
         "operation", "client", "wall µs", "CPU µs", "wall ratio", "CPU ratio"
     );
-    for pair in (0..cases.len()).collect::<Vec<_>>().chunks(2) {
-        let (krate, direct) = (pair[0], pair[1]);
+    for triple in (0..cases.len()).collect::<Vec<_>>().chunks(3) {
+        let krate = triple[0];
         let (kw, kc) = (median(&samples[krate].0), median(&samples[krate].1));
-        let (dw, dc) = (median(&samples[direct].0), median(&samples[direct].1));
-        println!("{:<27} {:<7} {:>10.1} {:>10.1}", cases[krate].0, "crate", kw, kc);
-        println!(
-            "{:<27} {:<7} {:>10.1} {:>10.1} {:>11.3} {:>10.3}",
-            cases[direct].0,
-            "direct",
-            dw,
-            dc,
-            kw / dw,
-            kc / dc
-        );
+        println!("{:<27} {:<10} {:>10.1} {:>10.1}", cases[krate].0, "crate", kw, kc);
+        for &other in &triple[1..] {
+            let (w, c) = (median(&samples[other].0), median(&samples[other].1));
+            println!(
+                "{:<27} {:<10} {:>10.1} {:>10.1} {:>11.3} {:>10.3}",
+                "",
+                cases[other].1,
+                w,
+                c,
+                kw / w,
+                kc / c
+            );
+        }
     }
 }
 
@@ -152,9 +178,9 @@ struct Direct {
 }
 
 impl Direct {
-    fn new(base: &str) -> Direct {
+    fn new(base: &str, agent: ureq::Agent) -> Direct {
         Direct {
-            agent: ureq::Agent::new_with_defaults(),
+            agent,
             presence_url: format!("{base}/api/v2/users/{USER}/presences/purecloud"),
             list_url: format!("{base}/api/v2/presencedefinitions?pageSize=25"),
             authorization: format!("Bearer {TOKEN}"),
