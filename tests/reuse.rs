@@ -93,7 +93,9 @@ fn sequential_calls_and_the_token_request_share_one_connection() {
         .build()
         .unwrap();
     let busy = UserPresence {
-        presence_definition: Some(PresenceDefinition::with_id("31fe3bac-dea6-44b7-bed7-47f91660a1a0")),
+        presence_definition: Some(PresenceDefinition::with_id(
+            "31fe3bac-dea6-44b7-bed7-47f91660a1a0",
+        )),
         ..Default::default()
     };
 
