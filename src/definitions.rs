@@ -3,9 +3,11 @@
 //!
 //! A presence definition is one presence a user can choose ("Lunch", "Busy"),
 //! belonging to a system presence (Meal, Busy). Genesys deprecated these five
-//! operations on 2024-02-01 in favour of `/api/v2/presence/definitions`, which
-//! uses a different model (`OrganizationPresenceDefinition`, with `type` and
-//! `divisionId`, no paging); both families are still served.
+//! operations on 2024-02-01 in favour of `/api/v2/presence/definitions`
+//! ([`presence_definitions`](crate::presence_definitions)), which uses a
+//! different model ([`OrganizationPresenceDefinition`](crate::OrganizationPresenceDefinition),
+//! with `type` and `divisionId`), is not paged, and deactivates on delete;
+//! both families are still served and share the same definitions.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -121,7 +123,8 @@ impl DefinitionQuery {
 /// Reads one page of the organization's presence definitions, as the API sent it.
 ///
 /// `GET /api/v2/presencedefinitions` (deprecated by Genesys; newer:
-/// `GET /api/v2/presence/definitions`, which is not paged). Official SDKs:
+/// [`presence_definitions::list`](crate::presence_definitions::list), which is
+/// not paged and filters by division). Official SDKs:
 /// `get_presencedefinitions`, `getPresencedefinitions`.
 ///
 /// # Errors
@@ -254,7 +257,8 @@ impl Iterator for Definitions<'_> {
 ///
 /// `GET /api/v2/presencedefinitions/{presenceId}`, with `localeCode` when
 /// `locale_code` is given (`ALL` for every label). Deprecated by Genesys;
-/// newer: `GET /api/v2/presence/definitions/{definitionId}`. Official SDKs:
+/// newer: [`presence_definitions::get`](crate::presence_definitions::get)
+/// (`GET /api/v2/presence/definitions/{definitionId}`). Official SDKs:
 /// `get_presencedefinition`, `getPresencedefinition`.
 ///
 /// # Errors
@@ -273,7 +277,7 @@ pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<Org
 /// Creates a presence definition; `language_labels` is required.
 ///
 /// `POST /api/v2/presencedefinitions`. Deprecated by Genesys; newer:
-/// `POST /api/v2/presence/definitions`. Official SDKs:
+/// [`presence_definitions::create`](crate::presence_definitions::create). Official SDKs:
 /// `post_presencedefinitions`, `postPresencedefinitions`.
 ///
 /// # Errors
@@ -307,7 +311,8 @@ pub fn create(session: &Session, definition: &OrganizationPresence) -> Result<Or
 /// know, kept from a [`get`], are sent back).
 ///
 /// `PUT /api/v2/presencedefinitions/{presenceId}`. Deprecated by Genesys;
-/// newer: `PUT /api/v2/presence/definitions/{definitionId}`. Official SDKs:
+/// newer: [`presence_definitions::update`](crate::presence_definitions::update)
+/// (`PUT /api/v2/presence/definitions/{definitionId}`). Official SDKs:
 /// `put_presencedefinition`, `putPresencedefinition`.
 ///
 /// # Errors
@@ -327,7 +332,8 @@ pub fn update(
 /// Deletes (deactivates) a presence definition.
 ///
 /// `DELETE /api/v2/presencedefinitions/{presenceId}`. Deprecated by Genesys;
-/// newer: `DELETE /api/v2/presence/definitions/{definitionId}`. Official
+/// newer: [`presence_definitions::delete`](crate::presence_definitions::delete)
+/// (`DELETE /api/v2/presence/definitions/{definitionId}`). Official
 /// SDKs: `delete_presencedefinition`, `deletePresencedefinition`.
 ///
 /// # Errors
