@@ -147,6 +147,36 @@ pub enum Error {
     /// The session could not be built from the configuration given.
     #[error("session configuration: {0}")]
     Config(String),
+
+    /// A notification topic was refused by the API (the caller lacks a
+    /// permission, or the user does not exist). A
+    /// [`Watcher`](crate::watch::Watcher) reports each refused user once, as an
+    /// `Err` item, and goes on watching the others.
+    #[cfg(feature = "notifications")]
+    #[error("subscription to {topic} rejected: {reason}")]
+    #[non_exhaustive]
+    TopicRejected {
+        /// The topic, e.g. `v2.users.{userId}.presence`.
+        topic: String,
+        /// The API's reason and the missing permissions, if it named them.
+        reason: String,
+    },
+
+    /// The notification WebSocket could not be opened, or failed.
+    ///
+    /// Shows the host only: the socket's full address is the channel's
+    /// `connectUri`, which is all it takes to read the channel's events.
+    #[cfg(feature = "notifications")]
+    #[error("notification socket to {host}: {detail}")]
+    #[non_exhaustive]
+    Socket {
+        /// The WebSocket host, e.g. `streaming.mypurecloud.com`.
+        host: String,
+        /// What kind of failure.
+        kind: TransportKind,
+        /// What happened, starting with the kind of failure (`timed out: …`).
+        detail: String,
+    },
 }
 
 /// The kind of a [`Error::Transport`] failure.
@@ -240,9 +270,17 @@ impl Error {
         }
     }
 
-    /// True when a timeout expired before the answer arrived (from the API
-    /// or from the login service).
+    /// True when a timeout expired before the answer arrived (from the API,
+    /// the login service, or a notification socket).
     pub fn is_timeout(&self) -> bool {
+        #[cfg(feature = "notifications")]
+        if let Error::Socket {
+            kind: TransportKind::Timeout,
+            ..
+        } = self
+        {
+            return true;
+        }
         matches!(
             self.cause(),
             Error::Transport {

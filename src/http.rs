@@ -28,6 +28,9 @@ pub(crate) enum Method {
     Put,
     Patch,
     Delete,
+    /// Only the notifications' "does this channel exist" check uses it.
+    #[cfg_attr(not(feature = "notifications"), allow(dead_code))]
+    Head,
 }
 
 impl Method {
@@ -38,12 +41,13 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
         }
     }
 
     /// True when sending the request twice has the effect of sending it once.
     pub(crate) fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Put | Method::Delete)
+        matches!(self, Method::Get | Method::Put | Method::Delete | Method::Head)
     }
 
     fn to_http(self) -> ureq::http::Method {
@@ -53,6 +57,7 @@ impl Method {
             Method::Put => ureq::http::Method::PUT,
             Method::Patch => ureq::http::Method::PATCH,
             Method::Delete => ureq::http::Method::DELETE,
+            Method::Head => ureq::http::Method::HEAD,
         }
     }
 }

@@ -47,8 +47,13 @@
 //! # Crate features
 //!
 //! - `rustls` (default): HTTPS through rustls.
+//! - `native-tls`: HTTPS through the system's TLS library instead.
+//! - `notifications`: [`watch`](crate::watch), a blocking iterator of
+//!   presence changes over the Notifications API's WebSocket, and the
+//!   `notifications` operations (channels, subscriptions); adds `tungstenite`.
 //! - `fake`: `fake::FakeOrg`, a stateful stand-in Genesys org on
-//!   127.0.0.1 for examples and your own tests (adds `tiny_http`).
+//!   127.0.0.1 for examples and your own tests (adds `tiny_http`); with
+//!   `notifications`, it also serves channels and the WebSocket.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -62,6 +67,8 @@ pub mod fake;
 mod http;
 pub mod models;
 mod names;
+#[cfg(feature = "notifications")]
+pub mod notifications;
 mod pacing;
 pub mod presence_definitions;
 mod region;
@@ -72,8 +79,12 @@ pub mod settings;
 pub mod sources;
 pub mod system;
 pub mod user;
+#[cfg(feature = "notifications")]
+pub mod watch;
 
 pub use error::{Error, TransportKind};
+#[cfg(feature = "notifications")]
+pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
 pub use models::{
     ErrorBody, OrganizationPresence, OrganizationPresenceDefinition,
     OrganizationPresenceDefinitionEntityListing, OrganizationPresenceEntityListing, PresenceDefinition,

@@ -87,6 +87,8 @@ use crate::{Error, Result, Session};
 
 mod bulk;
 mod definitions;
+#[cfg(feature = "notifications")]
+mod notifications;
 mod oauth;
 mod presence_definitions;
 mod presences;
@@ -95,6 +97,8 @@ mod server;
 mod settings;
 mod sources;
 mod state;
+#[cfg(feature = "notifications")]
+mod streaming;
 mod util;
 
 use state::State;
@@ -108,6 +112,9 @@ pub struct FakeOrg {
     state: Arc<Mutex<State>>,
     server: Arc<tiny_http::Server>,
     thread: Option<JoinHandle<()>>,
+    /// The notification WebSocket server; dropped after the HTTP server stops.
+    #[cfg(feature = "notifications")]
+    streaming: streaming::Streaming,
 }
 
 impl FakeOrg {
@@ -130,6 +137,17 @@ impl FakeOrg {
         let state = State::new();
         let (client_id, client_secret) = (state.client_id.clone(), state.client_secret.clone());
         let state = Arc::new(Mutex::new(state));
+        #[cfg(feature = "notifications")]
+        let streaming = {
+            let streaming = streaming::Streaming::start(&state)
+                .map_err(|e| Error::Config(format!("fake org: cannot serve WebSockets on 127.0.0.1: {e}")))?;
+            state
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .notifications
+                .streaming_url = streaming.url();
+            streaming
+        };
         let thread = {
             let (server, state) = (Arc::clone(&server), Arc::clone(&state));
             std::thread::Builder::new()
@@ -144,6 +162,8 @@ impl FakeOrg {
             state,
             server,
             thread: Some(thread),
+            #[cfg(feature = "notifications")]
+            streaming,
         })
     }
 
@@ -235,6 +255,106 @@ impl FakeOrg {
     /// really expire after that long. Default: 86 399.
     pub fn set_token_lifetime(&self, secs: u64) {
         self.lock().token_lifetime = secs;
+    }
+
+    /// The base of the notification WebSockets, `ws://127.0.0.1:PORT`
+    /// (channels' `connectUri`s are `{this}/channels/{channelId}`).
+    #[cfg(feature = "notifications")]
+    pub fn streaming_url(&self) -> String {
+        self.streaming.url()
+    }
+
+    /// How long channels made from now on live. Default: 24 hours. When a
+    /// channel expires its socket is closed (with a close frame) and the
+    /// REST operations answer 404 for it.
+    #[cfg(feature = "notifications")]
+    pub fn set_channel_lifetime(&self, lifetime: std::time::Duration) {
+        self.lock().notifications.channel_lifetime = lifetime;
+    }
+
+    /// How often sockets opened from now on send a `channel.metadata`
+    /// heartbeat. Default: 30 s.
+    #[cfg(feature = "notifications")]
+    pub fn set_heartbeat_interval(&self, interval: std::time::Duration) {
+        self.lock().notifications.heartbeat_interval = interval;
+    }
+
+    /// Makes subscriptions to `topic` (e.g. `v2.users.{id}.presence`) come
+    /// back `Rejected` with `reason` (or fail with 400 without `ignoreErrors`).
+    /// Topics of unknown users, and topics other than a user's presence,
+    /// are always rejected.
+    #[cfg(feature = "notifications")]
+    pub fn reject_topic(&self, topic: &str, reason: &str) {
+        self.lock()
+            .notifications
+            .rejected_topics
+            .insert(topic.to_owned(), reason.to_owned());
+    }
+
+    /// Drops every open notification socket without a close frame, as a
+    /// broken connection would.
+    #[cfg(feature = "notifications")]
+    pub fn close_sockets(&self) {
+        self.lock()
+            .notifications
+            .tell_all(|| notifications::Outgoing::Drop);
+    }
+
+    /// Sends `v2.system.socket_closing` on every open socket (which stays
+    /// open until the client closes it).
+    #[cfg(feature = "notifications")]
+    pub fn send_socket_closing(&self) {
+        self.lock().notifications.send_socket_closing();
+    }
+
+    /// Expires every channel now: sockets get a close frame, REST
+    /// operations on the channels answer 404.
+    #[cfg(feature = "notifications")]
+    pub fn expire_channels(&self) {
+        self.lock().notifications.expire_all();
+    }
+
+    /// Makes every open socket silent — no event, no heartbeat — while it
+    /// stays open, as a connection that died without closing looks.
+    /// Sockets opened later are not affected.
+    #[cfg(feature = "notifications")]
+    pub fn silence_sockets(&self) {
+        self.lock()
+            .notifications
+            .tell_all(|| notifications::Outgoing::Silence);
+    }
+
+    /// How many notification sockets are open now (a socket counts until
+    /// the org's side of it has ended).
+    #[cfg(feature = "notifications")]
+    pub fn open_sockets(&self) -> usize {
+        self.lock().notifications.open_sockets
+    }
+
+    /// How many notification sockets were opened in all.
+    #[cfg(feature = "notifications")]
+    pub fn sockets_opened(&self) -> usize {
+        self.lock().notifications.sockets_opened
+    }
+
+    /// How many channels were made in all.
+    #[cfg(feature = "notifications")]
+    pub fn channels_created(&self) -> usize {
+        self.lock().notifications.channels_created
+    }
+
+    /// The topics of every channel that has not expired, in the order the
+    /// channels were made.
+    #[cfg(feature = "notifications")]
+    pub fn channel_topics(&self) -> Vec<Vec<String>> {
+        let now = std::time::Instant::now();
+        self.lock()
+            .notifications
+            .channels
+            .iter()
+            .filter(|c| c.expires_at > now)
+            .map(|c| c.topics.clone())
+            .collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -139,6 +139,8 @@ pub(super) fn apply(state: &mut State, index: usize, source: &str, change: &Chan
         }
         presence.modified_date = now;
     }
+    #[cfg(feature = "notifications")]
+    state.notify_presence(index, source);
     let user = &state.users[index];
     user.presences
         .get(position)

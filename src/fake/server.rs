@@ -8,6 +8,8 @@ use std::sync::{Mutex, PoisonError};
 use serde_json::{json, Value};
 use tiny_http::{Header, Request, Response};
 
+#[cfg(feature = "notifications")]
+use super::notifications;
 use super::state::State;
 use super::util::{split_target, uuid};
 use super::{bulk, definitions, oauth, presence_definitions, presences, primary_source, settings, sources};
@@ -214,6 +216,34 @@ const ROUTES: &[Route] = &[
     Route {
         path: &["api", "v2", "users", "{}", "presences", "{}"],
         methods: &[("GET", presences::get), ("PATCH", presences::patch)],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "channels"],
+        methods: &[
+            ("GET", notifications::list_channels),
+            ("POST", notifications::create_channel),
+        ],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "channels", "{}"],
+        methods: &[("HEAD", notifications::head_channel)],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "channels", "{}", "subscriptions"],
+        methods: &[
+            ("GET", notifications::get_subscriptions),
+            ("POST", notifications::add_subscriptions),
+            ("PUT", notifications::replace_subscriptions),
+            ("DELETE", notifications::delete_subscriptions),
+        ],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "availabletopics"],
+        methods: &[("GET", notifications::available_topics)],
     },
 ];
 

@@ -153,6 +153,9 @@ pub(super) struct State {
     /// The PresenceSettings object as answered.
     pub(super) settings: Map<String, Value>,
     pub(super) users: Vec<UserState>,
+    /// Notification channels, their subscriptions and sockets.
+    #[cfg(feature = "notifications")]
+    pub(super) notifications: super::notifications::Notifications,
 }
 
 impl State {
@@ -212,6 +215,8 @@ impl State {
             custom_source_id,
             settings,
             users: Vec::new(),
+            #[cfg(feature = "notifications")]
+            notifications: super::notifications::Notifications::default(),
         };
         for initial in ["Available", "Busy", "Offline"] {
             state.add_user(&uuid(), initial);

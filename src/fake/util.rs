@@ -58,7 +58,12 @@ pub(super) fn random_string(len: usize) -> String {
 
 /// The current UTC time as ISO-8601 with milliseconds: `2024-05-02T14:03:11.123Z`.
 pub(super) fn now_iso() -> String {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    iso_at(SystemTime::now())
+}
+
+/// A time as ISO-8601 UTC with milliseconds.
+pub(super) fn iso_at(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
     iso_from_unix_millis(since.as_millis())
 }
 

@@ -13,6 +13,8 @@
 
 mod definition;
 mod error_body;
+#[cfg(feature = "notifications")]
+mod notification;
 mod org_definition;
 mod presence;
 mod settings;
@@ -22,6 +24,13 @@ mod user;
 
 pub use definition::{OrganizationPresence, OrganizationPresenceEntityListing};
 pub use error_body::{ErrorBody, ErrorDetail, ErrorLimit};
+#[cfg(feature = "notifications")]
+pub(crate) use notification::{presence_topic, user_of_presence_topic};
+#[cfg(feature = "notifications")]
+pub use notification::{
+    AvailableTopic, AvailableTopicEntityListing, Channel, ChannelEntityListing, ChannelTopic,
+    ChannelTopicEntityListing, EventOrigin, NotificationMessage, PresenceEvent, TopicState,
+};
 pub use org_definition::{OrganizationPresenceDefinition, OrganizationPresenceDefinitionEntityListing};
 pub use presence::{OutOfOffice, PresenceDefinition, PresenceExpand, UcUserPresence, UserPresence};
 pub use settings::{PresenceSettings, RestorePresenceSettings, UserPrimarySource};

@@ -1,0 +1,141 @@
+//! One notification channel of a watcher: made, connected and subscribed
+//! through the [`notifications`](crate::notifications) operations, and read
+//! by a [`Reader`] thread.
+
+use std::sync::mpsc::Sender;
+use std::time::{Duration, Instant};
+
+use super::socket::{self, Connect, Reader, Signal};
+use super::{time, Config};
+use crate::models::{user_of_presence_topic, ChannelTopic};
+use crate::{notifications, Error, Result, Session, TransportKind};
+
+/// Used when the channel does not say when it expires (Genesys: 24 hours).
+const ASSUMED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// A connected, subscribed channel.
+pub(super) struct Link {
+    /// The number its reader's signals carry.
+    pub(super) number: u64,
+    pub(super) channel_id: String,
+    /// When to move to a new channel, shortly before this one expires.
+    pub(super) renew_at: Instant,
+    pub(super) opened_at: Instant,
+    reader: Reader,
+}
+
+impl Link {
+    /// Closes the socket and waits for its reader thread.
+    pub(super) fn close(self) {
+        self.reader.stop();
+    }
+}
+
+/// A topic the API refused: the user and why.
+pub(super) type Refusal = (String, String);
+
+/// Makes a channel, connects its WebSocket, starts its reader and subscribes
+/// the presence of `users`. Returns the link and the users whose topic was
+/// refused (they are not subscribed).
+pub(super) fn open(
+    session: &Session,
+    config: &Config,
+    users: &[String],
+    number: u64,
+    signals: Sender<Signal>,
+) -> Result<(Link, Vec<Refusal>)> {
+    let channel = notifications::create_channel(session)?;
+    let missing = |what: &str| {
+        socket::socket_error(
+            "(none)",
+            TransportKind::Other,
+            format!("the new notification channel has no {what}"),
+        )
+    };
+    let channel_id = channel.id.clone().ok_or_else(|| missing("id"))?;
+    let uri = channel.connect_uri.clone().ok_or_else(|| missing("connectUri"))?;
+    let lifetime = channel
+        .expires
+        .as_deref()
+        .and_then(time::until)
+        .unwrap_or(ASSUMED_LIFETIME);
+    let opened_at = Instant::now();
+    let renew_at = opened_at + lifetime.saturating_sub(config.renew_before.min(lifetime / 10));
+    let inner = &session.inner;
+    let socket = socket::connect(&Connect {
+        uri: &uri,
+        connect_timeout: inner.connect_timeout,
+        timeout: inner.timeout,
+        user_agent: inner.user_agent.to_str().unwrap_or("genesys-presence"),
+    })?;
+    let reader = Reader::start(socket, number, signals, config.heartbeat_timeout)?;
+    let link = Link {
+        number,
+        channel_id,
+        renew_at,
+        opened_at,
+        reader,
+    };
+    // On an error the link is dropped here, which stops its reader.
+    let refused = if users.is_empty() {
+        Vec::new()
+    } else {
+        subscribe(session, &link.channel_id, users)?
+    };
+    Ok((link, refused))
+}
+
+/// Adds the presence topics of `users` to a channel; returns the refused ones.
+pub(super) fn subscribe(session: &Session, channel_id: &str, users: &[String]) -> Result<Vec<Refusal>> {
+    let topics: Vec<ChannelTopic> = users.iter().map(|u| ChannelTopic::presence_of(u)).collect();
+    let answer = notifications::add_subscriptions(session, channel_id, &topics, true)?;
+    Ok(refusals(&answer.entities, users))
+}
+
+/// Replaces a channel's topics with the presence of `users`; returns the refused ones.
+pub(super) fn resubscribe(session: &Session, channel_id: &str, users: &[String]) -> Result<Vec<Refusal>> {
+    if users.is_empty() {
+        return notifications::delete_subscriptions(session, channel_id).map(|()| Vec::new());
+    }
+    let topics: Vec<ChannelTopic> = users.iter().map(|u| ChannelTopic::presence_of(u)).collect();
+    let answer = notifications::replace_subscriptions(session, channel_id, &topics, true)?;
+    Ok(refusals(&answer.entities, users))
+}
+
+fn refusals(answer: &[ChannelTopic], users: &[String]) -> Vec<Refusal> {
+    answer
+        .iter()
+        .filter(|t| t.is_rejected())
+        .filter_map(|t| {
+            let user = user_of_presence_topic(t.id.as_deref()?)?;
+            users
+                .iter()
+                .any(|u| u == user)
+                .then(|| (user.to_owned(), reason(t)))
+        })
+        .collect()
+}
+
+/// The API's reason, with the missing permissions.
+fn reason(topic: &ChannelTopic) -> String {
+    let mut reason = topic
+        .rejection_reason
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| "rejected".to_owned());
+    if !topic.missing_permissions.is_empty() {
+        reason.push_str(&format!(
+            " (missing permissions: {})",
+            topic.missing_permissions.join(", ")
+        ));
+    }
+    reason
+}
+
+/// The error a refused topic is reported as.
+pub(super) fn refusal_error((user, reason): &Refusal) -> Error {
+    Error::TopicRejected {
+        topic: crate::models::presence_topic(user),
+        reason: reason.clone(),
+    }
+}

@@ -1,0 +1,115 @@
+//! ISO-8601 dates of the API as instants, and the jitter of reconnection delays.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// `2024-05-02T14:03:11.123Z` (or with `±HH:MM`, without fractions) as
+/// milliseconds since 1970; `None` for anything else.
+pub(super) fn unix_millis(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = text.split_once(['T', 't', ' '])?;
+    let mut date_parts = date.splitn(3, '-');
+    let year: i64 = date_parts.next()?.parse().ok()?;
+    let month: i64 = date_parts.next()?.parse().ok()?;
+    let day: i64 = date_parts.next()?.parse().ok()?;
+    let (clock, offset_minutes) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else {
+        let at = time.rfind(['+', '-'])?;
+        let (clock, offset) = time.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (hours, minutes) = offset[1..].split_once(':').unwrap_or((&offset[1..], "0"));
+        (
+            clock,
+            sign * (hours.parse::<i64>().ok()? * 60 + minutes.parse::<i64>().ok()?),
+        )
+    };
+    let mut clock_parts = clock.splitn(3, ':');
+    let hour: i64 = clock_parts.next()?.parse().ok()?;
+    let minute: i64 = clock_parts.next()?.parse().ok()?;
+    let seconds = clock_parts.next().unwrap_or("0");
+    let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+    let second: i64 = whole.parse().ok()?;
+    let millis: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{:0<3}", &fraction[..fraction.len().min(3)])
+            .parse()
+            .ok()?
+    };
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0..=60).contains(&second);
+    if !valid {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(secs * 1000 + millis)
+}
+
+/// How long until an ISO-8601 date, zero if it has passed; `None` if unreadable.
+pub(super) fn until(text: &str) -> Option<Duration> {
+    let at = unix_millis(text)?;
+    let now = i64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_millis()).ok()?;
+    Some(Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
+}
+
+/// `base · 2^(failures-1)` capped at `max`, then a random point in its upper half.
+pub(super) fn backoff(failures: u32, base: Duration, max: Duration) -> Duration {
+    let exponent = failures.saturating_sub(1).min(20);
+    let full = base.saturating_mul(1 << exponent).min(max);
+    let half = full / 2;
+    let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+    half.saturating_add(Duration::from_nanos(random() % nanos.saturating_add(1)))
+}
+
+fn random() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_with_and_without_fractions_and_offsets() {
+        assert_eq!(unix_millis("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_millis("2024-05-02T14:03:11.123Z"), Some(1_714_658_591_123));
+        assert_eq!(unix_millis("2024-05-02T14:03:11.1Z"), Some(1_714_658_591_100));
+        assert_eq!(
+            unix_millis("2024-05-02T16:03:11.123+02:00"),
+            Some(1_714_658_591_123)
+        );
+        assert_eq!(unix_millis("2000-02-29T00:00:00.000Z"), Some(951_782_400_000));
+        assert_eq!(unix_millis("2024-13-02T14:03:11Z"), None);
+        assert_eq!(unix_millis("yesterday"), None);
+        assert_eq!(until("2000-01-01T00:00:00Z"), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let (base, max) = (Duration::from_millis(100), Duration::from_secs(1));
+        for failures in 1..30 {
+            let wait = backoff(failures, base, max);
+            let full = (base * 2u32.pow(failures.saturating_sub(1).min(10))).min(max);
+            assert!(wait >= full / 2 && wait <= full, "{failures}: {wait:?}");
+        }
+    }
+}

@@ -1,0 +1,525 @@
+//! `watch`: presence changes pushed over the stand-in org's notification
+//! WebSocket, and what the watcher does when the socket closes, goes silent,
+//! expires or is told to close. Changes are made through a second session,
+//! as another program would make them.
+//!
+//! Heartbeats every 50 ms and a 600 ms heartbeat timeout keep every test
+//! well under a second or two.
+
+use std::time::{Duration, Instant};
+
+use genesys_presence::fake::FakeOrg;
+use genesys_presence::watch::{self, Disconnect, WatchBuilder, Watcher};
+use genesys_presence::{
+    user, Error, EventOrigin, PresenceDefinition, PresenceEvent, Session, SystemPresenceName, UserPresence,
+};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn org() -> FakeOrg {
+    let org = FakeOrg::start().unwrap();
+    org.set_heartbeat_interval(Duration::from_millis(50));
+    org
+}
+
+fn builder() -> WatchBuilder {
+    WatchBuilder::new()
+        .heartbeat_timeout(Duration::from_millis(600))
+        .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(100))
+}
+
+fn watch(org: &FakeOrg, users: &[String]) -> Watcher {
+    builder().users(users).start(&org.session().unwrap()).unwrap()
+}
+
+/// Sets a presence from another session, as another program would.
+fn set(session: &Session, user_id: &str, definition_id: &str, message: &str) -> UserPresence {
+    user::update_purecloud_presence(
+        session,
+        user_id,
+        &UserPresence {
+            presence_definition: Some(PresenceDefinition::with_id(definition_id)),
+            message: Some(message.into()),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+#[track_caller]
+fn next_event(watcher: &mut Watcher) -> PresenceEvent {
+    match watcher.next_timeout(WAIT) {
+        Some(Ok(event)) => event,
+        Some(Err(error)) => panic!("expected an event, got the error {error}"),
+        None => panic!("no event within {WAIT:?}"),
+    }
+}
+
+/// Asserts that nothing is yielded for `quiet` (heartbeats keep arriving meanwhile).
+#[track_caller]
+fn assert_quiet(watcher: &mut Watcher, quiet: Duration) {
+    if let Some(item) = watcher.next_timeout(quiet) {
+        panic!("expected nothing, got {item:?}");
+    }
+}
+
+/// Waits until `done` holds, for at most [`WAIT`].
+#[track_caller]
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < WAIT, "not within {WAIT:?}: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn events_for_patches_arrive_in_order_with_every_field() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch(&org, &users[..1]);
+    let other = org.session().unwrap();
+    let steps = [
+        ("Busy", "one"),
+        ("Away", "two"),
+        ("Available", "three"),
+        ("Busy", "four"),
+    ];
+    let mut answers = Vec::new();
+    for (presence, message) in steps {
+        answers.push(set(
+            &other,
+            &users[0],
+            &org.definition_id(presence).unwrap(),
+            message,
+        ));
+    }
+
+    for ((presence, message), answer) in steps.iter().zip(&answers) {
+        let event = next_event(&mut watcher);
+        assert_eq!(event.user_id, users[0]);
+        assert_eq!(event.origin, EventOrigin::Notification);
+        assert_eq!(event.source.as_deref(), Some("PURECLOUD"));
+        assert_eq!(
+            event.system_presence_name(),
+            Some(SystemPresenceName::parse(presence))
+        );
+        assert_eq!(
+            event.presence_definition_id(),
+            org.definition_id(presence).as_deref()
+        );
+        assert_eq!(event.message.as_deref(), Some(*message));
+        assert_eq!(event.primary, Some(true));
+        assert_eq!(event.modified_date, answer.modified_date);
+        assert!(event.extra.is_empty(), "{:?}", event.extra);
+    }
+    // Heartbeats arrive every 50 ms; none is yielded.
+    assert_quiet(&mut watcher, Duration::from_millis(300));
+    assert_eq!(watcher.reconnections(), 0);
+    assert_eq!(org.channels_created(), 1);
+}
+
+#[test]
+fn a_change_of_an_unwatched_user_is_not_yielded() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch(&org, &users[..1]);
+    let other = org.session().unwrap();
+    set(
+        &other,
+        &users[1],
+        &org.definition_id("Meeting").unwrap(),
+        "not watched",
+    );
+    set(
+        &other,
+        &users[0],
+        &org.definition_id("Meeting").unwrap(),
+        "watched",
+    );
+    let event = next_event(&mut watcher);
+    assert_eq!(
+        (event.user_id.as_str(), event.message.as_deref()),
+        (users[0].as_str(), Some("watched"))
+    );
+    assert_quiet(&mut watcher, Duration::from_millis(150));
+}
+
+#[test]
+fn fifteen_hundred_users_are_spread_over_two_channels() {
+    let org = org();
+    for n in 0..1497 {
+        assert!(org.add_user(&format!("user-{n:04}")));
+    }
+    let users = org.user_ids();
+    assert_eq!(users.len(), 1500);
+    let mut watcher = watch(&org, &users);
+
+    let mut sizes: Vec<usize> = org.channel_topics().iter().map(Vec::len).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [500, 1000]);
+    assert_eq!(watcher.connected_channels(), 2);
+    assert_eq!(org.open_sockets(), 2);
+    assert_eq!(watcher.user_ids().len(), 1500);
+
+    // One user on each channel.
+    let other = org.session().unwrap();
+    let busy = org.definition_id("Busy").unwrap();
+    set(&other, &users[3], &busy, "first channel");
+    let first = next_event(&mut watcher);
+    set(&other, &users[1499], &busy, "second channel");
+    let second = next_event(&mut watcher);
+    assert_eq!(first.user_id, users[3]);
+    assert_eq!(second.user_id, users[1499]);
+    assert_eq!(second.message.as_deref(), Some("second channel"));
+}
+
+#[test]
+fn rejected_topics_are_reported_once_with_the_reason() {
+    let org = org();
+    let users = org.user_ids();
+    let denied = format!("v2.users.{}.presence", users[1]);
+    org.reject_topic(&denied, "Missing permission: directory:user:view");
+    let watched = [users[0].clone(), users[1].clone(), "no-such-user".to_owned()];
+    let mut watcher = watch(&org, &watched);
+
+    let mut reported = Vec::new();
+    for _ in 0..2 {
+        match watcher.next_timeout(WAIT) {
+            Some(Err(error @ Error::TopicRejected { .. })) => reported.push(error.to_string()),
+            other => panic!("expected a rejected topic, got {other:?}"),
+        }
+    }
+    let mut expected = [
+        "subscription to v2.users.no-such-user.presence rejected: user no-such-user not found".to_owned(),
+        format!("subscription to {denied} rejected: Missing permission: directory:user:view"),
+    ];
+    reported.sort();
+    expected.sort();
+    assert_eq!(reported, expected);
+    assert_eq!(watcher.user_ids(), [users[0].clone()]);
+    let refused: Vec<String> = watcher.refused_users().into_iter().map(|(u, _)| u).collect();
+    let mut expected = vec![users[1].clone(), "no-such-user".to_owned()];
+    expected.sort();
+    assert_eq!(refused, expected);
+
+    // The others are watched; after a reconnection the refusals are not reported again.
+    org.close_sockets();
+    let other = org.session().unwrap();
+    eventually("a reconnection", || {
+        assert!(watcher.next_timeout(Duration::from_millis(20)).is_none());
+        org.sockets_opened() == 2
+    });
+    set(
+        &other,
+        &users[0],
+        &org.definition_id("Busy").unwrap(),
+        "still watched",
+    );
+    let event = next_event(&mut watcher);
+    assert_eq!(event.user_id, users[0]);
+    assert_eq!(event.message.as_deref(), Some("still watched"));
+    assert_quiet(&mut watcher, Duration::from_millis(150));
+}
+
+#[test]
+fn a_silent_socket_is_replaced_after_the_heartbeat_timeout() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch(&org, &users[..1]);
+    org.silence_sockets();
+    let started = Instant::now();
+    eventually("a second socket", || {
+        let _ = watcher.next_timeout(Duration::from_millis(20));
+        org.sockets_opened() == 2
+    });
+    assert!(
+        started.elapsed() >= Duration::from_millis(550),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(watcher.reconnections(), 1);
+    assert_eq!(org.channels_created(), 2);
+    match watcher.last_disconnect() {
+        Some(Disconnect::Lost(error)) => assert!(error.is_timeout(), "{error}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    eventually("the silent socket closed", || org.open_sockets() == 1);
+
+    let other = org.session().unwrap();
+    set(&other, &users[0], &org.definition_id("Busy").unwrap(), "after");
+    assert_eq!(next_event(&mut watcher).message.as_deref(), Some("after"));
+}
+
+#[test]
+fn socket_closing_leads_to_a_new_channel_with_a_new_token() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch(&org, &users[..2]);
+    assert_eq!(org.token_requests(), 1);
+    // The token dies with the old socket: the new channel needs a new one.
+    org.expire_tokens();
+    org.send_socket_closing();
+    eventually("a new channel", || {
+        let _ = watcher.next_timeout(Duration::from_millis(20));
+        org.channels_created() == 2
+    });
+    assert!(matches!(watcher.last_disconnect(), Some(Disconnect::Closing)));
+    assert_eq!(org.token_requests(), 2, "one new token, fetched transparently");
+    eventually("the old socket closed", || org.open_sockets() == 1);
+    let mut topics = org.channel_topics().pop().unwrap();
+    topics.sort();
+    let mut expected: Vec<String> = users[..2]
+        .iter()
+        .map(|u| format!("v2.users.{u}.presence"))
+        .collect();
+    expected.sort();
+    assert_eq!(topics, expected, "the same subscriptions");
+
+    let other = org.session().unwrap();
+    set(&other, &users[1], &org.definition_id("Meal").unwrap(), "lunch");
+    let event = next_event(&mut watcher);
+    assert_eq!(
+        (event.user_id.as_str(), event.origin),
+        (users[1].as_str(), EventOrigin::Notification)
+    );
+}
+
+#[test]
+fn changes_made_while_disconnected_are_yielded_after_the_reconnect() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch(&org, &users);
+    let other = org.session().unwrap();
+    let before_1 = user::get_purecloud_presence(&other, &users[1]).unwrap();
+    let (busy, meeting) = (
+        org.definition_id("Busy").unwrap(),
+        org.definition_id("Meeting").unwrap(),
+    );
+
+    // While the socket is silent, user 0 changes, and user 1 changes and changes back.
+    org.silence_sockets();
+    let changed = set(&other, &users[0], &meeting, "while away");
+    set(&other, &users[1], &busy, "brief");
+    let back = before_1
+        .presence_definition
+        .as_ref()
+        .and_then(|d| d.id.clone())
+        .unwrap();
+    user::update_purecloud_presence(
+        &other,
+        &users[1],
+        &UserPresence {
+            presence_definition: Some(PresenceDefinition::with_id(back)),
+            message: Some(String::new()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+
+    let event = next_event(&mut watcher);
+    assert_eq!(watcher.reconnections(), 1);
+    assert_eq!(event.user_id, users[0]);
+    assert_eq!(event.origin, EventOrigin::Resync);
+    assert_eq!(event.presence_definition_id(), Some(meeting.as_str()));
+    assert_eq!(event.system_presence_name(), Some(SystemPresenceName::Meeting));
+    assert_eq!(event.message.as_deref(), Some("while away"));
+    assert_eq!(event.modified_date, changed.modified_date);
+    // User 1 is as it was: nothing to yield. Nor is anything yielded twice.
+    assert_quiet(&mut watcher, Duration::from_millis(200));
+
+    set(&other, &users[2], &busy, "live again");
+    let event = next_event(&mut watcher);
+    assert_eq!(
+        (event.user_id.as_str(), event.origin),
+        (users[2].as_str(), EventOrigin::Notification)
+    );
+}
+
+#[test]
+fn dropped_connections_and_expired_channels_are_replaced() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch(&org, &users[..1]);
+    let other = org.session().unwrap();
+    let busy = org.definition_id("Busy").unwrap();
+
+    org.close_sockets();
+    set(&other, &users[0], &busy, "during the drop");
+    let event = next_event(&mut watcher);
+    assert_eq!(event.message.as_deref(), Some("during the drop"));
+    assert_eq!(org.channels_created(), 2);
+
+    org.expire_channels();
+    eventually("a third channel", || {
+        let _ = watcher.next_timeout(Duration::from_millis(20));
+        org.channels_created() == 3
+    });
+    set(&other, &users[0], &busy, "after the expiry");
+    assert_eq!(
+        next_event(&mut watcher).message.as_deref(),
+        Some("after the expiry")
+    );
+    assert_eq!(watcher.reconnections(), 2);
+    eventually("one socket open", || org.open_sockets() == 1);
+}
+
+#[test]
+fn a_channel_is_renewed_before_it_expires() {
+    let org = org();
+    org.set_channel_lifetime(Duration::from_millis(1500));
+    let users = org.user_ids();
+    let mut watcher = builder()
+        .renew_before(Duration::from_millis(500))
+        .users(&users[..1])
+        .start(&org.session().unwrap())
+        .unwrap();
+    // Renewed at a tenth of the lifetime before expiry (150 ms), before the org closes it.
+    assert_quiet(&mut watcher, Duration::from_millis(1450));
+    assert_eq!(org.channels_created(), 2);
+    assert_eq!(watcher.reconnections(), 1);
+    assert!(watcher.last_disconnect().is_none(), "renewed, not lost");
+    let other = org.session().unwrap();
+    set(&other, &users[0], &org.definition_id("Busy").unwrap(), "renewed");
+    assert_eq!(next_event(&mut watcher).message.as_deref(), Some("renewed"));
+}
+
+#[test]
+fn users_can_be_added_and_removed() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = builder()
+        .max_users_per_channel(2)
+        .users(&users[..1])
+        .start(&org.session().unwrap())
+        .unwrap();
+    let other = org.session().unwrap();
+    let busy = org.definition_id("Busy").unwrap();
+
+    watcher.add_users(&users).unwrap();
+    assert_eq!(watcher.user_ids().len(), 3);
+    assert_eq!(watcher.connected_channels(), 2, "two per channel");
+    set(&other, &users[2], &busy, "added");
+    assert_eq!(next_event(&mut watcher).user_id, users[2]);
+
+    watcher.remove_users(&users[..2]).unwrap();
+    assert_eq!(watcher.user_ids(), [users[2].clone()]);
+    assert_eq!(watcher.connected_channels(), 1, "the emptied channel is closed");
+    eventually("one socket open", || org.open_sockets() == 1);
+    set(&other, &users[0], &busy, "removed");
+    set(&other, &users[2], &busy, "kept");
+    let event = next_event(&mut watcher);
+    assert_eq!(
+        (event.user_id.as_str(), event.message.as_deref()),
+        (users[2].as_str(), Some("kept"))
+    );
+}
+
+#[test]
+fn initial_presences_are_yielded_when_asked_for() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = builder()
+        .initial_presences(true)
+        .users(&users)
+        .start(&org.session().unwrap())
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let event = next_event(&mut watcher);
+        assert_eq!(event.origin, EventOrigin::Initial);
+        seen.push((
+            event.user_id.clone(),
+            event.system_presence_name().unwrap().to_string(),
+        ));
+    }
+    seen.sort();
+    let mut expected: Vec<(String, String)> = users
+        .iter()
+        .zip(["Available", "Busy", "Offline"])
+        .map(|(u, p)| (u.clone(), p.to_owned()))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    assert_quiet(&mut watcher, Duration::from_millis(100));
+}
+
+#[test]
+fn close_ends_the_iterator() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch::users(&org.session().unwrap(), &users).unwrap();
+    let other = org.session().unwrap();
+    set(&other, &users[0], &org.definition_id("Busy").unwrap(), "pending");
+    eventually("the event sent", || org.open_sockets() == 1);
+    watcher.close();
+    assert!(watcher.is_closed());
+    assert!(
+        watcher.next().is_none(),
+        "nothing after close, not even what was pending"
+    );
+    assert!(watcher.next_timeout(Duration::from_secs(1)).is_none());
+    assert_eq!(watcher.connected_channels(), 0);
+    watcher.close();
+    assert!(watcher.add_users(&users).is_err());
+    eventually("the socket closed", || org.open_sockets() == 0);
+}
+
+#[test]
+fn bad_settings_and_ids_are_rejected_before_any_call() {
+    let org = org();
+    let session = org.session().unwrap();
+    let none: [&str; 0] = [];
+    let cases = [
+        watch::users(&session, &none).unwrap_err(),
+        watch::users(&session, &[""]).unwrap_err(),
+        builder()
+            .heartbeat_timeout(Duration::ZERO)
+            .start(&session)
+            .unwrap_err(),
+        builder()
+            .reconnect_backoff(Duration::from_secs(2), Duration::from_secs(1))
+            .start(&session)
+            .unwrap_err(),
+        builder().max_users_per_channel(1001).start(&session).unwrap_err(),
+    ];
+    let whats: Vec<&str> = cases
+        .iter()
+        .map(|e| match e {
+            Error::InvalidInput { what, .. } => *what,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        whats,
+        [
+            "user_ids",
+            "user_ids",
+            "heartbeat_timeout",
+            "reconnect_backoff",
+            "max_users_per_channel"
+        ]
+    );
+    assert_eq!(org.requests(), 0);
+}
+
+#[test]
+fn a_watcher_without_users_waits_for_them() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = builder().start(&org.session().unwrap()).unwrap();
+    assert_eq!(org.channels_created(), 0);
+    assert!(watcher.next_timeout(Duration::from_millis(50)).is_none());
+    watcher.add_users(&users[1..2]).unwrap();
+    let other = org.session().unwrap();
+    set(
+        &other,
+        &users[1],
+        &org.definition_id("Away").unwrap(),
+        "back soon",
+    );
+    assert_eq!(
+        next_event(&mut watcher).system_presence_name(),
+        Some(SystemPresenceName::Away)
+    );
+}

@@ -1,0 +1,82 @@
+//! A watcher leaves no thread and no socket behind, whether it is closed or
+//! dropped, also after reconnections. Alone in its test binary, so that the
+//! process's thread count (`/proc/self/task`) is this test's own.
+
+use std::time::{Duration, Instant};
+
+use genesys_presence::fake::FakeOrg;
+use genesys_presence::watch::WatchBuilder;
+
+/// The process's threads: all of them, and the watcher's socket readers
+/// (named `genesys-presence-watch`, which Linux cuts to 15 bytes).
+fn threads() -> (usize, usize) {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return (0, 0); // not Linux: nothing to count
+    };
+    let mut all = 0;
+    let mut readers = 0;
+    for task in tasks.flatten() {
+        all += 1;
+        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if name.trim_end() == "genesys-presenc" {
+            readers += 1;
+        }
+    }
+    (all, readers)
+}
+
+/// Waits until `done` holds, for at most 5 s.
+#[track_caller]
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(5), "not within 5 s: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn close_and_drop_leave_no_thread_and_no_socket() {
+    let org = FakeOrg::start().unwrap();
+    org.set_heartbeat_interval(Duration::from_millis(50));
+    let users = org.user_ids();
+    let session = org.session().unwrap();
+    // The org's own request threads end shortly after each answer.
+    let (baseline, no_readers) = threads();
+    assert_eq!(no_readers, 0);
+
+    for closing in ["close", "drop"] {
+        let mut watcher = WatchBuilder::new()
+            .heartbeat_timeout(Duration::from_millis(600))
+            .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(100))
+            .max_users_per_channel(2)
+            .users(&users)
+            .start(&session)
+            .unwrap();
+        assert_eq!(org.open_sockets(), 2, "{closing}");
+        if cfg!(target_os = "linux") {
+            assert_eq!(threads().1, 2, "{closing}: one reader per channel");
+        }
+        // One reconnection, so that replaced readers are counted too.
+        org.close_sockets();
+        eventually("a reconnection", || {
+            let _ = watcher.next_timeout(Duration::from_millis(20));
+            org.sockets_opened() >= 4 && watcher.connected_channels() == 2
+        });
+        if cfg!(target_os = "linux") {
+            assert_eq!(threads().1, 2, "{closing}: the replaced readers ended");
+        }
+        if closing == "close" {
+            watcher.close();
+            assert_eq!(threads().1, 0, "close() waits for its readers");
+            drop(watcher);
+        } else {
+            drop(watcher);
+            assert_eq!(threads().1, 0, "drop waits for its readers");
+        }
+        eventually("the org sees every socket closed", || org.open_sockets() == 0);
+        eventually("the thread count back to where it was", || {
+            threads().0 <= baseline
+        });
+    }
+}
