@@ -48,7 +48,7 @@
 //!
 //! - `rustls` (default): HTTPS through rustls.
 //! - `native-tls`: HTTPS through the system's TLS library instead.
-//! - `notifications`: [`watch`](crate::watch), a blocking iterator of
+//! - `notifications`: `watch`, a blocking iterator of
 //!   presence changes over the Notifications API's WebSocket, and the
 //!   `notifications` operations (channels, subscriptions); adds `tungstenite`.
 //! - `fake`: `fake::FakeOrg`, a stateful stand-in Genesys org on

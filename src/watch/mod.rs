@@ -598,6 +598,8 @@ impl Watcher {
             Ok((link, refused)) => {
                 let slot = &mut self.slots[i];
                 if let Some(old) = slot.link.replace(link) {
+                    // A renewal: the old channel had stayed up.
+                    slot.failures = 0;
                     old.close();
                 }
                 slot.retry_at = None;
@@ -796,5 +798,42 @@ impl fmt::Debug for Watcher {
             .field("reconnections", &self.reconnections)
             .field("closed", &self.closed)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_watcher_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<Watcher>();
+        assert_send::<WatchBuilder>();
+    }
+
+    #[test]
+    fn a_read_that_matches_a_pushed_change_is_the_same_change() {
+        let pushed = Snapshot {
+            definition_id: Some("d".into()),
+            message: None,
+            modified: Some(5),
+            from_read: false,
+        };
+        let read = Snapshot {
+            from_read: true,
+            ..pushed.clone()
+        };
+        assert!(read.same_change(&pushed));
+        let later = Snapshot {
+            modified: Some(6),
+            ..pushed.clone()
+        };
+        assert!(!read.same_change(&later), "set again later: a new change");
+        let other = Snapshot {
+            message: Some("m".into()),
+            ..pushed
+        };
+        assert!(read.differs(&other));
     }
 }

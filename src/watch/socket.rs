@@ -296,10 +296,7 @@ fn read_loop(
     };
     loop {
         if stop.load(Ordering::SeqCst) {
-            let _ = tcp.set_write_timeout(Some(READ_SLICE));
-            let _ = ws.close(None);
-            let _ = ws.flush();
-            return;
+            return goodbye(ws, &tcp);
         }
         let remaining = heartbeat_timeout.saturating_sub(last_heard.elapsed());
         if remaining.is_zero() {
@@ -310,9 +307,7 @@ fn read_loop(
                     heartbeat_timeout.as_millis()
                 ),
             ));
-            let _ = ws.close(None);
-            let _ = ws.flush();
-            return;
+            return goodbye(ws, &tcp);
         }
         let _ = tcp.set_read_timeout(Some(remaining.clamp(Duration::from_millis(1), READ_SLICE)));
         match ws.read() {
@@ -321,9 +316,7 @@ fn read_loop(
                 if let Some(signal) = interpret(link, &host, text.as_str()) {
                     let closing = matches!(signal, Signal::Closing { .. });
                     if signals.send(signal).is_err() || closing {
-                        let _ = ws.close(None);
-                        let _ = ws.flush();
-                        return;
+                        return goodbye(ws, &tcp);
                     }
                 }
             }
@@ -349,6 +342,14 @@ fn read_loop(
             }
         }
     }
+}
+
+/// Sends a close frame, without waiting long for a peer that may be gone;
+/// dropping the socket then closes the connection.
+fn goodbye(mut ws: WebSocket<Stream>, tcp: &TcpStream) {
+    let _ = tcp.set_write_timeout(Some(READ_SLICE));
+    let _ = ws.close(None);
+    let _ = ws.flush();
 }
 
 /// Reads one text message: presence events, `socket_closing`, and nothing
