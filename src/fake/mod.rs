@@ -69,6 +69,22 @@
 //! | `PUT /api/v2/users/presences/bulk` | at most 50 elements (else 400); checks every element (400 naming the unknown user or definition), then applies all |
 //! | `GET /api/v2/users/presences/{sourceId}/bulk` | also `purecloud`; `id` comma-separated and/or repeated, 1 to 50 ids (else 400); UcUserPresences in input order, leaving out unknown users and users without a presence for the source; 404 for a source nobody uses that is not registered |
 //!
+//! With the `notifications` feature too, it serves the Notifications API:
+//! `POST`/`GET /api/v2/notifications/channels` (channels live 24 h, see
+//! `FakeOrg::set_channel_lifetime`), `HEAD …/{channelId}`,
+//! `GET`/`POST`/`PUT`/`DELETE …/{channelId}/subscriptions` (only
+//! `v2.users.{id}.presence` of known users is permitted, at most 1 000 topics;
+//! `ignoreErrors=true` lists refused topics as `Rejected`, else they are a
+//! 400), `GET /api/v2/notifications/availabletopics`, and each channel's
+//! WebSocket at `ws://127.0.0.1:PORT/channels/{channelId}`
+//! (`FakeOrg::streaming_url`; no token, one socket per
+//! channel). A presence change through the API (PATCH or bulk PUT) of a
+//! user's primary source is pushed to the sockets subscribed to it; every
+//! socket gets a `channel.metadata` heartbeat (every 30 s, see
+//! `FakeOrg::set_heartbeat_interval`) and answers
+//! `{"message":"ping"}`. Tests can close sockets, send `socket_closing`,
+//! expire channels, silence sockets or reject a topic.
+//!
 //! Every `/api/` call needs a valid bearer token (401 `authentication.required`,
 //! `bad.credentials` or `credentials.expired`). Unknown paths answer 404
 //! `not.found`, other methods on a known path 405, bodies over 1 MiB 413. Every
