@@ -83,12 +83,13 @@ fn close_and_drop_leave_no_thread_and_no_socket() {
         }
         if closing == "close" {
             watcher.close();
-            assert_eq!(threads().1, 0, "close() waits for its readers");
             drop(watcher);
         } else {
             drop(watcher);
-            assert_eq!(threads().1, 0, "drop waits for its readers");
         }
+        // A joined thread can stay listed in /proc for a moment after it
+        // ended, so the count is awaited rather than read once.
+        eventually("no reader left", || threads().1 == 0);
         drop(session);
         eventually("the org sees every socket closed", || org.open_sockets() == 0);
         eventually("the thread count back to where it was", || {
