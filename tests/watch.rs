@@ -473,6 +473,31 @@ fn close_ends_the_iterator() {
 }
 
 #[test]
+fn a_stop_handle_wakes_a_blocked_next_from_another_thread() {
+    let org = org();
+    let users = org.user_ids();
+    let mut watcher = watch::users(&org.session().unwrap(), &users).unwrap();
+    let stop = watcher.stop_handle();
+    let stopper = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        stop.stop();
+        stop // returned so that a second stop after the close can be tried
+    });
+
+    let started = std::time::Instant::now();
+    assert!(watcher.next().is_none(), "next() ends when stopped");
+    let waited = started.elapsed();
+
+    assert!(waited >= Duration::from_millis(150), "it did block: {waited:?}");
+    assert!(watcher.is_closed());
+    assert_eq!(watcher.connected_channels(), 0);
+    eventually("the socket closed", || org.open_sockets() == 0);
+    let stop = stopper.join().unwrap();
+    drop(watcher);
+    stop.stop(); // after the drop: nothing happens
+}
+
+#[test]
 fn bad_settings_and_ids_are_rejected_before_any_call() {
     let org = org();
     let session = org.session().unwrap();

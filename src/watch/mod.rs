@@ -270,6 +270,21 @@ pub struct Watcher {
     closed: bool,
 }
 
+/// Closes a [`Watcher`] from another thread; see [`Watcher::stop_handle`].
+/// Cheap to clone; stopping a watcher that is already closed or dropped
+/// does nothing.
+#[derive(Debug, Clone)]
+pub struct StopHandle {
+    sender: Sender<Signal>,
+}
+
+impl StopHandle {
+    /// Asks the watcher to close: a `next()` blocked on it returns `None`.
+    pub fn stop(&self) {
+        let _ = self.sender.send(Signal::Stop);
+    }
+}
+
 /// Why a watcher's connection last ended, from [`Watcher::last_disconnect`].
 #[derive(Debug)]
 #[non_exhaustive]
@@ -427,6 +442,29 @@ impl Watcher {
         }
     }
 
+    /// A handle that closes this watcher from another thread, waking a
+    /// `next()` blocked there: it then returns `None`. (The closing itself,
+    /// sockets and reader threads included, happens on the watcher's thread.)
+    ///
+    /// ```no_run
+    /// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+    /// let watcher = genesys_presence::watch::users(&session, &["3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44"])?;
+    /// let stop = watcher.stop_handle();
+    /// std::thread::spawn(move || {
+    ///     std::thread::sleep(std::time::Duration::from_secs(60));
+    ///     stop.stop();
+    /// });
+    /// for event in watcher {
+    ///     println!("{event:?}"); // ends after a minute
+    /// }
+    /// # Ok::<(), genesys_presence::Error>(())
+    /// ```
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            sender: self.sender.clone(),
+        }
+    }
+
     /// True after [`close`](Watcher::close).
     pub fn is_closed(&self) -> bool {
         self.closed
@@ -549,6 +587,7 @@ impl Watcher {
                     self.lost(i);
                 }
             }
+            Signal::Stop => self.close(),
         }
     }
 

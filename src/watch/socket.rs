@@ -36,6 +36,8 @@ pub(super) enum Signal {
     Closing { link: u64 },
     /// The connection ended or went silent; the reader has stopped.
     Lost { link: u64, error: Error },
+    /// A [`StopHandle`](super::StopHandle) asked the watcher to close.
+    Stop,
 }
 
 /// A byte stream to the server: plain TCP, or TLS over it.
