@@ -37,8 +37,15 @@
 //! - [`Session`] holds the API URL, the credentials (OAuth client credentials,
 //!   or a token you have) and the HTTP agent; build it with
 //!   [`Session::builder`] or [`Session::from_env`]. Every [`Region`] is known.
-//! - Operations are plain functions grouped by what they act on:
-//!   [`system`], [`definitions`], [`user`]. Each takes `&Session`.
+//! - Operations are plain functions grouped by what they act on, one for each
+//!   operation of the Presence API: [`system`], [`presence_definitions`] (and
+//!   the legacy [`definitions`]), [`user`], [`sources`], [`settings`]. Each
+//!   takes `&Session`.
+//! - Beyond the official SDKs: [`user::set_presence_by_name`], bulk reads and
+//!   updates of any size, [`definitions::iter`], client-side pacing.
+//! - Rate limits (`429`), gateway errors and lost connections are retried per
+//!   [`RetryPolicy`], never replaying a write the server may have applied;
+//!   every call has timeouts and a response size limit.
 //! - Models ([`models`]) are plain structs with `Option` fields; fields this
 //!   crate does not know are kept, so a read-modify-write loses nothing.
 //! - Every failure is an [`Error`] with the HTTP status, the Genesys error
