@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::args::optional_text;
 use crate::http::{self, segment, Call};
 use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
 use crate::{Error, Result, Session};
@@ -109,9 +110,7 @@ impl DefinitionQuery {
             }
             _ => {}
         }
-        if self.locale_code.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err(Error::invalid("locale_code", "must not be empty"));
-        }
+        optional_text("locale_code", self.locale_code.as_deref())?;
         Ok(Call::get("/api/v2/presencedefinitions".into())
             .query_opt("pageNumber", page_number.map(|n| n.to_string()))
             .query_opt("pageSize", self.page_size.map(|n| n.to_string()))
@@ -266,9 +265,7 @@ impl Iterator for Definitions<'_> {
 /// [`Error::InvalidInput`] for an empty id or locale; [`Error::Api`] with
 /// status 404 for an unknown id (see [`Error::is_not_found`]).
 pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<OrganizationPresence> {
-    if locale_code.is_some_and(|c| c.trim().is_empty()) {
-        return Err(Error::invalid("locale_code", "must not be empty"));
-    }
+    optional_text("locale_code", locale_code)?;
     let call = Call::get(format!("/api/v2/presencedefinitions/{}", segment("id", id)?))
         .query_opt("localeCode", locale_code);
     http::send_json(session, &call)

@@ -146,12 +146,15 @@ impl Call {
 ///
 /// [`Error::InvalidInput`] naming `what` when the value is empty or blank.
 pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
-    if value.trim().is_empty() {
-        return Err(Error::invalid(what, "must not be empty"));
-    }
+    crate::args::require_text(what, value)?;
+    Ok(percent_encode(value))
+}
+
+/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded.
+pub(crate) fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     percent_encode_into(&mut out, value);
-    Ok(out)
+    out
 }
 
 fn percent_encode_into(out: &mut String, value: &str) {
@@ -169,7 +172,7 @@ fn percent_encode_into(out: &mut String, value: &str) {
 
 /// Sends `call` and decodes a 2xx answer's body as `T`.
 pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> Result<T> {
-    let reply = execute(session, call)?;
+    let (reply, attempts) = execute(session, call)?;
     serde_json::from_slice(&reply.body).map_err(|e| {
         // serde quotes what it could not decode: the body may echo a secret.
         let secrets = session.inner.auth.secrets();
@@ -181,7 +184,7 @@ pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> 
             reason: redact(&e.to_string(), &secrets).into(),
             excerpt: excerpt(&redact_bytes(&reply.body, &secrets)).into(),
             correlation_id: reply.correlation_id.map(|id| redact(&id, &secrets)),
-            attempts: reply.attempts,
+            attempts,
         }
     })
 }
@@ -197,8 +200,6 @@ pub(crate) struct Reply {
     pub(crate) correlation_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) body: Vec<u8>,
-    /// How many sends it took to get this answer.
-    pub(crate) attempts: u32,
 }
 
 /// Why no answer arrived.
@@ -209,9 +210,9 @@ pub(crate) struct Failure {
 
 /// Sends `call` with the session's token, following the session's
 /// [`RetryPolicy`](crate::RetryPolicy); a 401 with client credentials fetches a
-/// new token and sends the call once more. Returns a 2xx answer, or the error
-/// the last answer (or failure) means.
-fn execute(session: &Session, call: &Call) -> Result<Reply> {
+/// new token and sends the call once more. Returns a 2xx answer and how many
+/// sends it took, or the error the last answer (or failure) means.
+fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
     let url = call.url(&session.inner.api_url);
     let body = call.body.as_deref().map(|b| (JSON, b));
     let mut attempts = Attempts::new(&session.inner.retry, call.method.is_idempotent());
@@ -233,10 +234,7 @@ fn execute(session: &Session, call: &Call) -> Result<Reply> {
             }
         };
         if (200..300).contains(&reply.status) {
-            return Ok(Reply {
-                attempts: attempts.made(),
-                ..reply
-            });
+            return Ok((reply, attempts.made()));
         }
         if reply.status == 401 && !refreshed && session.inner.auth.can_refresh() {
             auth::invalidate(session, &bearer);
@@ -334,7 +332,6 @@ pub(crate) fn exchange(
         correlation_id,
         retry_after,
         body,
-        attempts: 1,
     })
 }
 

@@ -66,6 +66,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod args;
 mod auth;
 pub mod definitions;
 mod error;
@@ -78,6 +79,7 @@ mod names;
 pub mod notifications;
 mod pacing;
 pub mod presence_definitions;
+mod random;
 mod region;
 mod retry;
 mod secret;

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::args::require_text;
 use crate::models::OrganizationPresenceDefinition;
 use crate::presence_definitions::{self, PresenceDefinitionQuery};
 use crate::{Error, Result, Session, SystemPresenceName};
@@ -60,62 +61,26 @@ impl DefinitionCache {
 /// Finds the active definition called `name`; see
 /// [`presence_definitions::find_by_name`] for the rules.
 pub(crate) fn find(session: &Session, name: &str) -> Result<OrganizationPresenceDefinition> {
+    require_text("name", name)?;
     let wanted = name.trim();
-    if wanted.is_empty() {
-        return Err(Error::invalid("name", "must not be empty"));
-    }
     let cache = &session.inner.definitions;
     let definitions = cache.definitions(session)?;
-    let same = |label: &str| label.trim().to_lowercase() == wanted.to_lowercase();
-    let in_locale: Vec<_> = definitions
-        .iter()
-        .filter(|d| d.label(&cache.locale).is_some_and(same))
-        .collect();
-    let in_any_locale: Vec<_> = definitions
-        .iter()
-        .filter(|d| d.language_labels.iter().flat_map(|l| l.values()).any(|l| same(l)))
-        .collect();
+    let wanted_lower = wanted.to_lowercase();
+    let same = |label: &str| label.trim().to_lowercase() == wanted_lower;
     let system = match SystemPresenceName::parse(wanted) {
-        SystemPresenceName::Other(_) => Vec::new(),
-        known => {
-            let of_system: Vec<_> = definitions
-                .iter()
-                .filter(|d| d.system_presence_name().as_ref() == Some(&known))
-                .collect();
-            // The org's own definition of a system presence is the `System` one.
-            let built_in: Vec<_> = of_system
-                .iter()
-                .copied()
-                .filter(|d| !d.is_user_defined())
-                .collect();
-            if built_in.is_empty() {
-                of_system
-            } else {
-                built_in
-            }
-        }
+        SystemPresenceName::Other(_) => None,
+        known => Some(known),
     };
-    for matches in [in_locale, in_any_locale, system] {
-        match matches.as_slice() {
-            [] => continue,
-            [one] => return Ok((*one).clone()),
-            // A built-in definition wins over ones the org added with the same label.
-            several if several.iter().filter(|d| !d.is_user_defined()).count() == 1 => {
-                if let Some(built_in) = several.iter().find(|d| !d.is_user_defined()) {
-                    return Ok((*built_in).clone());
-                }
-            }
-            several => {
-                let ids: Vec<&str> = several.iter().filter_map(|d| d.id.as_deref()).collect();
-                return Err(Error::invalid(
-                    "name",
-                    format!(
-                        "{wanted:?} names {} presence definitions ({}); use an id",
-                        several.len(),
-                        ids.join(", ")
-                    ),
-                ));
-            }
+    // The steps, in order; the first that names anything decides.
+    let steps: [&dyn Fn(&OrganizationPresenceDefinition) -> bool; 3] = [
+        &|d| d.label(&cache.locale).is_some_and(same),
+        &|d| d.language_labels.iter().flat_map(|l| l.values()).any(|l| same(l)),
+        &|d| system.is_some() && d.system_presence_name() == system,
+    ];
+    for step in steps {
+        let matches: Vec<_> = definitions.iter().filter(|d| step(d)).collect();
+        if let Some(found) = choose(wanted, &matches)? {
+            return Ok(found.clone());
         }
     }
     Err(Error::invalid(
@@ -125,6 +90,31 @@ pub(crate) fn find(session: &Session, name: &str) -> Result<OrganizationPresence
             known_names(&definitions, &cache.locale)
         ),
     ))
+}
+
+/// The definition `matches` designate: the only one, or the only built-in
+/// one when the org added others of the same name; `None` for no match, an
+/// error listing the ids when several are equally good.
+fn choose<'a>(
+    wanted: &str,
+    matches: &[&'a OrganizationPresenceDefinition],
+) -> Result<Option<&'a OrganizationPresenceDefinition>> {
+    let built_in: Vec<_> = matches.iter().copied().filter(|d| !d.is_user_defined()).collect();
+    match (matches, built_in.as_slice()) {
+        ([], _) => Ok(None),
+        ([one], _) | (_, [one]) => Ok(Some(*one)),
+        (several, _) => {
+            let ids: Vec<&str> = several.iter().filter_map(|d| d.id.as_deref()).collect();
+            Err(Error::invalid(
+                "name",
+                format!(
+                    "{wanted:?} names {} presence definitions ({}); use an id",
+                    several.len(),
+                    ids.join(", ")
+                ),
+            ))
+        }
+    }
 }
 
 /// The labels in `locale` (else any label) of every definition, then the system presence names.

@@ -7,10 +7,11 @@
 //! division; the listing is not paged (one call returns every match) and
 //! filters on deactivation and divisions; deleting deactivates.
 
+use crate::args::{optional_text, require_text};
 use crate::definitions::require_labels;
 use crate::http::{self, segment, Call};
 use crate::models::{OrganizationPresenceDefinition, OrganizationPresenceDefinitionEntityListing};
-use crate::{Error, Result, Session};
+use crate::{Result, Session};
 
 const BASE: &str = "/api/v2/presence/definitions";
 
@@ -56,9 +57,9 @@ impl PresenceDefinitionQuery {
     }
 
     fn call(&self) -> Result<Call> {
-        check_locale(self.locale_code.as_deref())?;
-        if self.division_ids.iter().any(|id| id.trim().is_empty()) {
-            return Err(Error::invalid("division_id", "must not be empty"));
+        optional_text("locale_code", self.locale_code.as_deref())?;
+        for division_id in &self.division_ids {
+            require_text("division_id", division_id)?;
         }
         let divisions = (!self.division_ids.is_empty()).then(|| self.division_ids.join(","));
         Ok(Call::get(BASE.into())
@@ -66,13 +67,6 @@ impl PresenceDefinitionQuery {
             .query_opt("divisionId", divisions)
             .query_opt("localeCode", self.locale_code.as_deref()))
     }
-}
-
-fn check_locale(locale_code: Option<&str>) -> Result<()> {
-    if locale_code.is_some_and(|c| c.trim().is_empty()) {
-        return Err(Error::invalid("locale_code", "must not be empty"));
-    }
-    Ok(())
 }
 
 fn definition_path(id: &str) -> Result<String> {
@@ -87,8 +81,8 @@ fn definition_path(id: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty locale or division id;
-/// [`Error::Api`] for an error answer (400 unknown locale, 403 without
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty locale or division id;
+/// [`Error::Api`](crate::Error::Api) for an error answer (400 unknown locale, 403 without
 /// `presence:presenceDefinition:view`).
 ///
 /// # Example
@@ -117,14 +111,14 @@ pub fn list(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id or locale; [`Error::Api`] with
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id or locale; [`Error::Api`](crate::Error::Api) with
 /// status 404 for an unknown id.
 pub fn get(
     session: &Session,
     definition_id: &str,
     locale_code: Option<&str>,
 ) -> Result<OrganizationPresenceDefinition> {
-    check_locale(locale_code)?;
+    optional_text("locale_code", locale_code)?;
     let call = Call::get(definition_path(definition_id)?).query_opt("localeCode", locale_code);
     http::send_json(session, &call)
 }
@@ -139,8 +133,8 @@ pub fn get(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] when `language_labels` is missing or empty;
-/// [`Error::Api`] for an error answer (400 bad definition, 403 without
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) when `language_labels` is missing or empty;
+/// [`Error::Api`](crate::Error::Api) for an error answer (400 bad definition, 403 without
 /// `presence:presenceDefinition:add`).
 pub fn create(
     session: &Session,
@@ -159,7 +153,7 @@ pub fn create(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id or missing labels; [`Error::Api`]
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id or missing labels; [`Error::Api`](crate::Error::Api)
 /// for an error answer (404 unknown id, 400 bad definition).
 pub fn update(
     session: &Session,
@@ -180,7 +174,7 @@ pub fn update(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404 unknown id).
 pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
     http::send_empty(session, &Call::delete(definition_path(definition_id)?))
@@ -202,7 +196,7 @@ pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] naming `name` when no definition matches (the
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `name` when no definition matches (the
 /// message lists the known names) or several do (it lists their ids); the
 /// listing's error when the definitions cannot be read.
 ///

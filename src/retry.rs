@@ -1,10 +1,9 @@
 //! When a failed call is sent again, and how long to wait first.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use crate::error::TransportKind;
+use crate::random::random_u64;
 
 /// How failed calls are retried. Set it with
 /// [`SessionBuilder::retry_policy`](crate::SessionBuilder::retry_policy).
@@ -147,14 +146,19 @@ impl RetryPolicy {
         }
     }
 
-    /// `base · 2^(attempt-1)`, capped, then a random point in its upper half.
     fn backoff_for(&self, attempt: u32) -> Duration {
-        let exponent = attempt.saturating_sub(1).min(20);
-        let full = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
-        let half = full / 2;
-        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        half.saturating_add(Duration::from_nanos(random() % nanos.saturating_add(1)))
+        backoff(attempt, self.base_delay, self.max_delay)
     }
+}
+
+/// Exponential backoff with jitter: `base · 2^(attempt-1)` capped at `max`,
+/// then a random point in its upper half.
+pub(crate) fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
+    let exponent = attempt.saturating_sub(1).min(20);
+    let full = base.saturating_mul(1 << exponent).min(max);
+    let half = full / 2;
+    let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+    half.saturating_add(Duration::from_nanos(random_u64() % nanos.saturating_add(1)))
 }
 
 /// One call's way through a [`RetryPolicy`]: how many sends were made and
@@ -209,18 +213,6 @@ impl<'a> Attempts<'a> {
             None => false,
         }
     }
-}
-
-/// A fresh pseudo-random number: std's hasher keys are seeded per process and
-/// per `RandomState`, which is all the jitter needs.
-fn random() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
 }
 
 #[cfg(test)]
@@ -290,6 +282,16 @@ mod tests {
             RetryPolicy::none().after_status(true, 429, retry_after, 1, NO_WAIT),
             None
         );
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let (base, max) = (Duration::from_millis(100), Duration::from_secs(1));
+        for failures in 1..30 {
+            let wait = backoff(failures, base, max);
+            let full = (base * 2u32.pow(failures.saturating_sub(1).min(10))).min(max);
+            assert!(wait >= full / 2 && wait <= full, "{failures}: {wait:?}");
+        }
     }
 
     #[test]

@@ -1,28 +1,14 @@
 //! Small helpers of the stand-in org: ids, tokens, timestamps, URL coding,
 //! JSON bodies.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use super::server::Reply;
+pub(super) use crate::http::percent_encode;
+use crate::random::random_u64;
 
-/// 64 random-looking bits from a process-wide counter, the clock and std's
-/// randomly keyed hasher (no `rand` crate needed).
-pub(super) fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
-}
+use super::server::Reply;
 
 /// A random version-4 UUID string, e.g. `6a3af858-942f-489d-9700-5f9bcdcdae9b`.
 pub(super) fn uuid() -> String {
@@ -113,19 +99,6 @@ pub(super) fn percent_decode(text: &str, plus_is_space: bool) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Percent-encodes every byte outside `A-Z a-z 0-9 - . _ ~` (for links in answers).
-pub(super) fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Splits a request target into decoded path segments and decoded query pairs.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::args::distinct_ids;
 use crate::http::{self, segment, Call};
 use crate::models::{UcUserPresence, UserPresence};
 use crate::{Error, Result, Session};
@@ -67,7 +68,10 @@ pub fn get_presences_bulk<S: AsRef<str>>(
 }
 
 fn read_bulk<S: AsRef<str>>(session: &Session, path: &str, user_ids: &[S]) -> Result<Vec<UcUserPresence>> {
-    let unique = unique_ids(user_ids)?;
+    if user_ids.is_empty() {
+        return Err(Error::invalid("user_ids", "at least one user id is needed"));
+    }
+    let unique = distinct_ids("user_ids", user_ids)?;
     let mut all = Vec::with_capacity(unique.len());
     for batch in unique.chunks(BULK_LIMIT) {
         let call = Call::get(path.to_owned()).query("id", batch.join(","));
@@ -83,25 +87,6 @@ fn read_bulk<S: AsRef<str>>(session: &Session, path: &str, user_ids: &[S]) -> Re
             .unwrap_or(usize::MAX)
     });
     Ok(all)
-}
-
-/// The ids in first-seen order without repeats; an error for none or an empty one.
-fn unique_ids<S: AsRef<str>>(user_ids: &[S]) -> Result<Vec<&str>> {
-    if user_ids.is_empty() {
-        return Err(Error::invalid("user_ids", "at least one user id is needed"));
-    }
-    let mut seen = std::collections::HashSet::new();
-    let mut unique = Vec::with_capacity(user_ids.len());
-    for (i, id) in user_ids.iter().enumerate() {
-        let id = id.as_ref();
-        if id.trim().is_empty() {
-            return Err(Error::invalid("user_ids", format!("element {i} is empty")));
-        }
-        if seen.insert(id) {
-            unique.push(id);
-        }
-    }
-    Ok(unique)
 }
 
 /// Sets the presence of any number of users. In each element, `id` is the

@@ -159,7 +159,8 @@ pub fn set_presence_by_name(
     name: &str,
     message: Option<&str>,
 ) -> Result<UserPresence> {
-    let path = presence_path(user_id, "purecloud")?;
+    // A bad user id is reported before the definitions are read.
+    crate::args::require_text("user_id", user_id)?;
     let definition = crate::presence_definitions::find_by_name(session, name)?;
     let id = definition
         .id
@@ -169,5 +170,5 @@ pub fn set_presence_by_name(
         message: message.map(str::to_owned),
         ..Default::default()
     };
-    http::send_json(session, &Call::patch(path).json(&body)?)
+    update_purecloud_presence(session, user_id, &body)
 }

@@ -1,8 +1,9 @@
 //! A user's primary presence source (`/api/v2/presence/users/{userId}/primarysource`).
 
+use crate::args::require_text;
 use crate::http::{self, segment, Call};
 use crate::models::UserPrimarySource;
-use crate::{Error, Result, Session};
+use crate::{Result, Session};
 
 fn path(user_id: &str) -> Result<String> {
     Ok(format!(
@@ -19,7 +20,7 @@ fn path(user_id: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user id; [`Error::Api`] for an error
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404 unknown user, 403 without `presence:userPrimarySource:view`).
 pub fn get_primary_source(session: &Session, user_id: &str) -> Result<UserPrimarySource> {
     http::send_json(session, &Call::get(path(user_id)?))
@@ -34,14 +35,12 @@ pub fn get_primary_source(session: &Session, user_id: &str) -> Result<UserPrimar
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty user or source id; [`Error::Api`]
+/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api)
 /// for an error answer (400 unknown source, 404 unknown user, 403 without
 /// `presence:userPrimarySource:edit`).
 pub fn set_primary_source(session: &Session, user_id: &str, source_id: &str) -> Result<UserPrimarySource> {
     let path = path(user_id)?;
-    if source_id.trim().is_empty() {
-        return Err(Error::invalid("source_id", "must not be empty"));
-    }
+    require_text("source_id", source_id)?;
     let body = UserPrimarySource {
         source_id: Some(source_id.to_owned()),
         ..Default::default()

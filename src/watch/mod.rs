@@ -63,8 +63,10 @@ use std::time::{Duration, Instant};
 use channel::{Link, Refusal};
 use socket::Signal;
 
+use crate::args::distinct_ids;
 use crate::models::UcUserPresence;
 use crate::notifications::MAX_TOPICS_PER_CHANNEL;
+use crate::retry;
 use crate::{user, Error, Result, Session};
 
 pub use crate::models::{EventOrigin, PresenceEvent};
@@ -225,7 +227,10 @@ impl WatchBuilder {
                 format!("must be from 1 to {MAX_TOPICS_PER_CHANNEL}"),
             ));
         }
-        let users = unique(&self.user_ids)?;
+        let users: Vec<String> = distinct_ids("user_ids", &self.user_ids)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let (sender, signals) = mpsc::channel();
         let mut watcher = Watcher {
             session: session.clone(),
@@ -378,11 +383,10 @@ impl Watcher {
         if self.closed {
             return Err(Error::invalid("watcher", "is closed"));
         }
-        let ids: Vec<String> = user_ids.iter().map(|id| id.as_ref().to_owned()).collect();
-        let users = unique(&ids)?;
-        let new: Vec<String> = users
+        let new: Vec<String> = distinct_ids("user_ids", user_ids)?
             .into_iter()
             .filter(|u| self.slot_of_user(u).is_none())
+            .map(str::to_owned)
             .collect();
         for user in &new {
             self.refused.remove(user);
@@ -398,8 +402,10 @@ impl Watcher {
     /// [`Error::InvalidInput`] for an empty id; the failure of replacing a
     /// channel's subscriptions (the users are no longer yielded all the same).
     pub fn remove_users<S: AsRef<str>>(&mut self, user_ids: &[S]) -> Result<()> {
-        let ids: Vec<String> = user_ids.iter().map(|id| id.as_ref().to_owned()).collect();
-        let gone: BTreeSet<String> = unique(&ids)?.into_iter().collect();
+        let gone: BTreeSet<String> = distinct_ids("user_ids", user_ids)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         self.pending
             .retain(|item| item.as_ref().map_or(true, |e| !gone.contains(&e.user_id)));
         for user in &gone {
@@ -620,12 +626,12 @@ impl Watcher {
             slot.retry_at = Some(now);
         } else {
             slot.failures += 1;
-            slot.retry_at = Some(now + time::backoff(slot.failures, min, max));
+            slot.retry_at = Some(now + retry::backoff(slot.failures, min, max));
         }
     }
 
     fn backoff(&self, failures: u32) -> Duration {
-        time::backoff(failures, self.config.backoff_min, self.config.backoff_max)
+        retry::backoff(failures, self.config.backoff_min, self.config.backoff_max)
     }
 
     /// Moves a slot to a new channel (after a loss, or to renew it), then
@@ -649,7 +655,7 @@ impl Watcher {
             Err(error) => {
                 let slot = &mut self.slots[i];
                 slot.failures += 1;
-                let wait = time::backoff(slot.failures, self.config.backoff_min, self.config.backoff_max);
+                let wait = retry::backoff(slot.failures, self.config.backoff_min, self.config.backoff_max);
                 match &mut slot.link {
                     // A renewal failed: the current channel still works.
                     Some(link) => link.renew_at = Instant::now() + wait,
@@ -795,21 +801,6 @@ fn event_of(presence: UcUserPresence) -> Option<PresenceEvent> {
         origin: EventOrigin::Resync,
         ..Default::default()
     })
-}
-
-/// The ids without repeats, in first-seen order; an error for an empty one.
-fn unique(user_ids: &[String]) -> Result<Vec<String>> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::with_capacity(user_ids.len());
-    for (i, id) in user_ids.iter().enumerate() {
-        if id.trim().is_empty() {
-            return Err(Error::invalid("user_ids", format!("element {i} is empty")));
-        }
-        if seen.insert(id.as_str()) {
-            out.push(id.clone());
-        }
-    }
-    Ok(out)
 }
 
 impl Iterator for Watcher {

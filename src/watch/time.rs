@@ -1,7 +1,5 @@
-//! ISO-8601 dates of the API as instants, and the jitter of reconnection delays.
+//! ISO-8601 dates of the API as instants.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `2024-05-02T14:03:11.123Z` (or with `±HH:MM`, without fractions) as
@@ -65,25 +63,6 @@ pub(super) fn until(text: &str) -> Option<Duration> {
     Some(Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
 }
 
-/// `base · 2^(failures-1)` capped at `max`, then a random point in its upper half.
-pub(super) fn backoff(failures: u32, base: Duration, max: Duration) -> Duration {
-    let exponent = failures.saturating_sub(1).min(20);
-    let full = base.saturating_mul(1 << exponent).min(max);
-    let half = full / 2;
-    let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-    half.saturating_add(Duration::from_nanos(random() % nanos.saturating_add(1)))
-}
-
-fn random() -> u64 {
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    hasher.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,15 +80,5 @@ mod tests {
         assert_eq!(unix_millis("2024-13-02T14:03:11Z"), None);
         assert_eq!(unix_millis("yesterday"), None);
         assert_eq!(until("2000-01-01T00:00:00Z"), Some(Duration::ZERO));
-    }
-
-    #[test]
-    fn backoff_doubles_and_is_capped() {
-        let (base, max) = (Duration::from_millis(100), Duration::from_secs(1));
-        for failures in 1..30 {
-            let wait = backoff(failures, base, max);
-            let full = (base * 2u32.pow(failures.saturating_sub(1).min(10))).min(max);
-            assert!(wait >= full / 2 && wait <= full, "{failures}: {wait:?}");
-        }
     }
 }
