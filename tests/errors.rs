@@ -5,11 +5,9 @@
 #[macro_use]
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::thread;
 use std::time::{Duration, Instant};
 
+use common::script_server::{Server, Step};
 use common::{
     api, assert_all, closed_port, fixture_json, nothing_else, session_for, token_request, MockExt, CLIENT_ID,
     CLIENT_SECRET, TOKEN,
@@ -534,28 +532,6 @@ fn an_unreachable_api_is_a_connect_error() {
     );
 }
 
-/// Serves one connection with `reply` (possibly nothing), then holds it open
-/// until the client leaves or `hold` passes. Returns the base URL.
-fn stalling_server(reply: &'static [u8], hold: Duration) -> (String, thread::JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let handle = thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream.set_read_timeout(Some(hold)).unwrap();
-        let mut buf = [0u8; 4096];
-        let _ = stream.read(&mut buf); // the request
-        let _ = stream.write_all(reply);
-        let deadline = Instant::now() + hold;
-        while Instant::now() < deadline {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break, // the client gave up
-                Ok(_) => {}
-            }
-        }
-    });
-    (url, handle)
-}
-
 fn impatient_session(url: &str) -> Session {
     Session::builder()
         .base_url(url)
@@ -567,10 +543,10 @@ fn impatient_session(url: &str) -> Session {
 
 #[test]
 fn a_server_that_never_answers_times_out() {
-    let (url, server) = stalling_server(b"", Duration::from_secs(3));
+    let server = Server::start(vec![(format!("GET {SYSTEM}"), vec![Step::Hang])]);
 
     let started = Instant::now();
-    let err = system::list(&impatient_session(&url)).unwrap_err();
+    let err = system::list(&impatient_session(&server.url())).unwrap_err();
     let took = started.elapsed();
 
     assert!(
@@ -593,18 +569,15 @@ fn a_server_that_never_answers_times_out() {
             .starts_with("GET /api/v2/systempresences: timed out"),
         "{err}"
     );
-    server.join().unwrap();
 }
 
 #[test]
 fn a_server_that_stalls_in_the_body_times_out() {
-    let (url, server) = stalling_server(
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[{\"id\":",
-        Duration::from_secs(3),
-    );
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n[{\"id\":";
+    let server = Server::start(vec![(format!("GET {SYSTEM}"), vec![Step::Stall(head.to_vec())])]);
 
     let started = Instant::now();
-    let err = system::list(&impatient_session(&url)).unwrap_err();
+    let err = system::list(&impatient_session(&server.url())).unwrap_err();
 
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -612,7 +585,6 @@ fn a_server_that_stalls_in_the_body_times_out() {
         started.elapsed()
     );
     assert!(err.is_timeout(), "{err:?}");
-    server.join().unwrap();
 }
 
 // ---------------------------------------------------------------- answers richer or poorer than the models

@@ -5,6 +5,8 @@
 //! Every test file includes this module, and none uses all of it.
 #![allow(dead_code, unused_macros)]
 
+pub mod script_server;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
