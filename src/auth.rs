@@ -5,14 +5,15 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde::Deserialize;
 use ureq::http::HeaderValue;
 
-use crate::http::{self, Method, Reply};
 use crate::retry::Attempts;
 use crate::secret::Secret;
-use crate::session::Session;
-use crate::{Error, Result};
+use crate::transport::{Method, Outgoing, Reply, Transport};
+use crate::{Error, Result, RetryPolicy};
 
 /// The token request's content type and body.
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -32,8 +33,17 @@ pub(crate) enum Credentials {
     Token(Secret),
 }
 
-/// How a session authenticates its calls.
-pub(crate) enum Auth {
+/// How a session authenticates its calls: the credentials, the token in
+/// use, and where and how new tokens are asked for.
+pub(crate) struct Auth {
+    kind: Kind,
+    /// The login base URL that serves `/oauth/token`.
+    login_url: String,
+    /// How token requests are retried.
+    retry: RetryPolicy,
+}
+
+enum Kind {
     Fixed(HeaderValue),
     Client(ClientCredentials),
 }
@@ -63,9 +73,9 @@ pub(crate) struct Bearer {
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Auth::Fixed(_) => f.write_str("AccessToken(<redacted>)"),
-            Auth::Client(c) => f
+        match &self.kind {
+            Kind::Fixed(_) => f.write_str("AccessToken(<redacted>)"),
+            Kind::Client(c) => f
                 .debug_struct("ClientCredentials")
                 .field("client_id", &c.client_id)
                 .field("client_secret", &"<redacted>")
@@ -75,14 +85,32 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    pub(crate) fn new(credentials: Credentials) -> Result<Auth> {
+    /// Checks the credentials. `login_url` serves `/oauth/token`; `retry`
+    /// says how token requests are retried.
+    pub(crate) fn new(credentials: Credentials, login_url: String, retry: RetryPolicy) -> Result<Auth> {
+        let kind = Kind::new(credentials)?;
+        Ok(Auth {
+            kind,
+            login_url,
+            retry,
+        })
+    }
+
+    /// The login base URL tokens are requested from.
+    pub(crate) fn login_url(&self) -> &str {
+        &self.login_url
+    }
+}
+
+impl Kind {
+    fn new(credentials: Credentials) -> Result<Kind> {
         match credentials {
             Credentials::Token(token) => {
                 let token = token.expose().trim();
                 if token.is_empty() {
                     return Err(Error::Config("access_token is empty".into()));
                 }
-                Ok(Auth::Fixed(sensitive(
+                Ok(Kind::Fixed(sensitive(
                     &format!("Bearer {token}"),
                     "access_token",
                 )?))
@@ -96,9 +124,9 @@ impl Auth {
                     return Err(Error::Config("client secret is empty".into()));
                 }
                 let pair = format!("{id}:{}", secret.expose());
-                let encoded_pair = Secret::new(base64(pair.as_bytes()));
+                let encoded_pair = Secret::new(STANDARD.encode(pair.as_bytes()));
                 let basic = sensitive(&format!("Basic {}", encoded_pair.expose()), "client credentials")?;
-                Ok(Auth::Client(ClientCredentials {
+                Ok(Kind::Client(ClientCredentials {
                     client_id: id,
                     secret,
                     encoded_pair,
@@ -109,10 +137,12 @@ impl Auth {
             }
         }
     }
+}
 
+impl Auth {
     /// True when a 401 can be answered by fetching a new token.
     pub(crate) fn can_refresh(&self) -> bool {
-        matches!(self, Auth::Client(_))
+        matches!(self.kind, Kind::Client(_))
     }
 
     /// Every value error text must not show: the token in use, and with
@@ -125,9 +155,9 @@ impl Auth {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::to_owned)
         };
-        match self {
-            Auth::Fixed(header) => token(header).into_iter().collect(),
-            Auth::Client(client) => {
+        match &self.kind {
+            Kind::Fixed(header) => token(header).into_iter().collect(),
+            Kind::Client(client) => {
                 let current = client.current.read().unwrap_or_else(PoisonError::into_inner);
                 let mut secrets = vec![
                     client.secret.expose().to_owned(),
@@ -138,50 +168,52 @@ impl Auth {
             }
         }
     }
-}
 
-/// The header for the next call: the cached token, or a new one.
-pub(crate) fn bearer(session: &Session) -> Result<Bearer> {
-    let client = match &session.inner.auth {
-        Auth::Fixed(header) => {
-            return Ok(Bearer {
-                header: header.clone(),
-                generation: 0,
-            })
+    /// The header for the next call: the cached token, or a new one asked
+    /// for through `transport`.
+    pub(crate) fn bearer(&self, transport: &Transport) -> Result<Bearer> {
+        let client = match &self.kind {
+            Kind::Fixed(header) => {
+                return Ok(Bearer {
+                    header: header.clone(),
+                    generation: 0,
+                })
+            }
+            Kind::Client(client) => client,
+        };
+        if let Some(bearer) = client.fresh() {
+            return Ok(bearer);
         }
-        Auth::Client(client) => client,
-    };
-    if let Some(bearer) = client.fresh() {
-        return Ok(bearer);
-    }
-    let _fetching = client.fetching.lock().unwrap_or_else(PoisonError::into_inner);
-    // Another thread may have fetched one while this one waited.
-    if let Some(bearer) = client.fresh() {
-        return Ok(bearer);
-    }
-    let fetched = fetch_token(session, client)?;
-    let mut current = client.current.write().unwrap_or_else(PoisonError::into_inner);
-    let generation = current.as_ref().map_or(1, |t| t.generation + 1);
-    let token = Token {
-        header: fetched.0,
-        refresh_at: fetched.1,
-        generation,
-    };
-    let bearer = Bearer {
-        header: token.header.clone(),
-        generation,
-    };
-    *current = Some(token);
-    Ok(bearer)
-}
-
-/// Marks the token a call was made with as no longer valid (after a 401), so
-/// the next [`bearer`] fetches a new one. A newer token is left alone.
-pub(crate) fn invalidate(session: &Session, used: &Bearer) {
-    if let Auth::Client(client) = &session.inner.auth {
+        let _fetching = client.fetching.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another thread may have fetched one while this one waited.
+        if let Some(bearer) = client.fresh() {
+            return Ok(bearer);
+        }
+        let fetched = self.fetch_token(transport, client)?;
         let mut current = client.current.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(token) = current.as_mut().filter(|t| t.generation == used.generation) {
-            token.refresh_at = Instant::now();
+        let generation = current.as_ref().map_or(1, |t| t.generation + 1);
+        let token = Token {
+            header: fetched.0,
+            refresh_at: fetched.1,
+            generation,
+        };
+        let bearer = Bearer {
+            header: token.header.clone(),
+            generation,
+        };
+        *current = Some(token);
+        Ok(bearer)
+    }
+
+    /// Marks the token a call was made with as no longer valid (after a 401),
+    /// so the next [`bearer`](Auth::bearer) fetches a new one. A newer token
+    /// is left alone.
+    pub(crate) fn invalidate(&self, used: &Bearer) {
+        if let Kind::Client(client) = &self.kind {
+            let mut current = client.current.write().unwrap_or_else(PoisonError::into_inner);
+            if let Some(token) = current.as_mut().filter(|t| t.generation == used.generation) {
+                token.refresh_at = Instant::now();
+            }
         }
     }
 }
@@ -241,95 +273,107 @@ struct TokenError {
     message: Option<String>,
 }
 
-/// `POST {login}/oauth/token` with the client credentials grant. Returns the
-/// bearer header and when to replace it.
-fn fetch_token(session: &Session, client: &ClientCredentials) -> Result<(HeaderValue, Instant)> {
-    let login_url = &session.inner.login_url;
-    let url = format!("{login_url}/oauth/token");
-    let started = Instant::now();
-    // Asking for a token twice is harmless, so every retryable failure is retried.
-    let mut attempts = Attempts::new(&session.inner.retry, true);
-    let outcome = loop {
-        attempts.begin();
-        match http::exchange(session, Method::Post, &url, &client.basic, Some((FORM, GRANT))) {
-            Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
-            Ok(reply) if attempts.again_after_status(throttle_as_429(&reply), reply.retry_after) => {}
-            Err(failure) if attempts.again_after_failure(failure.kind) => {}
-            other => break other,
-        }
-    };
-    let attempts = attempts.made();
-    let auth_error = |status: Option<u16>,
-                      code: Option<String>,
-                      reason: String,
-                      correlation_id: Option<String>| Error::Auth {
-        login_url: login_url.clone(),
-        status,
-        code,
-        reason,
-        correlation_id,
-        attempts,
-        transport: None,
-    };
-    let reply = outcome.map_err(|failure| Error::Auth {
-        login_url: login_url.clone(),
-        status: None,
-        code: None,
-        reason: format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
-        correlation_id: None,
-        attempts,
-        transport: Some(failure.kind),
-    })?;
-    if !(200..300).contains(&reply.status) {
-        // The body is parsed only for its error fields: it is never quoted.
-        let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
-        let code = answer
-            .error
-            .filter(|c| is_error_code(c) && !client.would_reveal(c));
-        let description = answer
-            .error_description
-            .or(answer.description)
-            .or(answer.message)
-            .map(|text| client.redact(&text));
-        let reason = match (&code, description) {
-            (Some(code), Some(text)) => format!("{} {code}: {text}", reply.status),
-            (Some(code), None) => format!("{} {code}", reply.status),
-            (None, Some(text)) => format!("{} {text}", reply.status),
-            (None, None) => format!("{} from the token endpoint", reply.status),
+impl Auth {
+    /// `POST {login}/oauth/token` with the client credentials grant. Returns the
+    /// bearer header and when to replace it.
+    fn fetch_token(
+        &self,
+        transport: &Transport,
+        client: &ClientCredentials,
+    ) -> Result<(HeaderValue, Instant)> {
+        let login_url = &self.login_url;
+        let url = format!("{login_url}/oauth/token");
+        let started = Instant::now();
+        // Asking for a token twice is harmless, so every retryable failure is retried.
+        let mut attempts = Attempts::new(&self.retry, true);
+        let request = Outgoing {
+            method: Method::Post,
+            url: &url,
+            authorization: &client.basic,
+            body: Some((FORM, GRANT)),
         };
-        return Err(auth_error(Some(reply.status), code, reason, reply.correlation_id));
-    }
-    let invalid = |what: &str| {
-        auth_error(
-            Some(reply.status),
-            None,
-            format!("the token endpoint answered {} with {what}", reply.status),
-            reply.correlation_id.clone(),
+        let outcome = loop {
+            attempts.begin();
+            match transport.send(&request) {
+                Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
+                Ok(reply) if attempts.again_after_status(throttle_as_429(&reply), reply.retry_after) => {}
+                Err(failure) if attempts.again_after_failure(failure.kind) => {}
+                other => break other,
+            }
+        };
+        let attempts = attempts.made();
+        let auth_error = |status: Option<u16>,
+                          code: Option<String>,
+                          reason: String,
+                          correlation_id: Option<String>| Error::Auth {
+            login_url: login_url.clone(),
+            status,
+            code,
+            reason,
+            correlation_id,
+            attempts,
+            transport: None,
+        };
+        let reply = outcome.map_err(|failure| Error::Auth {
+            login_url: login_url.clone(),
+            status: None,
+            code: None,
+            reason: format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
+            correlation_id: None,
+            attempts,
+            transport: Some(failure.kind),
+        })?;
+        if !(200..300).contains(&reply.status) {
+            // The body is parsed only for its error fields: it is never quoted.
+            let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
+            let code = answer
+                .error
+                .filter(|c| is_error_code(c) && !client.would_reveal(c));
+            let description = answer
+                .error_description
+                .or(answer.description)
+                .or(answer.message)
+                .map(|text| client.redact(&text));
+            let reason = match (&code, description) {
+                (Some(code), Some(text)) => format!("{} {code}: {text}", reply.status),
+                (Some(code), None) => format!("{} {code}", reply.status),
+                (None, Some(text)) => format!("{} {text}", reply.status),
+                (None, None) => format!("{} from the token endpoint", reply.status),
+            };
+            return Err(auth_error(Some(reply.status), code, reason, reply.correlation_id));
+        }
+        let invalid = |what: &str| {
+            auth_error(
+                Some(reply.status),
+                None,
+                format!("the token endpoint answered {} with {what}", reply.status),
+                reply.correlation_id.clone(),
+            )
+        };
+        let answer: TokenAnswer = serde_json::from_slice(&reply.body)
+            .map_err(|_| invalid("a body that is not a token answer (JSON with access_token)"))?;
+        let token = answer
+            .access_token
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| invalid("no access_token"))?;
+        let lifetime = match answer.expires_in {
+            None | Some(serde_json::Value::Null) => ASSUMED_LIFETIME,
+            Some(value) => value
+                .as_u64()
+                .or_else(|| value.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64))
+                .or_else(|| value.as_str().and_then(|v| v.trim().parse().ok()))
+                .map(Duration::from_secs)
+                .ok_or_else(|| invalid("an expires_in that is not a number of seconds"))?,
+        };
+        let lifetime = lifetime.min(LONGEST_LIFETIME);
+        let margin = REFRESH_MARGIN.min(lifetime / 10);
+        let header = sensitive(
+            &format!("Bearer {}", token.trim()),
+            "access token from the token endpoint",
         )
-    };
-    let answer: TokenAnswer = serde_json::from_slice(&reply.body)
-        .map_err(|_| invalid("a body that is not a token answer (JSON with access_token)"))?;
-    let token = answer
-        .access_token
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| invalid("no access_token"))?;
-    let lifetime = match answer.expires_in {
-        None | Some(serde_json::Value::Null) => ASSUMED_LIFETIME,
-        Some(value) => value
-            .as_u64()
-            .or_else(|| value.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64))
-            .or_else(|| value.as_str().and_then(|v| v.trim().parse().ok()))
-            .map(Duration::from_secs)
-            .ok_or_else(|| invalid("an expires_in that is not a number of seconds"))?,
-    };
-    let lifetime = lifetime.min(LONGEST_LIFETIME);
-    let margin = REFRESH_MARGIN.min(lifetime / 10);
-    let header = sensitive(
-        &format!("Bearer {}", token.trim()),
-        "access token from the token endpoint",
-    )
-    .map_err(|_| invalid("an access_token that is not a valid header value"))?;
-    Ok((header, started + lifetime.saturating_sub(margin)))
+        .map_err(|_| invalid("an access_token that is not a valid header value"))?;
+        Ok((header, started + lifetime.saturating_sub(margin)))
+    }
 }
 
 /// The token endpoint throttles with `400 invalid_request` and a description
@@ -379,43 +423,4 @@ fn sensitive(value: &str, what: &str) -> Result<HeaderValue> {
         .ok_or_else(|| Error::Config(format!("{what} has characters a header cannot carry")))?;
     header.set_sensitive(true);
     Ok(header)
-}
-
-/// Standard base64 (RFC 4648) with padding.
-pub(crate) fn base64(input: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
-    for chunk in input.chunks(3) {
-        let bytes = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base64;
-
-    #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (input, expected) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-            ("client-id:s3cr3t/+?", "Y2xpZW50LWlkOnMzY3IzdC8rPw=="),
-        ] {
-            assert_eq!(base64(input.as_bytes()), expected, "{input}");
-        }
-    }
 }

@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::args::optional_text;
-use crate::http::{self, segment, Call};
 use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
+use crate::request::{self, segment, Call};
 use crate::{Error, Result, Session};
 
 /// The most pages [`list_all`] reads: a server that keeps announcing a next
@@ -143,7 +143,7 @@ impl DefinitionQuery {
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPresenceEntityListing> {
-    http::send_json(session, &query.call(query.page_number)?)
+    request::send_json(session, &query.call(query.page_number)?)
 }
 
 /// Reads every page of presence definitions matching `query`, from its page
@@ -213,7 +213,7 @@ impl Definitions<'_> {
         }
         self.pages_read += 1;
         let call = self.query.call(Some(page_number))?;
-        let page: OrganizationPresenceEntityListing = http::send_json(self.session, &call)?;
+        let page: OrganizationPresenceEntityListing = request::send_json(self.session, &call)?;
         let last = match page.page_count {
             Some(count) => i64::from(page_number) >= count,
             None => page.next_uri.is_none(),
@@ -268,7 +268,7 @@ pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<Org
     optional_text("locale_code", locale_code)?;
     let call = Call::get(format!("/api/v2/presencedefinitions/{}", segment("id", id)?))
         .query_opt("localeCode", locale_code);
-    http::send_json(session, &call)
+    request::send_json(session, &call)
 }
 
 /// Creates a presence definition; `language_labels` is required.
@@ -298,7 +298,7 @@ pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<Org
 /// ```
 pub fn create(session: &Session, definition: &OrganizationPresence) -> Result<OrganizationPresence> {
     require_labels(definition.language_labels.as_ref())?;
-    http::send_json(
+    request::send_json(
         session,
         &Call::post("/api/v2/presencedefinitions".into()).json(definition)?,
     )
@@ -323,7 +323,7 @@ pub fn update(
 ) -> Result<OrganizationPresence> {
     let path = format!("/api/v2/presencedefinitions/{}", segment("id", id)?);
     require_labels(definition.language_labels.as_ref())?;
-    http::send_json(session, &Call::put(path).json(definition)?)
+    request::send_json(session, &Call::put(path).json(definition)?)
 }
 
 /// Deletes (deactivates) a presence definition.
@@ -338,7 +338,7 @@ pub fn update(
 /// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
 /// answer (404 unknown id, 403 without `presence:presenceDefinition:delete`).
 pub fn delete(session: &Session, id: &str) -> Result<()> {
-    http::send_empty(
+    request::send_empty(
         session,
         &Call::delete(format!("/api/v2/presencedefinitions/{}", segment("id", id)?)),
     )

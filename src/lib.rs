@@ -66,31 +66,41 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+// Layers, each using only those above it in this list (bottom first):
+// values and errors, the network path, sign-in, the session, the request
+// path, the operations, then the conveniences built on them.
 mod args;
-mod auth;
-pub mod definitions;
 mod error;
-#[cfg(feature = "fake")]
-pub mod fake;
-mod http;
 pub mod models;
-mod names;
-#[cfg(feature = "notifications")]
-pub mod notifications;
-mod pacing;
-pub mod presence_definitions;
 mod random;
 mod region;
 mod retry;
 mod secret;
+
+mod transport;
+
+mod auth;
+
+mod definitions_cache;
 mod session;
+
+mod request;
+
+pub mod definitions;
+#[cfg(feature = "notifications")]
+pub mod notifications;
+pub mod presence_definitions;
 pub mod settings;
 pub mod sources;
 pub mod system;
 pub mod user;
+
+#[cfg(feature = "fake")]
+pub mod fake;
 #[cfg(feature = "notifications")]
 pub mod watch;
 
+pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
 pub use error::{Error, TransportKind};
 #[cfg(feature = "notifications")]
 pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
@@ -102,10 +112,8 @@ pub use models::{
 };
 pub use region::Region;
 pub use retry::RetryPolicy;
-pub use session::{
-    Session, SessionBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEFINITIONS_CACHE_TTL,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
-};
+pub use session::{Session, SessionBuilder};
+pub use transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 
 /// The result of every operation in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -32,10 +32,10 @@
 //! # Ok::<(), genesys_presence::Error>(())
 //! ```
 
-use crate::http::{self, segment, Call};
 use crate::models::{
     AvailableTopicEntityListing, Channel, ChannelEntityListing, ChannelTopic, ChannelTopicEntityListing,
 };
+use crate::request::{self, segment, Call};
 use crate::{Error, Result, Session};
 
 const CHANNELS: &str = "/api/v2/notifications/channels";
@@ -83,7 +83,7 @@ fn subscriptions_path(channel_id: &str) -> Result<String> {
 ///
 /// [`Error::Api`] for an error answer (401, 429).
 pub fn create_channel(session: &Session) -> Result<Channel> {
-    http::send_json(session, &Call::post(CHANNELS.into()))
+    request::send_json(session, &Call::post(CHANNELS.into()))
 }
 
 /// Lists the channels of the current token, or of the whole OAuth client.
@@ -97,7 +97,7 @@ pub fn create_channel(session: &Session) -> Result<Channel> {
 /// [`Error::Api`] for an error answer.
 pub fn list_channels(session: &Session, include: Option<IncludeChannels>) -> Result<ChannelEntityListing> {
     let call = Call::get(CHANNELS.into()).query_opt("includechannels", include.map(IncludeChannels::as_str));
-    http::send_json(session, &call)
+    request::send_json(session, &call)
 }
 
 /// Whether a channel still exists (it has not expired).
@@ -110,7 +110,10 @@ pub fn list_channels(session: &Session, include: Option<IncludeChannels>) -> Res
 /// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an answer
 /// other than 2xx and 404.
 pub fn channel_exists(session: &Session, channel_id: &str) -> Result<bool> {
-    match http::send_empty(session, &Call::new(http::Method::Head, channel_path(channel_id)?)) {
+    match request::send_empty(
+        session,
+        &Call::new(crate::transport::Method::Head, channel_path(channel_id)?),
+    ) {
         Ok(()) => Ok(true),
         Err(error) if error.is_not_found() => Ok(false),
         Err(error) => Err(error),
@@ -128,7 +131,7 @@ pub fn channel_exists(session: &Session, channel_id: &str) -> Result<bool> {
 /// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
 /// answer (404 for an unknown or expired channel).
 pub fn get_subscriptions(session: &Session, channel_id: &str) -> Result<ChannelTopicEntityListing> {
-    http::send_json(session, &Call::get(subscriptions_path(channel_id)?))
+    request::send_json(session, &Call::get(subscriptions_path(channel_id)?))
 }
 
 /// Adds topics to a channel's subscriptions.
@@ -155,7 +158,7 @@ pub fn add_subscriptions(
     ignore_errors: bool,
 ) -> Result<ChannelTopicEntityListing> {
     let call = subscription_call(Call::post(subscriptions_path(channel_id)?), topics, ignore_errors)?;
-    http::send_json(session, &call)
+    request::send_json(session, &call)
 }
 
 /// Replaces a channel's subscriptions with `topics` (an empty list removes them all).
@@ -180,7 +183,7 @@ pub fn replace_subscriptions(
     } else {
         subscription_call(Call::put(path), topics, ignore_errors)?
     };
-    http::send_json(session, &call)
+    request::send_json(session, &call)
 }
 
 /// Removes every subscription of a channel.
@@ -194,7 +197,7 @@ pub fn replace_subscriptions(
 /// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
 /// answer (404 for an unknown or expired channel).
 pub fn delete_subscriptions(session: &Session, channel_id: &str) -> Result<()> {
-    http::send_empty(session, &Call::delete(subscriptions_path(channel_id)?))
+    request::send_empty(session, &Call::delete(subscriptions_path(channel_id)?))
 }
 
 /// Lists the topics one can subscribe to.
@@ -220,7 +223,7 @@ pub fn list_available_topics(
     let call = Call::get("/api/v2/notifications/availabletopics".into())
         .query_opt("expand", (!expand.is_empty()).then(|| expand.join(",")))
         .query_opt("includePreview", include_preview.map(|b| b.to_string()));
-    http::send_json(session, &call)
+    request::send_json(session, &call)
 }
 
 /// Checks the topics, then adds the body and `ignoreErrors`.

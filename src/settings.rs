@@ -1,7 +1,7 @@
 //! The organization's presence settings (`/api/v2/presence/settings`).
 
-use crate::http::{self, Call};
 use crate::models::PresenceSettings;
+use crate::request::{self, Call};
 use crate::{Error, Result, Session};
 
 const PATH: &str = "/api/v2/presence/settings";
@@ -15,7 +15,7 @@ const PATH: &str = "/api/v2/presence/settings";
 ///
 /// [`Error::Api`] for an error answer (403 without `presence:settings:view`).
 pub fn get(session: &Session) -> Result<PresenceSettings> {
-    http::send_json(session, &Call::get(PATH.into()))
+    request::send_json(session, &Call::get(PATH.into()))
 }
 
 /// Replaces the organization's presence settings. Read them with [`get`],
@@ -53,5 +53,5 @@ pub fn update(session: &Session, settings: &PresenceSettings) -> Result<Presence
             ));
         }
     }
-    http::send_json(session, &Call::put(PATH.into()).json(settings)?)
+    request::send_json(session, &Call::put(PATH.into()).json(settings)?)
 }

@@ -5,8 +5,8 @@
 //! ([`create`]), then sets each user's presence for it with
 //! [`user::update_presence`](crate::user::update_presence).
 
-use crate::http::{self, segment, Call};
 use crate::models::{Source, SourceEntityListing};
+use crate::request::{self, segment, Call};
 use crate::{Error, Result, Session};
 
 const BASE: &str = "/api/v2/presence/sources";
@@ -41,7 +41,7 @@ fn require_name(source: &Source) -> Result<()> {
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn list(session: &Session) -> Result<SourceEntityListing> {
-    http::send_json(session, &Call::get(BASE.into()))
+    request::send_json(session, &Call::get(BASE.into()))
 }
 
 /// Lists the deactivated (deleted) presence sources.
@@ -52,7 +52,7 @@ pub fn list(session: &Session) -> Result<SourceEntityListing> {
 ///
 /// As [`list`].
 pub fn list_deactivated(session: &Session) -> Result<SourceEntityListing> {
-    http::send_json(session, &Call::get(BASE.into()).query("deactivated", "true"))
+    request::send_json(session, &Call::get(BASE.into()).query("deactivated", "true"))
 }
 
 /// Reads one presence source.
@@ -65,7 +65,7 @@ pub fn list_deactivated(session: &Session) -> Result<SourceEntityListing> {
 /// [`Error::InvalidInput`] for an empty id; [`Error::Api`] with status 404
 /// for an unknown id.
 pub fn get(session: &Session, source_id: &str) -> Result<Source> {
-    http::send_json(session, &Call::get(source_path(source_id)?))
+    request::send_json(session, &Call::get(source_path(source_id)?))
 }
 
 /// Registers a presence source; `name` is required.
@@ -80,7 +80,7 @@ pub fn get(session: &Session, source_id: &str) -> Result<Source> {
 /// (400, 403 without `presence:source:add`).
 pub fn create(session: &Session, source: &Source) -> Result<Source> {
     require_name(source)?;
-    http::send_json(session, &Call::post(BASE.into()).json(source)?)
+    request::send_json(session, &Call::post(BASE.into()).json(source)?)
 }
 
 /// Replaces a presence source with `source`; `name` is required.
@@ -95,7 +95,7 @@ pub fn create(session: &Session, source: &Source) -> Result<Source> {
 pub fn update(session: &Session, source_id: &str, source: &Source) -> Result<Source> {
     let path = source_path(source_id)?;
     require_name(source)?;
-    http::send_json(session, &Call::put(path).json(source)?)
+    request::send_json(session, &Call::put(path).json(source)?)
 }
 
 /// Deactivates (soft-deletes) a presence source.
@@ -108,5 +108,5 @@ pub fn update(session: &Session, source_id: &str, source: &Source) -> Result<Sou
 /// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
 /// answer (404 unknown id).
 pub fn delete(session: &Session, source_id: &str) -> Result<()> {
-    http::send_empty(session, &Call::delete(source_path(source_id)?))
+    request::send_empty(session, &Call::delete(source_path(source_id)?))
 }

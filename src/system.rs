@@ -1,7 +1,7 @@
 //! The organization-wide system presences (`/api/v2/systempresences`).
 
-use crate::http::{self, Call};
 use crate::models::SystemPresence;
+use crate::request::{self, Call};
 use crate::{Result, Session};
 
 /// Lists the system presences: the fixed categories (Available, Busy, Away,
@@ -26,5 +26,5 @@ use crate::{Result, Session};
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn list(session: &Session) -> Result<Vec<SystemPresence>> {
-    http::send_json(session, &Call::get("/api/v2/systempresences".into()))
+    request::send_json(session, &Call::get("/api/v2/systempresences".into()))
 }

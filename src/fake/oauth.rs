@@ -10,7 +10,10 @@ use super::util::parse_form;
 /// body `grant_type=client_credentials` give a new token.
 pub(super) fn token(state: &mut State, request: &Incoming) -> Outcome {
     let pair = format!("{}:{}", state.client_id, state.client_secret);
-    let expected = crate::auth::base64(pair.as_bytes());
+    let expected = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
+    };
     let authenticated = credentials(request, "basic").is_some_and(|given| given == expected);
     if !authenticated {
         return Err(token_error("invalid_client", "authentication failed"));

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use crate::args::distinct_ids;
-use crate::http::{self, segment, Call};
 use crate::models::{UcUserPresence, UserPresence};
+use crate::request::{self, segment, Call};
 use crate::{Error, Result, Session};
 
 /// The most users one bulk call carries. The API documents "Limit 50" for the
@@ -75,7 +75,7 @@ fn read_bulk<S: AsRef<str>>(session: &Session, path: &str, user_ids: &[S]) -> Re
     let mut all = Vec::with_capacity(unique.len());
     for batch in unique.chunks(BULK_LIMIT) {
         let call = Call::get(path.to_owned()).query("id", batch.join(","));
-        all.extend(http::send_json::<Vec<UcUserPresence>>(session, &call)?);
+        all.extend(request::send_json::<Vec<UcUserPresence>>(session, &call)?);
     }
     // In input order; the API does not promise any.
     let position: HashMap<&str, usize> = unique.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -124,7 +124,7 @@ pub fn update_presences_bulk(session: &Session, presences: &[UserPresence]) -> R
     let mut applied = Vec::with_capacity(presences.len());
     for (n, batch) in presences.chunks(BULK_LIMIT).enumerate() {
         let call = Call::put("/api/v2/users/presences/bulk".into()).json(&batch)?;
-        match http::send_json::<Vec<UserPresence>>(session, &call) {
+        match request::send_json::<Vec<UserPresence>>(session, &call) {
             Ok(answers) => applied.extend(answers),
             Err(error) if n == 0 => return Err(error),
             Err(error) => {

@@ -9,8 +9,8 @@ mod primary_source;
 pub use bulk::{get_presences_bulk, get_purecloud_presences_bulk, update_presences_bulk, BULK_LIMIT};
 pub use primary_source::{get_primary_source, set_primary_source};
 
-use crate::http::{self, segment, Call};
 use crate::models::{PresenceDefinition, PresenceExpand, UserPresence};
+use crate::request::{self, segment, Call};
 use crate::{Result, Session};
 
 fn presence_path(user_id: &str, source: &str) -> Result<String> {
@@ -32,7 +32,7 @@ fn presence_path(user_id: &str, source: &str) -> Result<String> {
 /// an error answer (404 unknown user or source).
 pub fn get_presence(session: &Session, user_id: &str, source_id: &str) -> Result<UserPresence> {
     let path = presence_path(user_id, &segment("source_id", source_id)?)?;
-    http::send_json(session, &Call::get(path))
+    request::send_json(session, &Call::get(path))
 }
 
 /// Reads a user's Genesys Cloud presence (the `PURECLOUD` source).
@@ -54,7 +54,7 @@ pub fn get_presence(session: &Session, user_id: &str, source_id: &str) -> Result
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn get_purecloud_presence(session: &Session, user_id: &str) -> Result<UserPresence> {
-    http::send_json(session, &Call::get(presence_path(user_id, "purecloud")?))
+    request::send_json(session, &Call::get(presence_path(user_id, "purecloud")?))
 }
 
 /// Reads a user's Microsoft Teams presence, mapped to a Genesys Cloud
@@ -70,7 +70,7 @@ pub fn get_purecloud_presence(session: &Session, user_id: &str) -> Result<UserPr
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404, 403 without `integration:microsoftTeams:view`).
 pub fn get_microsoft_teams_presence(session: &Session, user_id: &str) -> Result<PresenceExpand> {
-    http::send_json(session, &Call::get(presence_path(user_id, "microsoftteams")?))
+    request::send_json(session, &Call::get(presence_path(user_id, "microsoftteams")?))
 }
 
 /// Changes a user's presence for a presence source (a custom source; the API
@@ -91,7 +91,7 @@ pub fn update_presence(
     presence: &UserPresence,
 ) -> Result<UserPresence> {
     let path = presence_path(user_id, &segment("source_id", source_id)?)?;
-    http::send_json(session, &Call::patch(path).json(presence)?)
+    request::send_json(session, &Call::patch(path).json(presence)?)
 }
 
 /// Changes a user's Genesys Cloud presence (the `PURECLOUD` source). Send only
@@ -122,7 +122,7 @@ pub fn update_purecloud_presence(
     user_id: &str,
     presence: &UserPresence,
 ) -> Result<UserPresence> {
-    http::send_json(
+    request::send_json(
         session,
         &Call::patch(presence_path(user_id, "purecloud")?).json(presence)?,
     )

@@ -1,8 +1,8 @@
 //! A user's primary presence source (`/api/v2/presence/users/{userId}/primarysource`).
 
 use crate::args::require_text;
-use crate::http::{self, segment, Call};
 use crate::models::UserPrimarySource;
+use crate::request::{self, segment, Call};
 use crate::{Result, Session};
 
 fn path(user_id: &str) -> Result<String> {
@@ -23,7 +23,7 @@ fn path(user_id: &str) -> Result<String> {
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404 unknown user, 403 without `presence:userPrimarySource:view`).
 pub fn get_primary_source(session: &Session, user_id: &str) -> Result<UserPrimarySource> {
-    http::send_json(session, &Call::get(path(user_id)?))
+    request::send_json(session, &Call::get(path(user_id)?))
 }
 
 /// Makes `source_id` a user's primary presence source.
@@ -45,5 +45,5 @@ pub fn set_primary_source(session: &Session, user_id: &str, source_id: &str) -> 
         source_id: Some(source_id.to_owned()),
         ..Default::default()
     };
-    http::send_json(session, &Call::put(path).json(&body)?)
+    request::send_json(session, &Call::put(path).json(&body)?)
 }

@@ -5,7 +5,7 @@
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use super::socket::{self, Connect, Reader, Signal};
+use super::socket::{self, Reader, Signal};
 use super::{time, Config};
 use crate::models::{user_of_presence_topic, ChannelTopic};
 use crate::{notifications, Error, Result, Session, TransportKind};
@@ -61,13 +61,7 @@ pub(super) fn open(
         .unwrap_or(ASSUMED_LIFETIME);
     let opened_at = Instant::now();
     let renew_at = opened_at + lifetime.saturating_sub(config.renew_before.min(lifetime / 10));
-    let inner = &session.inner;
-    let socket = socket::connect(&Connect {
-        uri: &uri,
-        connect_timeout: inner.connect_timeout,
-        timeout: inner.timeout,
-        user_agent: inner.user_agent.to_str().unwrap_or("genesys-presence"),
-    })?;
+    let socket = socket::connect(session.transport(), &uri)?;
     let reader = Reader::start(socket, number, signals, config.heartbeat_timeout)?;
     let link = Link {
         number,

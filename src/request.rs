@@ -4,63 +4,18 @@
 //! [`send_empty`]; URLs, headers, the token, timeouts, status handling and
 //! decoding all happen here.
 
-use std::time::Duration;
-
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use ureq::http::{header, HeaderValue, Request};
 
-use crate::auth;
-use crate::error::{excerpt, TransportKind};
+use crate::error::excerpt;
 use crate::models::ErrorBody;
 use crate::retry::Attempts;
 use crate::secret::{redact, redact_bytes};
-use crate::session::Session;
-use crate::{Error, Result};
+use crate::transport::{Method, Outgoing, Reply};
+use crate::{Error, Result, Session};
 
 const JSON: &str = "application/json";
-
-/// The HTTP methods the Presence API uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Method {
-    Get,
-    Post,
-    Put,
-    Patch,
-    Delete,
-    /// Only the notifications' "does this channel exist" check uses it.
-    #[cfg_attr(not(feature = "notifications"), allow(dead_code))]
-    Head,
-}
-
-impl Method {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Patch => "PATCH",
-            Method::Delete => "DELETE",
-            Method::Head => "HEAD",
-        }
-    }
-
-    /// True when sending the request twice has the effect of sending it once.
-    pub(crate) fn is_idempotent(self) -> bool {
-        matches!(self, Method::Get | Method::Put | Method::Delete | Method::Head)
-    }
-
-    fn to_http(self) -> ureq::http::Method {
-        match self {
-            Method::Get => ureq::http::Method::GET,
-            Method::Post => ureq::http::Method::POST,
-            Method::Put => ureq::http::Method::PUT,
-            Method::Patch => ureq::http::Method::PATCH,
-            Method::Delete => ureq::http::Method::DELETE,
-            Method::Head => ureq::http::Method::HEAD,
-        }
-    }
-}
 
 /// A description of one API call: method, path (already encoded), query pairs
 /// in the order they are sent, and an optional JSON body.
@@ -132,7 +87,7 @@ impl Call {
             url.push(if i == 0 { '?' } else { '&' });
             url.push_str(key);
             url.push('=');
-            percent_encode_into(&mut url, value);
+            url.extend(utf8_percent_encode(value, RESERVED));
         }
         url
     }
@@ -150,24 +105,16 @@ pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
     Ok(percent_encode(value))
 }
 
-/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded.
-pub(crate) fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    percent_encode_into(&mut out, value);
-    out
-}
+/// Every byte but `A-Z a-z 0-9 - . _ ~` (RFC 3986's unreserved characters).
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
-fn percent_encode_into(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
+/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded.
+fn percent_encode(value: &str) -> String {
+    utf8_percent_encode(value, RESERVED).to_string()
 }
 
 /// Sends `call` and decodes a 2xx answer's body as `T`.
@@ -175,7 +122,7 @@ pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> 
     let (reply, attempts) = execute(session, call)?;
     serde_json::from_slice(&reply.body).map_err(|e| {
         // serde quotes what it could not decode: the body may echo a secret.
-        let secrets = session.inner.auth.secrets();
+        let secrets = session.auth().secrets();
         Error::Decode {
             method: call.method.as_str(),
             path: call.path.clone(),
@@ -194,33 +141,26 @@ pub(crate) fn send_empty(session: &Session, call: &Call) -> Result<()> {
     execute(session, call).map(drop)
 }
 
-/// An answer, read whole.
-pub(crate) struct Reply {
-    pub(crate) status: u16,
-    pub(crate) correlation_id: Option<String>,
-    pub(crate) retry_after: Option<Duration>,
-    pub(crate) body: Vec<u8>,
-}
-
-/// Why no answer arrived.
-pub(crate) struct Failure {
-    pub(crate) kind: TransportKind,
-    pub(crate) detail: String,
-}
-
 /// Sends `call` with the session's token, following the session's
 /// [`RetryPolicy`](crate::RetryPolicy); a 401 with client credentials fetches a
 /// new token and sends the call once more. Returns a 2xx answer and how many
 /// sends it took, or the error the last answer (or failure) means.
 fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
-    let url = call.url(&session.inner.api_url);
+    let url = call.url(session.api_url());
     let body = call.body.as_deref().map(|b| (JSON, b));
-    let mut attempts = Attempts::new(&session.inner.retry, call.method.is_idempotent());
+    let (auth, transport) = (session.auth(), session.transport());
+    let mut attempts = Attempts::new(session.retry_policy(), call.method.is_idempotent());
     let mut refreshed = false;
     loop {
-        let bearer = auth::bearer(session)?;
+        let bearer = auth.bearer(transport)?;
         attempts.begin();
-        let reply = match exchange(session, call.method, &url, &bearer.header, body) {
+        let request = Outgoing {
+            method: call.method,
+            url: &url,
+            authorization: &bearer.header,
+            body,
+        };
+        let reply = match transport.send(&request) {
             Ok(reply) => reply,
             Err(failure) if attempts.again_after_failure(failure.kind) => continue,
             Err(failure) => {
@@ -236,8 +176,8 @@ fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
         if (200..300).contains(&reply.status) {
             return Ok((reply, attempts.made()));
         }
-        if reply.status == 401 && !refreshed && session.inner.auth.can_refresh() {
-            auth::invalidate(session, &bearer);
+        if reply.status == 401 && !refreshed && auth.can_refresh() {
+            auth.invalidate(&bearer);
             refreshed = true;
             continue;
         }
@@ -251,7 +191,7 @@ fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
 /// secret it echoes (a server quoting the `Authorization` header, say) is
 /// redacted first.
 fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32) -> Error {
-    let secrets = session.inner.auth.secrets();
+    let secrets = session.auth().secrets();
     let shown = redact_bytes(&reply.body, &secrets);
     let body = serde_json::from_slice::<ErrorBody>(&shown)
         .ok()
@@ -274,123 +214,6 @@ fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32) -> Err
         retry_after: reply.retry_after,
         attempts,
     }
-}
-
-/// Sends one request and reads the whole answer, whatever its status.
-pub(crate) fn exchange(
-    session: &Session,
-    method: Method,
-    url: &str,
-    authorization: &HeaderValue,
-    body: Option<(&'static str, &[u8])>,
-) -> std::result::Result<Reply, Failure> {
-    let inner = &session.inner;
-    if let Some(pacer) = &inner.pacer {
-        pacer.wait();
-    }
-    let builder = Request::builder()
-        .method(method.to_http())
-        .uri(url)
-        .header(header::ACCEPT, HeaderValue::from_static(JSON))
-        .header(header::AUTHORIZATION, authorization.clone())
-        .header(header::USER_AGENT, inner.user_agent.clone());
-    let sent = match body {
-        Some((content_type, bytes)) => {
-            let request = builder
-                .header(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
-                .body(bytes)
-                .map_err(|e| failure(TransportKind::Other, e.to_string()))?;
-            run(session, request)
-        }
-        None => {
-            let request = builder
-                .body(())
-                .map_err(|e| failure(TransportKind::Other, e.to_string()))?;
-            run(session, request)
-        }
-    };
-    let response = sent.map_err(classify)?;
-    let status = response.status().as_u16();
-    let headers = response.headers();
-    let correlation_id = headers
-        .get("inin-correlation-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let retry_after = headers
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let body = response
-        .into_body()
-        .into_with_config()
-        .limit(inner.max_response_bytes)
-        .read_to_vec()
-        .map_err(classify)?;
-    Ok(Reply {
-        status,
-        correlation_id,
-        retry_after,
-        body,
-    })
-}
-
-fn run<B: ureq::AsSendBody>(
-    session: &Session,
-    request: Request<B>,
-) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-    let inner = &session.inner;
-    if !inner.custom_agent {
-        return inner.agent.run(request);
-    }
-    // A caller's agent keeps its pool, proxy and TLS; our error handling and
-    // timeouts are laid on top for this request only.
-    let request = inner
-        .agent
-        .configure_request(request)
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .timeout_connect(Some(inner.connect_timeout))
-        .timeout_send_request(Some(inner.timeout))
-        .timeout_send_body(Some(inner.timeout))
-        .timeout_recv_response(Some(inner.timeout))
-        .timeout_recv_body(Some(inner.timeout))
-        .build();
-    inner.agent.run(request)
-}
-
-fn failure(kind: TransportKind, detail: String) -> Failure {
-    Failure { kind, detail }
-}
-
-fn classify(error: ureq::Error) -> Failure {
-    use std::io::ErrorKind;
-    let kind = match &error {
-        ureq::Error::Timeout(_) => TransportKind::Timeout,
-        ureq::Error::HostNotFound => TransportKind::Dns,
-        ureq::Error::ConnectionFailed => TransportKind::Connect,
-        ureq::Error::BodyExceedsLimit(_) => TransportKind::TooLarge,
-        ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportKind::Tls,
-        ureq::Error::Io(io) => match io.kind() {
-            ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportKind::Timeout,
-            ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable | ErrorKind::NotConnected => {
-                TransportKind::Connect
-            }
-            _ => TransportKind::Io,
-        },
-        ureq::Error::Protocol(_) => TransportKind::Io,
-        #[cfg(feature = "rustls")]
-        ureq::Error::Rustls(_) => TransportKind::Tls,
-        #[cfg(feature = "native-tls")]
-        ureq::Error::NativeTls(_) => TransportKind::Tls,
-        _ => TransportKind::Other,
-    };
-    let detail = match &error {
-        ureq::Error::BodyExceedsLimit(limit) => format!("the body is larger than {limit} bytes"),
-        other => other.to_string(),
-    };
-    Failure { kind, detail }
 }
 
 /// `genesys_presence::models::presence::UserPresence` → `UserPresence`,

@@ -7,10 +7,12 @@
 //! division; the listing is not paged (one call returns every match) and
 //! filters on deactivation and divisions; deleting deactivates.
 
+mod by_name;
+
 use crate::args::{optional_text, require_text};
 use crate::definitions::require_labels;
-use crate::http::{self, segment, Call};
 use crate::models::{OrganizationPresenceDefinition, OrganizationPresenceDefinitionEntityListing};
+use crate::request::{self, segment, Call};
 use crate::{Result, Session};
 
 const BASE: &str = "/api/v2/presence/definitions";
@@ -99,7 +101,7 @@ pub fn list(
     session: &Session,
     query: &PresenceDefinitionQuery,
 ) -> Result<OrganizationPresenceDefinitionEntityListing> {
-    http::send_json(session, &query.call()?)
+    request::send_json(session, &query.call()?)
 }
 
 /// Reads one presence definition, with its labels in `locale_code` when
@@ -120,7 +122,7 @@ pub fn get(
 ) -> Result<OrganizationPresenceDefinition> {
     optional_text("locale_code", locale_code)?;
     let call = Call::get(definition_path(definition_id)?).query_opt("localeCode", locale_code);
-    http::send_json(session, &call)
+    request::send_json(session, &call)
 }
 
 /// Creates a presence definition; `language_labels` is required, and
@@ -141,7 +143,7 @@ pub fn create(
     definition: &OrganizationPresenceDefinition,
 ) -> Result<OrganizationPresenceDefinition> {
     require_labels(definition.language_labels.as_ref())?;
-    http::send_json(session, &Call::post(BASE.into()).json(definition)?)
+    request::send_json(session, &Call::post(BASE.into()).json(definition)?)
 }
 
 /// Replaces a presence definition with `definition` (fields the crate does
@@ -162,7 +164,7 @@ pub fn update(
 ) -> Result<OrganizationPresenceDefinition> {
     let path = definition_path(definition_id)?;
     require_labels(definition.language_labels.as_ref())?;
-    http::send_json(session, &Call::put(path).json(definition)?)
+    request::send_json(session, &Call::put(path).json(definition)?)
 }
 
 /// Deactivates (soft-deletes) a presence definition: it stays readable with
@@ -177,7 +179,7 @@ pub fn update(
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id; [`Error::Api`](crate::Error::Api) for an error
 /// answer (404 unknown id).
 pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
-    http::send_empty(session, &Call::delete(definition_path(definition_id)?))
+    request::send_empty(session, &Call::delete(definition_path(definition_id)?))
 }
 
 /// Finds the active presence definition a person would call `name`:
@@ -209,5 +211,5 @@ pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn find_by_name(session: &Session, name: &str) -> Result<OrganizationPresenceDefinition> {
-    crate::names::find(session, name)
+    by_name::find(session, name)
 }

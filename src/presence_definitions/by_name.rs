@@ -1,70 +1,22 @@
-//! Presence names → presence definitions: the session's cache of the org's
-//! definitions and the matching rules of
-//! [`presence_definitions::find_by_name`].
-
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+//! Presence names → presence definitions: the matching rules of
+//! [`find_by_name`](super::find_by_name), over the session's cached definitions.
 
 use crate::args::require_text;
 use crate::models::OrganizationPresenceDefinition;
-use crate::presence_definitions::{self, PresenceDefinitionQuery};
 use crate::{Error, Result, Session, SystemPresenceName};
 
-type Definitions = Arc<Vec<OrganizationPresenceDefinition>>;
-
-/// The org's active presence definitions, read at most once per `ttl`.
-#[derive(Debug)]
-pub(crate) struct DefinitionCache {
-    ttl: Duration,
-    locale: String,
-    /// Held while the definitions are read, so concurrent lookups make one request.
-    current: Mutex<Option<(Instant, Definitions)>>,
-}
-
-impl DefinitionCache {
-    pub(crate) fn new(ttl: Duration, locale: String) -> DefinitionCache {
-        DefinitionCache {
-            ttl,
-            locale,
-            current: Mutex::new(None),
-        }
-    }
-
-    pub(crate) fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    pub(crate) fn forget(&self) {
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
-    }
-
-    fn definitions(&self, session: &Session) -> Result<Definitions> {
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((read_at, definitions)) = current.as_ref() {
-            if read_at.elapsed() < self.ttl {
-                return Ok(Arc::clone(definitions));
-            }
-        }
-        let query = PresenceDefinitionQuery::default().locale_code("ALL");
-        let listing = presence_definitions::list(session, &query)?;
-        let active: Vec<_> = listing
-            .entities
-            .into_iter()
-            .filter(|d| d.deactivated != Some(true))
-            .collect();
-        let definitions = Arc::new(active);
-        *current = Some((Instant::now(), Arc::clone(&definitions)));
-        Ok(definitions)
-    }
-}
+use super::{list, PresenceDefinitionQuery};
 
 /// Finds the active definition called `name`; see
 /// [`presence_definitions::find_by_name`] for the rules.
-pub(crate) fn find(session: &Session, name: &str) -> Result<OrganizationPresenceDefinition> {
+pub(super) fn find(session: &Session, name: &str) -> Result<OrganizationPresenceDefinition> {
     require_text("name", name)?;
     let wanted = name.trim();
-    let cache = &session.inner.definitions;
-    let definitions = cache.definitions(session)?;
+    let cache = session.definitions_cache();
+    let definitions = cache.get_or_read(|| {
+        let query = PresenceDefinitionQuery::default().locale_code("ALL");
+        Ok(list(session, &query)?.entities)
+    })?;
     let wanted_lower = wanted.to_lowercase();
     let same = |label: &str| label.trim().to_lowercase() == wanted_lower;
     let system = match SystemPresenceName::parse(wanted) {
@@ -73,7 +25,7 @@ pub(crate) fn find(session: &Session, name: &str) -> Result<OrganizationPresence
     };
     // The steps, in order; the first that names anything decides.
     let steps: [&dyn Fn(&OrganizationPresenceDefinition) -> bool; 3] = [
-        &|d| d.label(&cache.locale).is_some_and(same),
+        &|d| d.label(cache.locale()).is_some_and(same),
         &|d| d.language_labels.iter().flat_map(|l| l.values()).any(|l| same(l)),
         &|d| system.is_some() && d.system_presence_name() == system,
     ];
@@ -87,7 +39,7 @@ pub(crate) fn find(session: &Session, name: &str) -> Result<OrganizationPresence
         "name",
         format!(
             "no presence definition is called {wanted:?}; known: {}",
-            known_names(&definitions, &cache.locale)
+            known_names(&definitions, cache.locale())
         ),
     ))
 }

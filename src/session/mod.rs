@@ -1,0 +1,169 @@
+//! The [`Session`]: where to send calls, how to authenticate, and the
+//! network path; [`SessionBuilder`] configures it.
+
+mod builder;
+mod env;
+mod urls;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use builder::SessionBuilder;
+
+use crate::auth::Auth;
+use crate::definitions_cache::DefinitionCache;
+use crate::transport::Transport;
+use crate::{Result, RetryPolicy};
+
+/// A connection to one Genesys Cloud org: API and login URLs, credentials, a
+/// cached access token and a pooled HTTP agent.
+///
+/// Every operation takes a `&Session`. It is `Send + Sync` and cheap to clone
+/// (clones share the agent and the token), so one session can serve many threads.
+///
+/// ```no_run
+/// use genesys_presence::{Region, Session};
+///
+/// let session = Session::builder()
+///     .region(Region::EuWest1)
+///     .client_credentials("my-client-id", "my-client-secret")
+///     .build()?;
+/// let me = genesys_presence::user::get_purecloud_presence(&session, "3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44")?;
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    api_url: String,
+    transport: Transport,
+    auth: Auth,
+    retry: RetryPolicy,
+    definitions: DefinitionCache,
+}
+
+impl Session {
+    /// Starts configuring a session. See [`SessionBuilder`] for every option and its default.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// Builds a session from the environment variables Genesys's own CLI and
+    /// Terraform provider read:
+    ///
+    /// | variable | meaning |
+    /// |---|---|
+    /// | `GENESYSCLOUD_REGION` | region name (`eu-west-1`) or domain (`mypurecloud.ie`); default `us-east-1` |
+    /// | `GENESYSCLOUD_API_URL` | full API base URL; overrides the region (`GENESYSCLOUD_API_REGION` is read too) |
+    /// | `GENESYSCLOUD_ACCESS_TOKEN` | a ready-made bearer token; used when set |
+    /// | `GENESYSCLOUD_OAUTHCLIENT_ID` | OAuth client id (client credentials grant) |
+    /// | `GENESYSCLOUD_OAUTHCLIENT_SECRET` | OAuth client secret |
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming what is missing or wrong: no token and not both
+    /// client variables, an unknown region, a bad URL.
+    pub fn from_env() -> Result<Session> {
+        SessionBuilder::from_env()?.build()
+    }
+
+    /// Like [`from_env`](Session::from_env), but reads each variable through
+    /// `lookup` (for tests, or settings kept somewhere else).
+    ///
+    /// ```
+    /// use genesys_presence::Session;
+    ///
+    /// let session = Session::from_env_with(|name| match name {
+    ///     "GENESYSCLOUD_REGION" => Some("mypurecloud.de".into()),
+    ///     "GENESYSCLOUD_ACCESS_TOKEN" => Some("a-token".into()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!(session.api_url(), "https://api.mypurecloud.de");
+    /// # Ok::<(), genesys_presence::Error>(())
+    /// ```
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Session> {
+        SessionBuilder::from_env_with(lookup)?.build()
+    }
+
+    /// The API base URL calls go to, e.g. `https://api.mypurecloud.com`.
+    pub fn api_url(&self) -> &str {
+        &self.inner.api_url
+    }
+
+    /// Drops the presence definitions cached for name lookups, so that the
+    /// next lookup reads them again (after you create or rename one, say).
+    pub fn forget_cached_definitions(&self) {
+        self.inner.definitions.forget();
+    }
+
+    /// The login base URL tokens are requested from, e.g. `https://login.mypurecloud.com`.
+    pub fn login_url(&self) -> &str {
+        self.inner.auth.login_url()
+    }
+
+    pub(crate) fn new(
+        api_url: String,
+        transport: Transport,
+        auth: Auth,
+        retry: RetryPolicy,
+        definitions: DefinitionCache,
+    ) -> Session {
+        Session {
+            inner: Arc::new(Inner {
+                api_url,
+                transport,
+                auth,
+                retry,
+                definitions,
+            }),
+        }
+    }
+
+    /// The network path: agent, timeouts, limits, pacing.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// The credentials and the token in use.
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    /// How failed API calls are retried.
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The presence definitions kept for name lookups.
+    pub(crate) fn definitions_cache(&self) -> &DefinitionCache {
+        &self.inner.definitions
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("api_url", &self.inner.api_url)
+            .field("login_url", &self.login_url())
+            .field("auth", &self.inner.auth)
+            .field("transport", &self.inner.transport)
+            .field("retry", &self.inner.retry)
+            .field("definitions_cache_ttl", &self.inner.definitions.ttl())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn session_is_send_and_sync() {
+        assert_send_sync::<Session>();
+        assert_send_sync::<SessionBuilder>();
+    }
+}

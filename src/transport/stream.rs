@@ -1,0 +1,224 @@
+//! A raw byte stream to a server, opened the way ureq opens the connections
+//! of REST calls: the agent's proxy (`ALL_PROXY`, `HTTPS_PROXY`,
+//! `HTTP_PROXY`, `NO_PROXY`, or the caller's), then TLS with the agent's TLS
+//! settings (provider, root certificates, client certificate).
+//!
+//! The notification WebSocket runs over it. ureq's connector chain does the
+//! work (HTTP `CONNECT` or SOCKS, TCP, rustls or native-tls), so there is one
+//! way to reach a server, not two.
+//!
+//! What remains apart: an agent built with a connector or resolver of the
+//! caller's own (`ureq::Agent::with_parts`) lends this path its config only;
+//! the stream uses ureq's default connector and resolver.
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, Resolver};
+use ureq::unversioned::transport::time::{Duration as UreqDuration, Instant as UreqInstant};
+use ureq::unversioned::transport::{
+    ConnectionDetails, Connector, DefaultConnector, NextTimeout, ShutdownHandle, Transport as UreqTransport,
+    TransportAdapter,
+};
+
+use super::{classify, Failure, Transport};
+use crate::error::TransportKind;
+
+type Handles = Arc<Mutex<Vec<Weak<dyn ShutdownHandle>>>>;
+
+/// A connected stream: `Read` and `Write`, each read or write bounded by
+/// the timeout last set with [`Stream::set_timeout`].
+pub(crate) struct Stream {
+    io: TransportAdapter<Box<dyn UreqTransport>>,
+    stop: StreamStop,
+}
+
+/// Closes a [`Stream`] from another thread, waking a read blocked on it.
+#[derive(Clone)]
+pub(crate) struct StreamStop {
+    handles: Handles,
+}
+
+impl StreamStop {
+    /// Shuts the connection down (both ways); a blocked read returns at once.
+    pub(crate) fn stop(&self) {
+        let handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        for handle in handles.iter().filter_map(Weak::upgrade) {
+            handle.shutdown();
+        }
+    }
+}
+
+impl Stream {
+    /// The longest each following read or write may block.
+    pub(crate) fn set_timeout(&mut self, timeout: Duration) {
+        self.io
+            .set_timeout(next_timeout(timeout, ureq::Timeout::RecvBody));
+    }
+
+    /// A handle that shuts this stream down from another thread.
+    pub(crate) fn stopper(&self) -> StreamStop {
+        self.stop.clone()
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read(buf)
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.io.flush()
+    }
+}
+
+/// True when an I/O error from a [`Stream`] is a read or write that ran out
+/// of time (the stream is still usable).
+pub(crate) fn is_timeout(error: &io::Error) -> bool {
+    if matches!(error.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) {
+        return true;
+    }
+    error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ureq::Error>())
+        .is_some_and(|e| matches!(e, ureq::Error::Timeout(_)))
+}
+
+/// The [`Failure`] an I/O error from a [`Stream`] stands for.
+pub(crate) fn failure_of_io(error: io::Error) -> Failure {
+    classify(ureq::Error::from(error))
+}
+
+impl Transport {
+    /// Opens a connection to `url` (`ws://` or `wss://`, also `http(s)://`)
+    /// through the agent's proxy and TLS, within the connect timeout. The
+    /// stream's reads and writes are then bounded by the session's timeout.
+    pub(crate) fn open_stream(&self, url: &Uri) -> Result<Stream, Failure> {
+        let target = http_equivalent(url)?;
+        let config = self.agent.config();
+        let resolver = DefaultResolver::default();
+        let timeout = next_timeout(self.connect_timeout, ureq::Timeout::Connect);
+        // As ureq does for a call: a proxy resolves the target's name
+        // itself, unless the host is exempt (NO_PROXY) or the proxy asks
+        // for resolved addresses (SOCKS4).
+        let resolve_here = match config.proxy() {
+            None => true,
+            Some(proxy) => proxy.is_no_proxy(&target) || proxy.resolve_target(),
+        };
+        let addrs = if resolve_here {
+            resolver.resolve(&target, config, timeout).map_err(classify)?
+        } else {
+            resolver.empty()
+        };
+        let connector = Arc::new(DefaultConnector::new());
+        let run_connector = {
+            let connector = Arc::clone(&connector);
+            Arc::new(move |details: &ConnectionDetails| {
+                connector
+                    .connect(details, None)?
+                    .ok_or(ureq::Error::ConnectionFailed)
+            })
+        };
+        let handles: Handles = Arc::default();
+        let register_shutdown = {
+            let handles = Arc::clone(&handles);
+            Arc::new(move |handle: Weak<dyn ShutdownHandle>| {
+                handles
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(handle);
+                Ok(())
+            })
+        };
+        let current_time: Arc<dyn Fn() -> UreqInstant + Send + Sync> = Arc::new(UreqInstant::now);
+        let details = ConnectionDetails {
+            uri: &target,
+            addrs,
+            config,
+            request_level: false,
+            resolver: &resolver,
+            now: current_time(),
+            timeout,
+            current_time: Arc::clone(&current_time),
+            run_connector,
+            register_shutdown,
+        };
+        let transport = connector
+            .connect(&details, None)
+            .map_err(classify)?
+            .ok_or_else(|| Failure::new(TransportKind::Connect, "no connector could reach the host"))?;
+        if details.needs_tls() && !transport.is_tls() {
+            return Err(classify(ureq::Error::TlsRequired));
+        }
+        let mut stream = Stream {
+            io: TransportAdapter::new(transport, current_time),
+            stop: StreamStop { handles },
+        };
+        stream.set_timeout(self.timeout);
+        Ok(stream)
+    }
+}
+
+/// `wss://h/p` → `https://h/p`, `ws://h/p` → `http://h/p`: ureq's
+/// connectors choose TLS and default ports by the HTTP scheme.
+fn http_equivalent(url: &Uri) -> Result<Uri, Failure> {
+    let scheme = match url.scheme_str() {
+        Some("wss" | "https") => "https",
+        Some("ws" | "http") => "http",
+        _ => {
+            return Err(Failure::new(
+                TransportKind::Other,
+                "the address is not a ws:// or wss:// URL",
+            ))
+        }
+    };
+    let authority = url
+        .authority()
+        .filter(|a| !a.host().is_empty())
+        .ok_or_else(|| Failure::new(TransportKind::Other, "the address has no host"))?;
+    let path = url.path_and_query().map_or("/", |p| p.as_str());
+    Uri::builder()
+        .scheme(scheme)
+        .authority(authority.as_str())
+        .path_and_query(path)
+        .build()
+        .map_err(|e| Failure::new(TransportKind::Other, format!("the address is not usable: {e}")))
+}
+
+fn next_timeout(after: Duration, reason: ureq::Timeout) -> NextTimeout {
+    NextTimeout {
+        after: UreqDuration::Exact(after),
+        reason,
+        per_read: None,
+        per_write: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_addresses_map_to_their_http_schemes() {
+        let uri: Uri = "wss://streaming.mypurecloud.com/channels/c1".parse().unwrap();
+        assert_eq!(
+            http_equivalent(&uri).unwrap().to_string(),
+            "https://streaming.mypurecloud.com/channels/c1"
+        );
+        let uri: Uri = "ws://127.0.0.1:9000/x?y=1".parse().unwrap();
+        assert_eq!(
+            http_equivalent(&uri).unwrap().to_string(),
+            "http://127.0.0.1:9000/x?y=1"
+        );
+        let uri: Uri = "ftp://h/x".parse().unwrap();
+        assert!(http_equivalent(&uri).is_err());
+    }
+}
