@@ -48,6 +48,11 @@
 //!   every call has timeouts and a response size limit.
 //! - Models ([`models`]) are plain structs with `Option` fields; fields this
 //!   crate does not know are kept, so a read-modify-write loses nothing.
+//! - One network path: token requests, API calls and the WebSocket of
+//!   `watch` all go through the session's `ureq` agent, so a proxy from
+//!   `HTTPS_PROXY`/`ALL_PROXY`/`HTTP_PROXY` (minus `NO_PROXY`) or one set on
+//!   your own agent ([`SessionBuilder::agent`]), and that agent's TLS roots
+//!   and client certificate, apply to all three.
 //! - Every failure is an [`Error`] with the HTTP status, the Genesys error
 //!   code and message, and the correlation id; nothing panics on any answer.
 //!

@@ -123,10 +123,17 @@ impl SessionBuilder {
         self
     }
 
-    /// Use this `ureq` agent (for a proxy or custom TLS). Its connection pool,
-    /// proxy and TLS settings are used; the session's timeouts and error
+    /// Use this `ureq` agent (for a proxy or custom TLS). Its connection
+    /// pool, proxy and TLS settings (root certificates, client certificate,
+    /// provider) are used for the token requests, every API call and the
+    /// WebSocket of [`watch`](crate::watch); the session's timeouts and error
     /// handling are applied to each request on top of its config.
-    /// Default: an agent the session builds.
+    /// Default: an agent the session builds, which takes its proxy from
+    /// `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` and honours `NO_PROXY`.
+    ///
+    /// An agent made with a connector or resolver of your own
+    /// (`ureq::Agent::with_parts`) lends the WebSocket its config only: the
+    /// WebSocket connects with ureq's default connector and resolver.
     pub fn agent(mut self, agent: ureq::Agent) -> Self {
         self.agent = Some(agent);
         self
