@@ -147,6 +147,16 @@ pub(super) fn into_object(value: Value) -> Map<String, Value> {
     }
 }
 
+/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded.
+pub(super) fn percent_encode(value: &str) -> String {
+    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, RESERVED).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,14 +196,4 @@ mod tests {
         assert_eq!(percent_encode("a/b c"), "a%2Fb%20c");
         assert_eq!(random_string(43).len(), 43);
     }
-}
-
-/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded.
-pub(super) fn percent_encode(value: &str) -> String {
-    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(value, RESERVED).to_string()
 }

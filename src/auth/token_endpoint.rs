@@ -1,0 +1,205 @@
+//! The token endpoint: `POST {login}/oauth/token`, its answers and its
+//! errors, shown without any secret.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use ureq::http::HeaderValue;
+
+use super::{sensitive, ClientCredentials};
+use crate::retry::Attempts;
+use crate::transport::{Method, Outgoing, Reply, Transport};
+use crate::{Error, Result, RetryPolicy};
+
+/// The token request's content type and body.
+const FORM: &str = "application/x-www-form-urlencoded";
+const GRANT: &[u8] = b"grant_type=client_credentials";
+/// A token is replaced this long before it expires (or after 90% of its
+/// lifetime, for tokens shorter than ten minutes).
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+/// Lifetime assumed when the token answer has no `expires_in`.
+const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
+/// Longer lifetimes are capped to this (Genesys issues at most 48 hours).
+const LONGEST_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: Option<String>,
+    expires_in: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenError {
+    error: Option<String>,
+    error_description: Option<String>,
+    description: Option<String>,
+    message: Option<String>,
+}
+
+/// `POST {login_url}/oauth/token` with the client credentials grant, retried
+/// per `retry`. Returns the bearer header and when to replace it.
+pub(super) fn fetch(
+    transport: &Transport,
+    login_url: &str,
+    retry: &RetryPolicy,
+    client: &ClientCredentials,
+) -> Result<(HeaderValue, Instant)> {
+    let url = format!("{login_url}/oauth/token");
+    let started = Instant::now();
+    // Asking for a token twice is harmless, so every retryable failure is retried.
+    let mut attempts = Attempts::new(retry, true);
+    let request = Outgoing {
+        method: Method::Post,
+        url: &url,
+        authorization: &client.basic,
+        body: Some((FORM, GRANT)),
+    };
+    let outcome = loop {
+        attempts.begin();
+        match transport.send(&request) {
+            Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
+            Ok(reply) if attempts.again_after_status(throttle_as_429(&reply), reply.retry_after) => {}
+            Err(failure) if attempts.again_after_failure(failure.kind) => {}
+            other => break other,
+        }
+    };
+    let attempts = attempts.made();
+    let auth_error = |status: Option<u16>,
+                      code: Option<String>,
+                      reason: String,
+                      correlation_id: Option<String>| Error::Auth {
+        login_url: login_url.to_owned(),
+        status,
+        code,
+        reason,
+        correlation_id,
+        attempts,
+        transport: None,
+    };
+    let reply = outcome.map_err(|failure| Error::Auth {
+        login_url: login_url.to_owned(),
+        status: None,
+        code: None,
+        reason: format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
+        correlation_id: None,
+        attempts,
+        transport: Some(failure.kind),
+    })?;
+    if !(200..300).contains(&reply.status) {
+        // The body is parsed only for its error fields: it is never quoted.
+        let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
+        let code = answer
+            .error
+            .filter(|c| is_error_code(c) && !would_reveal(client, c));
+        let description = answer
+            .error_description
+            .or(answer.description)
+            .or(answer.message)
+            .map(|text| redact(client, &text));
+        let reason = match (&code, description) {
+            (Some(code), Some(text)) => format!("{} {code}: {text}", reply.status),
+            (Some(code), None) => format!("{} {code}", reply.status),
+            (None, Some(text)) => format!("{} {text}", reply.status),
+            (None, None) => format!("{} from the token endpoint", reply.status),
+        };
+        return Err(auth_error(Some(reply.status), code, reason, reply.correlation_id));
+    }
+    let invalid = |what: &str| {
+        auth_error(
+            Some(reply.status),
+            None,
+            format!("the token endpoint answered {} with {what}", reply.status),
+            reply.correlation_id.clone(),
+        )
+    };
+    let answer: TokenAnswer = serde_json::from_slice(&reply.body)
+        .map_err(|_| invalid("a body that is not a token answer (JSON with access_token)"))?;
+    let token = answer
+        .access_token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| invalid("no access_token"))?;
+    let lifetime = match answer.expires_in {
+        None | Some(serde_json::Value::Null) => ASSUMED_LIFETIME,
+        Some(value) => value
+            .as_u64()
+            .or_else(|| value.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64))
+            .or_else(|| value.as_str().and_then(|v| v.trim().parse().ok()))
+            .map(Duration::from_secs)
+            .ok_or_else(|| invalid("an expires_in that is not a number of seconds"))?,
+    };
+    let lifetime = lifetime.min(LONGEST_LIFETIME);
+    let margin = REFRESH_MARGIN.min(lifetime / 10);
+    let header = sensitive(
+        &format!("Bearer {}", token.trim()),
+        "access token from the token endpoint",
+    )
+    .map_err(|_| invalid("an access_token that is not a valid header value"))?;
+    Ok((header, started + lifetime.saturating_sub(margin)))
+}
+
+/// The token endpoint throttles with `400 invalid_request` and a description
+/// starting `rate limit exceeded;` rather than a 429: such an answer counts
+/// as a 429 for retrying. Any other answer keeps its status.
+fn throttle_as_429(reply: &Reply) -> u16 {
+    if reply.status != 400 {
+        return reply.status;
+    }
+    let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
+    let throttled = answer.error.as_deref() == Some("invalid_request")
+        && [answer.error_description, answer.description]
+            .iter()
+            .flatten()
+            .any(|text| {
+                text.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("rate limit exceeded")
+            });
+    if throttled {
+        429
+    } else {
+        reply.status
+    }
+}
+
+/// An OAuth error code is a short word such as `invalid_client`.
+fn is_error_code(code: &str) -> bool {
+    (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !looks_like_a_token(code)
+}
+
+/// A long word that mixes letters and digits: possibly a token or a key.
+fn looks_like_a_token(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    word.len() >= 16 && word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(char::is_alphabetic)
+}
+
+/// Makes text from the token endpoint safe to show: the secret, the
+/// encoded credentials, whatever follows `Basic`/`Bearer`, and any word that
+/// looks like a token are replaced with `<redacted>`; line breaks are folded.
+fn redact(client: &ClientCredentials, text: &str) -> String {
+    let mut words = Vec::new();
+    let mut after_scheme = false;
+    for word in text.split_whitespace() {
+        let hidden = after_scheme
+            || word.contains(client.secret.expose())
+            || word.contains(client.encoded_pair.expose())
+            || looks_like_a_token(word);
+        let bare = word
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_ascii_lowercase();
+        after_scheme = bare == "basic" || bare == "bearer";
+        words.push(if hidden { "<redacted>" } else { word });
+    }
+    // A secret with spaces in it spans words.
+    words.join(" ").replace(client.secret.expose(), "<redacted>")
+}
+
+/// True when showing `text` would show the secret or part of it.
+fn would_reveal(client: &ClientCredentials, text: &str) -> bool {
+    let secret = client.secret.expose();
+    text.contains(secret) || (text.len() >= 4 && secret.contains(text))
+}
