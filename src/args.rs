@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// `value` must have something besides spaces.
 pub(crate) fn require_text(what: &'static str, value: &str) -> Result<()> {

@@ -7,8 +7,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::error::Result;
 use crate::models::OrganizationPresenceDefinition;
-use crate::Result;
 
 /// The default time presence definitions are cached for name lookups (see
 /// [`SessionBuilder::definitions_cache_ttl`](crate::SessionBuilder::definitions_cache_ttl)).

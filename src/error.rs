@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use crate::models::ErrorBody;
 
+/// The result of every operation in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 /// Everything that can go wrong in a call, with what a caller needs to act on it.
 ///
 /// Branch with the accessors ([`status`](Error::status),
@@ -127,7 +130,7 @@ pub enum Error {
         /// The users whose presence was not set, in input order.
         not_applied_user_ids: Vec<String>,
         /// The API's answers for the applied users.
-        applied: Vec<crate::UserPresence>,
+        applied: Vec<crate::models::UserPresence>,
         /// Why the failing call failed.
         source: Box<Error>,
     },

@@ -106,7 +106,7 @@ pub mod fake;
 pub mod watch;
 
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
-pub use error::{Error, TransportKind};
+pub use error::{Error, Result, TransportKind};
 #[cfg(feature = "notifications")]
 pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
 pub use models::{
@@ -119,9 +119,6 @@ pub use region::Region;
 pub use retry::RetryPolicy;
 pub use session::{Session, SessionBuilder};
 pub use transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
-
-/// The result of every operation in this crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

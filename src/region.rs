@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::Error;
+use crate::error::Error;
 
 macro_rules! regions {
     ($($(#[$attr:meta])* $variant:ident => $name:literal, $domain:literal;)*) => {

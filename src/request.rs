@@ -9,11 +9,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::excerpt;
+use crate::error::{Error, Result};
 use crate::models::ErrorBody;
 use crate::retry::Attempts;
 use crate::secret::{redact, redact_bytes};
+use crate::session::Session;
 use crate::transport::{Method, Outgoing, Reply};
-use crate::{Error, Result, Session};
 
 const JSON: &str = "application/json";
 

@@ -11,9 +11,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ureq::http::HeaderValue;
 
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::transport::Transport;
-use crate::{Error, Result, RetryPolicy};
 
 /// What the builder was given.
 #[derive(Debug)]

@@ -7,9 +7,10 @@ use serde::Deserialize;
 use ureq::http::HeaderValue;
 
 use super::{sensitive, ClientCredentials};
+use crate::error::{Error, Result};
 use crate::retry::Attempts;
+use crate::retry::RetryPolicy;
 use crate::transport::{Method, Outgoing, Reply, Transport};
-use crate::{Error, Result, RetryPolicy};
 
 /// The token request's content type and body.
 const FORM: &str = "application/x-www-form-urlencoded";

@@ -7,9 +7,11 @@ use super::urls::{check_url, derive_login_url};
 use super::Session;
 use crate::auth::{Auth, Credentials};
 use crate::definitions_cache::{DefinitionCache, DEFAULT_DEFINITIONS_CACHE_TTL};
+use crate::error::{Error, Result};
+use crate::region::Region;
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::transport::{self, Transport};
-use crate::{Error, Region, Result, RetryPolicy};
 
 /// Configures and builds a [`Session`]. Every setter names its default; bad
 /// values are reported by [`build`](SessionBuilder::build), before any call.

@@ -1,8 +1,10 @@
 //! Settings from the `GENESYSCLOUD_*` environment variables that Genesys's
 //! own CLI and Terraform provider read.
 
+use super::Session;
 use super::SessionBuilder;
-use crate::{Error, Region, Result, Session};
+use crate::error::{Error, Result};
+use crate::region::Region;
 
 impl SessionBuilder {
     /// A builder filled from the `GENESYSCLOUD_*` environment variables (see

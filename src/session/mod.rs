@@ -12,8 +12,9 @@ pub use builder::SessionBuilder;
 
 use crate::auth::Auth;
 use crate::definitions_cache::DefinitionCache;
+use crate::error::Result;
+use crate::retry::RetryPolicy;
 use crate::transport::Transport;
-use crate::{Result, RetryPolicy};
 
 /// A connection to one Genesys Cloud org: API and login URLs, credentials, a
 /// cached access token and a pooled HTTP agent.

@@ -2,7 +2,7 @@
 
 use ureq::http::Uri;
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// Checks that `url` is an absolute http(s) URL with a host and no query, and
 /// returns it without a trailing slash.

@@ -22,7 +22,7 @@ pub(crate) use classify::{classify, Failure};
 pub(crate) use stream::{failure_of_io, is_timeout, Stream, StreamStop};
 
 use crate::error::TransportKind;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use pacing::Pacer;
 
 /// The default time each step of a call may take: sending the request,
