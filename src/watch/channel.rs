@@ -5,22 +5,20 @@
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+use super::config::Config;
 use super::socket::{self, Reader, Signal};
-use super::{time, Config};
+use super::time;
 use crate::models::{user_of_presence_topic, ChannelTopic};
-use crate::{notifications, Error, Result, Session, TransportKind};
+use crate::{notifications, Result, Session, TransportKind};
 
 /// Used when the channel does not say when it expires (Genesys: 24 hours).
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A connected, subscribed channel.
 pub(super) struct Link {
-    /// The number its reader's signals carry.
-    pub(super) number: u64,
     pub(super) channel_id: String,
-    /// When to move to a new channel, shortly before this one expires.
-    pub(super) renew_at: Instant,
-    pub(super) opened_at: Instant,
+    /// When the channel expires.
+    pub(super) expires: Instant,
     reader: Reader,
 }
 
@@ -59,15 +57,12 @@ pub(super) fn open(
         .as_deref()
         .and_then(time::until)
         .unwrap_or(ASSUMED_LIFETIME);
-    let opened_at = Instant::now();
-    let renew_at = opened_at + lifetime.saturating_sub(config.renew_before.min(lifetime / 10));
+    let expires = Instant::now() + lifetime;
     let socket = socket::connect(session.transport(), &uri)?;
     let reader = Reader::start(socket, number, signals, config.heartbeat_timeout)?;
     let link = Link {
-        number,
         channel_id,
-        renew_at,
-        opened_at,
+        expires,
         reader,
     };
     // On an error the link is dropped here, which stops its reader.
@@ -124,12 +119,4 @@ fn reason(topic: &ChannelTopic) -> String {
         ));
     }
     reason
-}
-
-/// The error a refused topic is reported as.
-pub(super) fn refusal_error((user, reason): &Refusal) -> Error {
-    Error::TopicRejected {
-        topic: crate::models::presence_topic(user),
-        reason: reason.clone(),
-    }
 }

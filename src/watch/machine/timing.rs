@@ -1,0 +1,54 @@
+//! The machine's arithmetic of time: when to renew a channel, whether a lost
+//! connection had stayed up, and how long to back off.
+
+use std::time::{Duration, Instant};
+
+use crate::watch::config::Config;
+
+/// Picks a wait from a full backoff `full`: a point in `[full / 2, full]`
+/// (kept there), random in use, fixed in tests.
+pub(super) type Jitter = fn(Duration) -> Duration;
+
+pub(super) struct Timing {
+    backoff_min: Duration,
+    backoff_max: Duration,
+    renew_before: Duration,
+    jitter: Jitter,
+}
+
+impl Timing {
+    pub(super) fn new(config: &Config, jitter: Jitter) -> Timing {
+        Timing {
+            backoff_min: config.backoff_min,
+            backoff_max: config.backoff_max,
+            renew_before: config.renew_before,
+            jitter,
+        }
+    }
+
+    /// When to move from a channel opened at `now` that `expires` then:
+    /// `renew_before` ahead of its end, but at most a tenth of its lifetime.
+    pub(super) fn renew_at(&self, expires: Instant, now: Instant) -> Instant {
+        let lifetime = expires.saturating_duration_since(now);
+        now + (lifetime - self.renew_before.min(lifetime / 10))
+    }
+
+    /// Whether a connection opened at `opened_at` and lost at `now` had
+    /// stayed up long enough to be replaced at once: ten times the shortest
+    /// backoff, at most the longest.
+    pub(super) fn stable(&self, opened_at: Instant, now: Instant) -> bool {
+        let stable_after = self.backoff_min.saturating_mul(10).min(self.backoff_max);
+        now.saturating_duration_since(opened_at) >= stable_after
+    }
+
+    /// The wait after `failures` failed attempts in a row: the shortest
+    /// backoff, doubling up to the longest, with jitter.
+    pub(super) fn backoff(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(20);
+        let full = self
+            .backoff_min
+            .saturating_mul(1 << doublings)
+            .min(self.backoff_max);
+        (self.jitter)(full).clamp(full / 2, full)
+    }
+}
