@@ -192,7 +192,7 @@ impl State {
         if let Some(reason) = self.notifications.rejected_topics.get(topic) {
             return Some(reason.clone());
         }
-        let Some(user) = crate::models::user_of_presence_topic(topic) else {
+        let Some(user) = user_of_presence_topic(topic) else {
             return Some(format!(
                 "topic {topic} is not served by the stand-in org (only v2.users.{{id}}.presence)"
             ));
@@ -201,6 +201,14 @@ impl State {
             .is_none()
             .then(|| format!("user {user} not found"))
     }
+}
+
+/// The user of a `v2.users.{userId}.presence` topic.
+fn user_of_presence_topic(topic: &str) -> Option<&str> {
+    topic
+        .strip_prefix("v2.users.")?
+        .strip_suffix(".presence")
+        .filter(|user| !user.is_empty())
 }
 
 fn channel_json(channel: &Channel, streaming_url: &str) -> Value {
@@ -373,4 +381,16 @@ fn subscribe(state: &mut State, request: &Incoming, replace: bool) -> Outcome {
         entities.extend(rejected);
     }
     Ok(Reply::json(200, answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::user_of_presence_topic;
+
+    #[test]
+    fn presence_topics_name_their_user() {
+        assert_eq!(user_of_presence_topic("v2.users.a.b.presence"), Some("a.b"));
+        assert_eq!(user_of_presence_topic("v2.users..presence"), None);
+        assert_eq!(user_of_presence_topic("channel.metadata"), None);
+    }
 }

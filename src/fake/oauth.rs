@@ -1,5 +1,7 @@
 //! `POST /oauth/token` (client credentials grant) and the bearer check of API calls.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::json;
 
 use super::server::{Incoming, Outcome, Reply};
@@ -10,7 +12,7 @@ use super::util::parse_form;
 /// body `grant_type=client_credentials` give a new token.
 pub(super) fn token(state: &mut State, request: &Incoming) -> Outcome {
     let pair = format!("{}:{}", state.client_id, state.client_secret);
-    let expected = crate::auth::base64(pair.as_bytes());
+    let expected = STANDARD.encode(pair);
     let authenticated = credentials(request, "basic").is_some_and(|given| given == expected);
     if !authenticated {
         return Err(token_error("invalid_client", "authentication failed"));

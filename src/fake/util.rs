@@ -1,14 +1,37 @@
 //! Small helpers of the stand-in org: ids, tokens, timestamps, URL coding,
 //! JSON bodies.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value};
 
-pub(super) use crate::http::percent_encode;
-use crate::random::random_u64;
-
 use super::server::Reply;
+
+/// Every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// 64 random-looking bits for ids and tokens (not for anything secret): std's
+/// randomly keyed hasher over a counter and the clock, so no two calls hash
+/// the same input.
+fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
 
 /// A random version-4 UUID string, e.g. `6a3af858-942f-489d-9700-5f9bcdcdae9b`.
 pub(super) fn uuid() -> String {
@@ -76,29 +99,22 @@ fn iso_from_unix_millis(millis: u128) -> String {
     )
 }
 
+/// Percent-encodes everything but the unreserved characters, for one path
+/// segment or query value: `a/b c` gives `a%2Fb%20c`.
+pub(super) fn percent_encode(text: &str) -> String {
+    utf8_percent_encode(text, NOT_UNRESERVED).to_string()
+}
+
 /// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); a `%` not
 /// followed by two hex digits is kept; invalid UTF-8 becomes U+FFFD.
 pub(super) fn percent_decode(text: &str, plus_is_space: bool) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |j: usize| bytes.get(j).and_then(|b| char::from(*b).to_digit(16));
-        match bytes[i] {
-            b'%' => match (hex(i + 1), hex(i + 2)) {
-                (Some(h), Some(l)) => {
-                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
+    if plus_is_space {
+        percent_decode_str(&text.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    } else {
+        percent_decode_str(text).decode_utf8_lossy().into_owned()
     }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Splits a request target into decoded path segments and decoded query pairs.
@@ -185,6 +201,9 @@ mod tests {
         );
         assert_eq!(percent_decode("%FF%C3%A9", false), "\u{FFFD}é");
         assert_eq!(percent_encode("a/b c"), "a%2Fb%20c");
+        assert_eq!(percent_encode("Az09-._~!*'é"), "Az09-._~%21%2A%27%C3%A9");
+        assert_eq!(percent_decode("a+b%2B", true), "a b+");
+        assert_eq!(percent_decode("a+b%2", false), "a+b%2");
         assert_eq!(random_string(43).len(), 43);
     }
 }
