@@ -4,9 +4,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::json;
 
-use super::server::{Incoming, Outcome, Reply};
 use super::state::{State, TokenProblem};
-use super::util::parse_form;
+use super::url::parse_form;
+use super::wire::{Incoming, Outcome, Reply};
 
 /// `POST /oauth/token`: `Authorization: Basic base64(id:secret)` and the form
 /// body `grant_type=client_credentials` give a new token.
