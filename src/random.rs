@@ -1,5 +1,5 @@
-//! Random numbers for backoff jitter and the stand-in org's ids, without a
-//! `rand` crate: std's randomly keyed hasher over a counter and the clock.
+//! Random numbers for backoff jitter, without a `rand` crate: std's
+//! randomly keyed hasher over a counter and the clock.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

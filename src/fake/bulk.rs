@@ -4,10 +4,9 @@
 
 use serde_json::Value;
 
-use super::presences::{apply, check_definition, parse_change};
-use super::server::{Incoming, Outcome, Reply};
+use super::presence_edit::{apply, check_definition, parse_change};
 use super::state::{source_key, State, PURECLOUD};
-use super::util::parse_json;
+use super::wire::{parse_json, Incoming, Outcome, Reply};
 
 /// The most users one bulk call may carry (the API's "Limit 50").
 pub(super) const LIMIT: usize = 50;

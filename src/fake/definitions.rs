@@ -1,28 +1,14 @@
 //! `/api/v2/systempresences` and the legacy `/api/v2/presencedefinitions`
-//! operations, plus what they share with the current view
-//! ([`presence_definitions`](super::presence_definitions)): body checks,
-//! lookup, deactivation and locale filtering.
+//! operations: paged lists, OrganizationPresence bodies.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::server::{Incoming, Outcome, Reply};
-use super::state::{new_definition, Definition, State, SYSTEM_PRESENCES};
-use super::util::{json_object, now_iso, percent_encode};
-
-/// Fields the server sets, in either view; whatever a client sends for them
-/// is ignored (`divisionId` is read separately by the current view).
-const SERVER_FIELDS: [&str; 10] = [
-    "id",
-    "type",
-    "primary",
-    "deactivated",
-    "createdBy",
-    "createdDate",
-    "modifiedBy",
-    "modifiedDate",
-    "selfUri",
-    "divisionId",
-];
+use super::definition_edit::{deactivate, find, replace};
+use super::definition_request::{locale, parse};
+use super::state::State;
+use super::stored_definition::{new_definition, Definition, SYSTEM_PRESENCES};
+use super::url::percent_encode;
+use super::wire::{Incoming, Outcome, Reply};
 
 /// `GET /api/v2/systempresences`: the ten system presences.
 pub(super) fn system_presences(_: &mut State, _: &Incoming) -> Outcome {
@@ -123,59 +109,6 @@ pub(super) fn delete(state: &mut State, request: &Incoming) -> Outcome {
     Ok(Reply::empty(204))
 }
 
-/// A definition by id (deleted ones too), or 404.
-pub(super) fn find<'a>(state: &'a State, id: &str) -> Result<&'a Definition, Reply> {
-    state
-        .definition(id)
-        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))
-}
-
-/// Replaces the client fields of a known definition (keeping the system
-/// presence of a primary one) and, when given, its division; stamps it.
-pub(super) fn replace<'a>(
-    state: &'a mut State,
-    id: &str,
-    mut fields: Map<String, Value>,
-    division_id: Option<String>,
-) -> Result<&'a Definition, Reply> {
-    let definition = state
-        .definition_mut(id)
-        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))?;
-    if definition.primary {
-        if let Some(system) = definition.fields.get("systemPresence") {
-            fields.insert("systemPresence".into(), system.clone());
-        }
-    }
-    definition.fields = fields;
-    if let Some(division_id) = division_id {
-        definition.division_id = division_id;
-    }
-    definition.modified_date = now_iso();
-    Ok(definition)
-}
-
-/// Deactivates a definition (both views' DELETE): 404 for an unknown or
-/// already deactivated one, 400 for a primary one.
-pub(super) fn deactivate(state: &mut State, id: &str) -> Result<(), Reply> {
-    let definition = state
-        .definition_mut(id)
-        .ok_or_else(|| Reply::not_found(format!("presence definition {id} not found")))?;
-    if definition.primary {
-        return Err(Reply::bad_request(format!(
-            "presence definition {id} is the primary definition of {} and cannot be deleted",
-            definition.system_presence().unwrap_or("a system presence")
-        )));
-    }
-    if definition.deactivated {
-        return Err(Reply::not_found(format!(
-            "presence definition {id} is already deleted"
-        )));
-    }
-    definition.deactivated = true;
-    definition.modified_date = now_iso();
-    Ok(())
-}
-
 /// A query parameter that must be a positive integer, or its default.
 fn positive(request: &Incoming, key: &str, default: u64) -> Result<u64, Reply> {
     match request.query(key) {
@@ -187,63 +120,4 @@ fn positive(request: &Incoming, key: &str, default: u64) -> Result<u64, Reply> {
             .filter(|n| *n > 0)
             .ok_or_else(|| Reply::bad_request(format!("{key} must be a positive integer, not {text:?}"))),
     }
-}
-
-/// The `localeCode` to filter labels by; `None` for every label (absent, empty or `ALL`).
-pub(super) fn locale(request: &Incoming) -> Option<&str> {
-    request
-        .query("localeCode")
-        .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("all"))
-}
-
-/// A checked create/update body.
-pub(super) struct DefinitionBody {
-    /// The client's fields, without the server's (of either view).
-    pub(super) fields: Map<String, Value>,
-    /// The division named, if any (only the current view uses it).
-    pub(super) division_id: Option<String>,
-}
-
-/// A create/update body: a JSON object with non-empty `languageLabels`, if
-/// given a known `systemPresence` (stored in PascalCase) and a non-empty
-/// string `divisionId`; the server's fields removed.
-pub(super) fn parse(body: &[u8]) -> Result<DefinitionBody, Reply> {
-    let mut definition = json_object(body, "the body must be a JSON object (a presence definition)")?;
-    match definition.get("languageLabels") {
-        Some(Value::Object(labels)) if !labels.is_empty() && labels.values().all(Value::is_string) => {}
-        _ => {
-            return Err(Reply::bad_request(
-                "languageLabels is required: an object of locale code to label, with at least one entry",
-            ))
-        }
-    }
-    match definition.get("systemPresence") {
-        None => {}
-        Some(Value::Null) => {
-            definition.remove("systemPresence");
-        }
-        Some(Value::String(text)) => match crate::SystemPresenceName::parse(text) {
-            crate::SystemPresenceName::Other(_) => {
-                return Err(Reply::bad_request(format!(
-                    "systemPresence {text:?} is not a system presence"
-                )))
-            }
-            known => {
-                definition.insert("systemPresence".into(), Value::String(known.as_str().to_owned()));
-            }
-        },
-        Some(_) => return Err(Reply::bad_request("systemPresence must be a string")),
-    }
-    let division_id = match definition.get("divisionId") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) if !id.trim().is_empty() => Some(id.clone()),
-        Some(_) => return Err(Reply::bad_request("divisionId must be a non-empty string")),
-    };
-    for key in SERVER_FIELDS {
-        definition.remove(key);
-    }
-    Ok(DefinitionBody {
-        fields: definition,
-        division_id,
-    })
 }

@@ -95,316 +95,33 @@
 //! Each request is handled on its own short-lived thread, with the org's
 //! state behind one lock: sessions on several threads are fine.
 
-use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
-
-use crate::{Error, Result, Session};
-
 mod bulk;
+#[cfg(feature = "notifications")]
+mod channels;
+mod clock;
+mod definition_edit;
+mod definition_request;
 mod definitions;
+mod ids;
 #[cfg(feature = "notifications")]
 mod notifications;
 mod oauth;
+mod org;
 mod presence_definitions;
+mod presence_edit;
+#[cfg(feature = "notifications")]
+mod presence_events;
 mod presences;
 mod primary_source;
+mod router;
 mod server;
 mod settings;
 mod sources;
 mod state;
+mod stored_definition;
 #[cfg(feature = "notifications")]
 mod streaming;
-mod util;
+mod url;
+mod wire;
 
-use state::State;
-
-/// A running stand-in Genesys Cloud org on `127.0.0.1`. See the [module
-/// docs](self) for what it serves. Dropping it stops the server.
-pub struct FakeOrg {
-    base_url: String,
-    client_id: String,
-    client_secret: String,
-    state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
-    thread: Option<JoinHandle<()>>,
-    /// The notification WebSocket server; dropped after the HTTP server stops.
-    #[cfg(feature = "notifications")]
-    streaming: streaming::Streaming,
-}
-
-impl FakeOrg {
-    /// Starts an org on `127.0.0.1` with a port the OS chooses, in its
-    /// initial state (see the [module docs](self)).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] when no port can be bound
-    /// (`fake org: cannot listen on 127.0.0.1: …`) or the server thread
-    /// cannot be started.
-    pub fn start() -> Result<FakeOrg> {
-        let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| Error::Config(format!("fake org: cannot listen on 127.0.0.1: {e}")))?;
-        let address = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| Error::Config("fake org: cannot listen on 127.0.0.1: no TCP address".into()))?;
-        let server = Arc::new(server);
-        let state = State::new();
-        let (client_id, client_secret) = (state.client_id.clone(), state.client_secret.clone());
-        let state = Arc::new(Mutex::new(state));
-        #[cfg(feature = "notifications")]
-        let streaming = {
-            let streaming = streaming::Streaming::start(&state)
-                .map_err(|e| Error::Config(format!("fake org: cannot serve WebSockets on 127.0.0.1: {e}")))?;
-            state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .notifications
-                .streaming_url = streaming.url();
-            streaming
-        };
-        let thread = {
-            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
-            std::thread::Builder::new()
-                .name("genesys-fake-org".into())
-                .spawn(move || serve(&server, &state))
-                .map_err(|e| Error::Config(format!("fake org: cannot start the server thread: {e}")))?
-        };
-        Ok(FakeOrg {
-            base_url: format!("http://{address}"),
-            client_id,
-            client_secret,
-            state,
-            server,
-            thread: Some(thread),
-            #[cfg(feature = "notifications")]
-            streaming,
-        })
-    }
-
-    /// The org's base URL, `http://127.0.0.1:PORT`: it serves both the API
-    /// and `/oauth/token`, so give it to [`SessionBuilder::base_url`](crate::SessionBuilder::base_url).
-    pub fn base_url(&self) -> String {
-        self.base_url.clone()
-    }
-
-    /// The id of the OAuth client that `POST /oauth/token` accepts.
-    pub fn client_id(&self) -> &str {
-        &self.client_id
-    }
-
-    /// The secret of the OAuth client that `POST /oauth/token` accepts.
-    pub fn client_secret(&self) -> &str {
-        &self.client_secret
-    }
-
-    /// Issues a new valid access token without a token request (it does not
-    /// count in [`token_requests`](FakeOrg::token_requests)), for sessions built
-    /// with [`access_token`](crate::SessionBuilder::access_token).
-    pub fn access_token(&self) -> String {
-        self.lock().issue_token()
-    }
-
-    /// A client-credentials [`Session`] pointed at this org.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] if the session cannot be built (not expected).
-    pub fn session(&self) -> Result<Session> {
-        Session::builder()
-            .base_url(self.base_url())
-            .client_credentials(self.client_id(), self.client_secret())
-            .build()
-    }
-
-    /// The org's users, in a stable order: the three it starts with (UUIDs),
-    /// then those added with [`add_user`](FakeOrg::add_user).
-    pub fn user_ids(&self) -> Vec<String> {
-        self.lock().users.iter().map(|u| u.id.clone()).collect()
-    }
-
-    /// Adds a user with any id (even one with `/` or spaces), whose
-    /// `PURECLOUD` presence is Offline. Returns false if the id is taken.
-    pub fn add_user(&self, user_id: &str) -> bool {
-        self.lock().add_user(user_id, "Offline")
-    }
-
-    /// The id of the primary (system) presence definition of a system
-    /// presence, in any spelling (`Busy`, `ON_QUEUE`, `On Queue`); `None` for
-    /// an unknown name.
-    pub fn definition_id(&self, system_presence: &str) -> Option<String> {
-        self.lock().primary_definition(system_presence)
-    }
-
-    /// The id of the org's custom presence source, "Calendar sync" (`type`
-    /// `User`), for [`user::update_presence`](crate::user::update_presence)
-    /// and [`user::get_presences_bulk`](crate::user::get_presences_bulk).
-    /// Genesys Cloud's own source is `PURECLOUD`.
-    pub fn custom_source_id(&self) -> String {
-        self.lock().custom_source_id.clone()
-    }
-
-    /// The id of the division every initial presence definition belongs to,
-    /// and new ones too unless they name another (`divisionId`).
-    pub fn home_division_id(&self) -> String {
-        self.lock().home_division_id.clone()
-    }
-
-    /// How many `POST /oauth/token` requests were answered 200.
-    pub fn token_requests(&self) -> usize {
-        self.lock().token_requests
-    }
-
-    /// How many requests the server has answered in all (any path, any status).
-    pub fn requests(&self) -> usize {
-        self.lock().requests
-    }
-
-    /// Makes every token issued so far invalid: API calls with one answer 401
-    /// `credentials.expired`. Tokens issued later are valid.
-    pub fn expire_tokens(&self) {
-        self.lock().expire_tokens();
-    }
-
-    /// Sets `expires_in` (in seconds) of the tokens issued from now on; they
-    /// really expire after that long. Default: 86 399.
-    pub fn set_token_lifetime(&self, secs: u64) {
-        self.lock().token_lifetime = secs;
-    }
-
-    /// The base of the notification WebSockets, `ws://127.0.0.1:PORT`
-    /// (channels' `connectUri`s are `{this}/channels/{channelId}`).
-    #[cfg(feature = "notifications")]
-    pub fn streaming_url(&self) -> String {
-        self.streaming.url()
-    }
-
-    /// How long channels made from now on live. Default: 24 hours. When a
-    /// channel expires its socket is closed (with a close frame) and the
-    /// REST operations answer 404 for it.
-    #[cfg(feature = "notifications")]
-    pub fn set_channel_lifetime(&self, lifetime: std::time::Duration) {
-        self.lock().notifications.channel_lifetime = lifetime;
-    }
-
-    /// How often sockets opened from now on send a `channel.metadata`
-    /// heartbeat. Default: 30 s.
-    #[cfg(feature = "notifications")]
-    pub fn set_heartbeat_interval(&self, interval: std::time::Duration) {
-        self.lock().notifications.heartbeat_interval = interval;
-    }
-
-    /// Makes subscriptions to `topic` (e.g. `v2.users.{id}.presence`) come
-    /// back `Rejected` with `reason` (or fail with 400 without `ignoreErrors`).
-    /// Topics of unknown users, and topics other than a user's presence,
-    /// are always rejected.
-    #[cfg(feature = "notifications")]
-    pub fn reject_topic(&self, topic: &str, reason: &str) {
-        self.lock()
-            .notifications
-            .rejected_topics
-            .insert(topic.to_owned(), reason.to_owned());
-    }
-
-    /// Drops every open notification socket without a close frame, as a
-    /// broken connection would.
-    #[cfg(feature = "notifications")]
-    pub fn close_sockets(&self) {
-        self.lock()
-            .notifications
-            .tell_all(|| notifications::Outgoing::Drop);
-    }
-
-    /// Sends `v2.system.socket_closing` on every open socket (which stays
-    /// open until the client closes it).
-    #[cfg(feature = "notifications")]
-    pub fn send_socket_closing(&self) {
-        self.lock().notifications.send_socket_closing();
-    }
-
-    /// Expires every channel now: sockets get a close frame, REST
-    /// operations on the channels answer 404.
-    #[cfg(feature = "notifications")]
-    pub fn expire_channels(&self) {
-        self.lock().notifications.expire_all();
-    }
-
-    /// Makes every open socket silent — no event, no heartbeat — while it
-    /// stays open, as a connection that died without closing looks.
-    /// Sockets opened later are not affected.
-    #[cfg(feature = "notifications")]
-    pub fn silence_sockets(&self) {
-        self.lock()
-            .notifications
-            .tell_all(|| notifications::Outgoing::Silence);
-    }
-
-    /// How many notification sockets are open now (a socket counts until
-    /// the org's side of it has ended).
-    #[cfg(feature = "notifications")]
-    pub fn open_sockets(&self) -> usize {
-        self.lock().notifications.open_sockets
-    }
-
-    /// How many notification sockets were opened in all.
-    #[cfg(feature = "notifications")]
-    pub fn sockets_opened(&self) -> usize {
-        self.lock().notifications.sockets_opened
-    }
-
-    /// How many channels were made in all.
-    #[cfg(feature = "notifications")]
-    pub fn channels_created(&self) -> usize {
-        self.lock().notifications.channels_created
-    }
-
-    /// The topics of every channel that has not expired, in the order the
-    /// channels were made.
-    #[cfg(feature = "notifications")]
-    pub fn channel_topics(&self) -> Vec<Vec<String>> {
-        let now = std::time::Instant::now();
-        self.lock()
-            .notifications
-            .channels
-            .iter()
-            .filter(|c| c.expires_at > now)
-            .map(|c| c.topics.clone())
-            .collect()
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// The server thread: hands each request to a thread of its own, so that a
-/// client that stalls mid-body holds up nobody, until unblocked.
-fn serve(server: &tiny_http::Server, state: &Arc<Mutex<State>>) {
-    while let Ok(request) = server.recv() {
-        let state = Arc::clone(state);
-        // If no thread can be started the request is dropped: tiny_http answers 500.
-        let _ = std::thread::Builder::new()
-            .name("genesys-fake-org-request".into())
-            .spawn(move || server::handle(&state, request));
-    }
-}
-
-impl Drop for FakeOrg {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl fmt::Debug for FakeOrg {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FakeOrg")
-            .field("base_url", &self.base_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .finish_non_exhaustive()
-    }
-}
+pub use org::FakeOrg;

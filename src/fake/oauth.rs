@@ -1,19 +1,18 @@
 //! `POST /oauth/token` (client credentials grant) and the bearer check of API calls.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::json;
 
-use super::server::{Incoming, Outcome, Reply};
 use super::state::{State, TokenProblem};
-use super::util::parse_form;
+use super::url::parse_form;
+use super::wire::{Incoming, Outcome, Reply};
 
 /// `POST /oauth/token`: `Authorization: Basic base64(id:secret)` and the form
 /// body `grant_type=client_credentials` give a new token.
 pub(super) fn token(state: &mut State, request: &Incoming) -> Outcome {
     let pair = format!("{}:{}", state.client_id, state.client_secret);
-    let expected = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
-    };
+    let expected = STANDARD.encode(pair);
     let authenticated = credentials(request, "basic").is_some_and(|given| given == expected);
     if !authenticated {
         return Err(token_error("invalid_client", "authentication failed"));

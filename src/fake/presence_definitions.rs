@@ -4,10 +4,12 @@
 
 use serde_json::{json, Value};
 
-use super::definitions::{deactivate, find, locale, parse, replace};
-use super::server::{Incoming, Outcome, Reply};
-use super::state::{new_definition, State};
-use super::util::percent_encode;
+use super::definition_edit::{deactivate, find, replace};
+use super::definition_request::{locale, parse};
+use super::state::State;
+use super::stored_definition::new_definition;
+use super::url::percent_encode;
+use super::wire::{Incoming, Outcome, Reply};
 
 const BASE: &str = "/api/v2/presence/definitions";
 

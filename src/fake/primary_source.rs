@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use super::presences::find_user;
-use super::server::{Incoming, Outcome, Reply};
+use super::presence_edit::find_user;
 use super::state::{source_key, State};
-use super::util::{json_object, percent_encode};
+use super::url::percent_encode;
+use super::wire::{json_object, Incoming, Outcome, Reply};
 
 /// `GET /api/v2/presence/users/{userId}/primarysource`; 404 for an unknown user.
 pub(super) fn get(state: &mut State, request: &Incoming) -> Outcome {

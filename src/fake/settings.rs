@@ -2,9 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::server::{Incoming, Outcome, Reply};
 use super::state::State;
-use super::util::json_object;
+use super::wire::{json_object, Incoming, Outcome, Reply};
 
 /// The fields of `restorePresenceSettings` a PUT must give, and whether each
 /// is a boolean (else a non-negative integer).

@@ -4,9 +4,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::server::{Incoming, Outcome, Reply};
+use super::ids::uuid;
 use super::state::{is_deactivated, str_field, Source, State};
-use super::util::{json_object, percent_encode, uuid};
+use super::url::percent_encode;
+use super::wire::{json_object, Incoming, Outcome, Reply};
 
 const BASE: &str = "/api/v2/presence/sources";
 

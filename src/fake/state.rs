@@ -1,104 +1,23 @@
 //! What the stand-in org remembers: OAuth tokens, presence definitions,
-//! presence sources, the presence settings, users and their presences, and
-//! request counters.
+//! presence sources, the presence settings, users and their presences,
+//! notification channels, and request counters.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::util::{into_object, now_iso, percent_encode, random_string, uuid};
+use crate::SystemPresenceName;
+
+#[cfg(feature = "notifications")]
+use super::channels::Notifications;
+use super::ids::{random_string, uuid};
+use super::stored_definition::{seed_definition, Definition, SEED_DATE, SYSTEM_PRESENCES};
+use super::url::percent_encode;
 
 /// The source id of Genesys Cloud's own presence source, also its id in
 /// `/api/v2/presence/sources`.
 pub(super) const PURECLOUD: &str = "PURECLOUD";
-
-/// The ten system presences: id, name, French label.
-pub(super) const SYSTEM_PRESENCES: [(&str, &str, &str); 10] = [
-    ("Available", "Available", "Disponible"),
-    ("Away", "Away", "Absent"),
-    ("Busy", "Busy", "Occupé"),
-    ("Offline", "Offline", "Hors ligne"),
-    ("Idle", "Idle", "Inactif"),
-    ("OnQueue", "On Queue", "En file d'attente"),
-    ("Meal", "Meal", "Repas"),
-    ("Training", "Training", "Formation"),
-    ("Meeting", "Meeting", "Réunion"),
-    ("Break", "Break", "Pause"),
-];
-
-const SEED_DATE: &str = "2023-11-20T09:15:00.000Z";
-
-/// A stored presence definition, served by both the legacy
-/// `/api/v2/presencedefinitions` and the current `/api/v2/presence/definitions`
-/// operations, each with its own JSON shape.
-pub(super) struct Definition {
-    pub(super) id: String,
-    /// What clients set: `name`, `languageLabels`, `systemPresence` and any
-    /// field the org does not know (kept and sent back by both views).
-    pub(super) fields: Map<String, Value>,
-    /// The system's own definition of a system presence (`type` `System` in
-    /// the current view); the others are `User` definitions.
-    pub(super) primary: bool,
-    pub(super) deactivated: bool,
-    pub(super) division_id: String,
-    pub(super) created_date: String,
-    pub(super) modified_date: String,
-}
-
-impl Definition {
-    /// The system presence it belongs to (PascalCase), if any.
-    pub(super) fn system_presence(&self) -> Option<&str> {
-        self.fields.get("systemPresence").and_then(Value::as_str)
-    }
-
-    /// The legacy OrganizationPresence, labels filtered to `locale` (all when `None`).
-    pub(super) fn legacy_json(&self, admin: &Value, locale: Option<&str>) -> Value {
-        let mut out = self.fields.clone();
-        out.insert("id".into(), Value::String(self.id.clone()));
-        out.insert("deactivated".into(), Value::Bool(self.deactivated));
-        out.insert("primary".into(), Value::Bool(self.primary));
-        out.insert("createdBy".into(), admin.clone());
-        out.insert("createdDate".into(), Value::String(self.created_date.clone()));
-        out.insert("modifiedBy".into(), admin.clone());
-        out.insert("modifiedDate".into(), Value::String(self.modified_date.clone()));
-        out.insert(
-            "selfUri".into(),
-            Value::String(format!(
-                "/api/v2/presencedefinitions/{}",
-                percent_encode(&self.id)
-            )),
-        );
-        localize(&mut out, locale);
-        Value::Object(out)
-    }
-
-    /// The current OrganizationPresenceDefinition, labels filtered to `locale`.
-    pub(super) fn current_json(&self, locale: Option<&str>) -> Value {
-        let mut out = self.fields.clone();
-        out.insert("id".into(), Value::String(self.id.clone()));
-        let kind = if self.primary { "System" } else { "User" };
-        out.insert("type".into(), Value::String(kind.into()));
-        out.insert("divisionId".into(), Value::String(self.division_id.clone()));
-        out.insert("deactivated".into(), Value::Bool(self.deactivated));
-        out.insert(
-            "selfUri".into(),
-            Value::String(format!(
-                "/api/v2/presence/definitions/{}",
-                percent_encode(&self.id)
-            )),
-        );
-        localize(&mut out, locale);
-        Value::Object(out)
-    }
-}
-
-/// Keeps only the labels of `locale` (all labels when `None`).
-fn localize(definition: &mut Map<String, Value>, locale: Option<&str>) {
-    if let (Some(code), Some(Value::Object(labels))) = (locale, definition.get_mut("languageLabels")) {
-        labels.retain(|key, _| key.eq_ignore_ascii_case(code));
-    }
-}
 
 /// A stored presence source: the JSON object as answered.
 pub(super) type Source = Map<String, Value>;
@@ -155,7 +74,7 @@ pub(super) struct State {
     pub(super) users: Vec<UserState>,
     /// Notification channels, their subscriptions and sockets.
     #[cfg(feature = "notifications")]
-    pub(super) notifications: super::notifications::Notifications,
+    pub(super) notifications: Notifications,
 }
 
 impl State {
@@ -216,7 +135,7 @@ impl State {
             settings,
             users: Vec::new(),
             #[cfg(feature = "notifications")]
-            notifications: super::notifications::Notifications::default(),
+            notifications: Notifications::default(),
         };
         for initial in ["Available", "Busy", "Offline"] {
             state.add_user(&uuid(), initial);
@@ -290,11 +209,11 @@ impl State {
 
     /// The id of the primary definition of a system presence, any spelling.
     pub(super) fn primary_definition(&self, system_presence: &str) -> Option<String> {
-        let wanted = crate::SystemPresenceName::parse(system_presence);
+        let wanted = SystemPresenceName::parse(system_presence);
         self.definitions
             .iter()
             .filter(|d| d.primary && !d.deactivated)
-            .find(|d| d.system_presence().map(crate::SystemPresenceName::parse) == Some(wanted.clone()))
+            .find(|d| d.system_presence().map(SystemPresenceName::parse) == Some(wanted.clone()))
             .map(|d| d.id.clone())
     }
 
@@ -383,23 +302,6 @@ pub(super) fn is_deactivated(object: &Map<String, Value>) -> bool {
     object.get("deactivated") == Some(&Value::Bool(true))
 }
 
-fn seed_definition(division_id: &str, system: &str, label: &str, french: &str, primary: bool) -> Definition {
-    let fields = into_object(json!({
-        "name": label,
-        "languageLabels": {"en_US": label, "fr": french},
-        "systemPresence": system,
-    }));
-    Definition {
-        id: uuid(),
-        fields,
-        primary,
-        deactivated: false,
-        division_id: division_id.to_owned(),
-        created_date: SEED_DATE.to_owned(),
-        modified_date: SEED_DATE.to_owned(),
-    }
-}
-
 fn seed_source(id: &str, name: &str, description: &str, kind: &str) -> Source {
     into_object(json!({
         "id": id,
@@ -411,16 +313,10 @@ fn seed_source(id: &str, name: &str, description: &str, kind: &str) -> Source {
     }))
 }
 
-/// A new definition, stamped now.
-pub(super) fn new_definition(fields: Map<String, Value>, division_id: String) -> Definition {
-    let now = now_iso();
-    Definition {
-        id: uuid(),
-        fields,
-        primary: false,
-        deactivated: false,
-        division_id,
-        created_date: now.clone(),
-        modified_date: now,
+/// The object inside a `json!({...})` value (an empty map for any other value).
+fn into_object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! The notification WebSocket of the stand-in org, `ws://127.0.0.1:PORT/channels/{id}`:
 //! a listener thread, and one thread per socket that sends what the org
 //! publishes ([`Outgoing`]) and a heartbeat, and answers the client's pings.
+//! The REST side of channels is `notifications`; what both share, `channels`.
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -16,9 +17,10 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
 
-use super::notifications::Outgoing;
+use super::channels::Outgoing;
+use super::ids::uuid;
 use super::state::State;
-use super::util::{percent_decode, uuid};
+use super::url::percent_decode;
 
 /// How long a socket thread waits for the client before looking at its outbox.
 const POLL: Duration = Duration::from_millis(5);
@@ -232,21 +234,6 @@ fn metadata(message: &str) -> String {
     json!({
         "topicName": "channel.metadata",
         "eventBody": {"message": message},
-        "metadata": {"CorrelationId": uuid()},
-    })
-    .to_string()
-}
-
-/// `v2.system.socket_closing`, as Genesys sends it before closing a socket.
-pub(super) fn socket_closing(channel_id: &str) -> String {
-    json!({
-        "topicName": "v2.system.socket_closing",
-        "version": "2",
-        "eventBody": {
-            "channelId": channel_id,
-            "systemTopicType": "no_longer_subscribed",
-            "message": "The socket is closing",
-        },
         "metadata": {"CorrelationId": uuid()},
     })
     .to_string()

@@ -1,0 +1,164 @@
+//! Routing: which handler answers a method on a path, after the bearer check
+//! of `/api/` calls.
+//!
+//! To add an endpoint, write a [`Handler`] and add a line to [`ROUTES`].
+
+#[cfg(feature = "notifications")]
+use super::notifications;
+use super::state::State;
+use super::wire::{Incoming, Outcome, Reply};
+use super::{bulk, definitions, oauth, presence_definitions, presences, primary_source, settings, sources};
+
+/// Answers one request on a route; the state is locked for the whole call.
+pub(super) type Handler = fn(&mut State, &Incoming) -> Outcome;
+
+/// A path pattern (`{}` matches any one segment) and its handlers by method.
+struct Route {
+    path: &'static [&'static str],
+    methods: &'static [(&'static str, Handler)],
+}
+
+/// Every endpoint. The first pattern that matches the path wins.
+const ROUTES: &[Route] = &[
+    Route {
+        path: &["oauth", "token"],
+        methods: &[("POST", oauth::token)],
+    },
+    Route {
+        path: &["api", "v2", "systempresences"],
+        methods: &[("GET", definitions::system_presences)],
+    },
+    Route {
+        path: &["api", "v2", "presencedefinitions"],
+        methods: &[("GET", definitions::list), ("POST", definitions::create)],
+    },
+    Route {
+        path: &["api", "v2", "presencedefinitions", "{}"],
+        methods: &[
+            ("GET", definitions::get),
+            ("PUT", definitions::update),
+            ("DELETE", definitions::delete),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "definitions"],
+        methods: &[
+            ("GET", presence_definitions::list),
+            ("POST", presence_definitions::create),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "definitions", "{}"],
+        methods: &[
+            ("GET", presence_definitions::get),
+            ("PUT", presence_definitions::update),
+            ("DELETE", presence_definitions::delete),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "sources"],
+        methods: &[("GET", sources::list), ("POST", sources::create)],
+    },
+    Route {
+        path: &["api", "v2", "presence", "sources", "{}"],
+        methods: &[
+            ("GET", sources::get),
+            ("PUT", sources::update),
+            ("DELETE", sources::delete),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "presence", "settings"],
+        methods: &[("GET", settings::get), ("PUT", settings::update)],
+    },
+    Route {
+        path: &["api", "v2", "presence", "users", "{}", "primarysource"],
+        methods: &[("GET", primary_source::get), ("PUT", primary_source::update)],
+    },
+    Route {
+        path: &["api", "v2", "users", "presences", "bulk"],
+        methods: &[("PUT", bulk::update)],
+    },
+    // Before `users/{userId}/presences/{sourceId}`, which would also match
+    // `users/presences/presences/bulk`.
+    Route {
+        path: &["api", "v2", "users", "presences", "{}", "bulk"],
+        methods: &[("GET", bulk::read)],
+    },
+    Route {
+        path: &["api", "v2", "users", "{}", "presences", "microsoftteams"],
+        methods: &[("GET", presences::microsoft_teams)],
+    },
+    Route {
+        path: &["api", "v2", "users", "{}", "presences", "{}"],
+        methods: &[("GET", presences::get), ("PATCH", presences::patch)],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "channels"],
+        methods: &[
+            ("GET", notifications::list_channels),
+            ("POST", notifications::create_channel),
+        ],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "channels", "{}"],
+        methods: &[("HEAD", notifications::head_channel)],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "channels", "{}", "subscriptions"],
+        methods: &[
+            ("GET", notifications::get_subscriptions),
+            ("POST", notifications::add_subscriptions),
+            ("PUT", notifications::replace_subscriptions),
+            ("DELETE", notifications::delete_subscriptions),
+        ],
+    },
+    #[cfg(feature = "notifications")]
+    Route {
+        path: &["api", "v2", "notifications", "availabletopics"],
+        methods: &[("GET", notifications::available_topics)],
+    },
+];
+
+impl Route {
+    /// The `{}` segments when `segments` match the pattern.
+    fn matches(&self, segments: &[String]) -> Option<Vec<String>> {
+        if segments.len() != self.path.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (pattern, segment) in self.path.iter().zip(segments) {
+            if *pattern == "{}" {
+                params.push(segment.clone());
+            } else if pattern != segment {
+                return None;
+            }
+        }
+        Some(params)
+    }
+}
+
+/// Finds the route and runs its handler: 401 for `/api/` paths without a
+/// valid token, 404 for no route, 405 for a method the route lacks.
+pub(super) fn dispatch(state: &mut State, mut incoming: Incoming) -> Reply {
+    if incoming.segments.first().is_some_and(|s| s == "api") {
+        if let Err(refusal) = oauth::authorize(state, &incoming) {
+            return refusal;
+        }
+    }
+    for route in ROUTES {
+        let Some(params) = route.matches(&incoming.segments) else {
+            continue;
+        };
+        incoming.params = params;
+        let Some((_, handler)) = route.methods.iter().find(|(m, _)| *m == incoming.method) else {
+            let allowed: Vec<&str> = route.methods.iter().map(|(m, _)| *m).collect();
+            return Reply::method_not_allowed(&incoming.method, &incoming.path, &allowed);
+        };
+        return handler(state, &incoming).unwrap_or_else(|refusal| refusal);
+    }
+    Reply::not_found("The requested resource was not found.")
+}
