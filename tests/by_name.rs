@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{
     api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
@@ -574,21 +574,32 @@ fn a_zero_cache_ttl_reads_the_definitions_every_time() {
 
 #[test]
 fn an_expired_cache_is_read_again() {
-    let mut server = mockito::Server::new();
-    let read = definitions_read(&mut server, 2);
-    let guards = nothing_else(&mut server);
-    let session = builder_for(&server)
-        .definitions_cache_ttl(Duration::from_millis(100))
-        .build()
-        .unwrap();
+    const TTL: Duration = Duration::from_millis(100);
+    // The second lookup must come within the TTL of the first read to be
+    // served from the cache. The read ends after `before_read`, so a run
+    // whose two lookups together took less than the TTL proves it; a run
+    // that a busy machine slowed down more than that proves nothing and
+    // is made again, on a new server.
+    for _ in 0..20 {
+        let mut server = mockito::Server::new();
+        let read = definitions_read(&mut server, 2);
+        let guards = nothing_else(&mut server);
+        let session = builder_for(&server).definitions_cache_ttl(TTL).build().unwrap();
 
-    assert_finds(&session, "Lunch", LUNCH_ID);
-    assert_finds(&session, "Lunch", LUNCH_ID);
-    std::thread::sleep(Duration::from_millis(150));
-    assert_finds(&session, "Lunch", LUNCH_ID);
+        let before_read = Instant::now();
+        assert_finds(&session, "Lunch", LUNCH_ID);
+        assert_finds(&session, "Lunch", LUNCH_ID);
+        if before_read.elapsed() >= TTL {
+            continue;
+        }
+        std::thread::sleep(TTL + Duration::from_millis(50));
+        assert_finds(&session, "Lunch", LUNCH_ID);
 
-    read.assert();
-    assert_all(&guards);
+        read.assert();
+        assert_all(&guards);
+        return;
+    }
+    panic!("in 20 runs, two lookups never took less than {TTL:?}");
 }
 
 #[test]

@@ -547,16 +547,17 @@ fn raw_server(raw: Option<Vec<u8>>) -> String {
             let raw = raw.clone();
             std::thread::spawn(move || {
                 stream.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                // The whole request, the token request's form body included:
+                // an answer written before it all came in could be cut off
+                // by the reset that closing with unread bytes sends.
                 let mut request = Vec::new();
                 let mut buf = [0; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                while !whole_request(&request) {
                     match stream.read(&mut buf) {
                         Ok(0) | Err(_) => break,
                         Ok(n) => request.extend_from_slice(&buf[..n]),
                     }
                 }
-                // The token request's form body follows the head.
-                std::thread::sleep(Duration::from_millis(20));
                 match raw {
                     Some(raw) => {
                         let _ = stream.write_all(&raw);
@@ -567,6 +568,21 @@ fn raw_server(raw: Option<Vec<u8>>) -> String {
         }
     });
     url
+}
+
+/// True once `request` holds a whole head and the `content-length` bytes after it.
+fn whole_request(request: &[u8]) -> bool {
+    let Some(head_end) = request.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4) else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&request[..head_end]);
+    let length = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    request.len() >= head_end + length
 }
 
 #[test]

@@ -15,6 +15,8 @@ use genesys_presence::{
 };
 
 const WAIT: Duration = Duration::from_secs(5);
+/// The watchers' heartbeat timeout (see [`builder`]).
+const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
 
 fn org() -> FakeOrg {
     let org = FakeOrg::start().unwrap();
@@ -24,12 +26,27 @@ fn org() -> FakeOrg {
 
 fn builder() -> WatchBuilder {
     WatchBuilder::new()
-        .heartbeat_timeout(Duration::from_millis(600))
+        .heartbeat_timeout(HEARTBEAT_TIMEOUT)
         .reconnect_backoff(Duration::from_millis(10), Duration::from_millis(100))
 }
 
+/// A watcher of `users`, once the org serves each of its sockets.
 fn watch(org: &FakeOrg, users: &[String]) -> Watcher {
-    builder().users(users).start(&org.session().unwrap()).unwrap()
+    let watcher = builder().users(users).start(&org.session().unwrap()).unwrap();
+    sockets_attached(org, watcher.connected_channels());
+    watcher
+}
+
+/// Waits until the org has taken on `count` sockets in all (`sockets_opened`).
+///
+/// The org takes a socket on (counts it, and pushes it what is published
+/// from then on) only after its side of the handshake, which can end after
+/// the watcher's side, and so after `start()`, `add_users()` or a
+/// reconnection has returned: a change made before that is not pushed, and
+/// `silence_sockets()`, `close_sockets()` and the like miss the socket.
+#[track_caller]
+fn sockets_attached(org: &FakeOrg, count: usize) {
+    settles_at("sockets the org has taken on", count, || org.sockets_opened());
 }
 
 /// Sets a presence from another session, as another program would.
@@ -69,6 +86,24 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < WAIT, "not within {WAIT:?}: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Waits until `value()` is `expected`, for at most [`WAIT`]; fails with
+/// the last value seen. For counts that another thread brings about.
+#[track_caller]
+fn settles_at<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, mut value: impl FnMut() -> T) {
+    let start = Instant::now();
+    loop {
+        let seen = value();
+        if seen == expected {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{what}: expected {expected:?}, still {seen:?} after {WAIT:?}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -227,17 +262,25 @@ fn a_silent_socket_is_replaced_after_the_heartbeat_timeout() {
     let org = org();
     let users = org.user_ids();
     let mut watcher = watch(&org, &users[..1]);
-    org.silence_sockets();
+    let other = org.session().unwrap();
+    let busy = org.definition_id("Busy").unwrap();
+    // A last message, then silence. The socket's thread sends them in that
+    // order, and the message is published after `started`: the watcher
+    // hears it after `started`, so it cannot give up on the socket before
+    // `started` + the heartbeat timeout, however late heartbeats came.
     let started = Instant::now();
+    set(&other, &users[0], &busy, "last words");
+    org.silence_sockets();
+    let event = next_event(&mut watcher);
+    assert_eq!(
+        (event.message.as_deref(), event.origin),
+        (Some("last words"), EventOrigin::Notification)
+    );
     eventually("a second socket", || {
         let _ = watcher.next_timeout(Duration::from_millis(20));
         org.sockets_opened() == 2
     });
-    assert!(
-        started.elapsed() >= Duration::from_millis(550),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= HEARTBEAT_TIMEOUT, "{:?}", started.elapsed());
     assert_eq!(watcher.reconnections(), 1);
     assert_eq!(org.channels_created(), 2);
     match watcher.last_disconnect() {
@@ -246,8 +289,7 @@ fn a_silent_socket_is_replaced_after_the_heartbeat_timeout() {
     }
     eventually("the silent socket closed", || org.open_sockets() == 1);
 
-    let other = org.session().unwrap();
-    set(&other, &users[0], &org.definition_id("Busy").unwrap(), "after");
+    set(&other, &users[0], &busy, "after");
     assert_eq!(next_event(&mut watcher).message.as_deref(), Some("after"));
 }
 
@@ -266,7 +308,10 @@ fn socket_closing_leads_to_a_new_channel_with_a_new_token() {
     });
     assert!(matches!(watcher.last_disconnect(), Some(Disconnect::Closing)));
     assert_eq!(org.token_requests(), 2, "one new token, fetched transparently");
-    eventually("the old socket closed", || org.open_sockets() == 1);
+    // Open: the new socket, once the org has taken it on; not the old one.
+    settles_at("(sockets taken on, open)", (2, 1), || {
+        (org.sockets_opened(), org.open_sockets())
+    });
     let mut topics = org.channel_topics().pop().unwrap();
     topics.sort();
     let mut expected: Vec<String> = users[..2]
@@ -328,6 +373,7 @@ fn changes_made_while_disconnected_are_yielded_after_the_reconnect() {
     // User 1 is as it was: nothing to yield. Nor is anything yielded twice.
     assert_quiet(&mut watcher, Duration::from_millis(200));
 
+    sockets_attached(&org, 2);
     set(&other, &users[2], &busy, "live again");
     let event = next_event(&mut watcher);
     assert_eq!(
@@ -349,12 +395,14 @@ fn dropped_connections_and_expired_channels_are_replaced() {
     let event = next_event(&mut watcher);
     assert_eq!(event.message.as_deref(), Some("during the drop"));
     assert_eq!(org.channels_created(), 2);
+    sockets_attached(&org, 2);
 
     org.expire_channels();
     eventually("a third channel", || {
         let _ = watcher.next_timeout(Duration::from_millis(20));
         org.channels_created() == 3
     });
+    sockets_attached(&org, 3);
     set(&other, &users[0], &busy, "after the expiry");
     assert_eq!(
         next_event(&mut watcher).message.as_deref(),
@@ -375,6 +423,7 @@ fn a_channel_is_renewed_before_it_expires() {
         .users(&users[..1])
         .start(&org.session().unwrap())
         .unwrap();
+    sockets_attached(&org, 1);
     // Renewed a tenth of the lifetime (300 ms) before the org would close it.
     eventually("a second channel", || {
         assert!(watcher.next_timeout(Duration::from_millis(20)).is_none());
@@ -384,7 +433,10 @@ fn a_channel_is_renewed_before_it_expires() {
     assert!(renewed_after >= Duration::from_millis(2600), "{renewed_after:?}");
     assert_eq!(watcher.reconnections(), 1);
     assert!(watcher.last_disconnect().is_none(), "renewed, not lost");
-    eventually("the old socket closed", || org.open_sockets() == 1);
+    // Open: the new socket, once the org has taken it on; not the old one.
+    settles_at("(sockets taken on, open)", (2, 1), || {
+        (org.sockets_opened(), org.open_sockets())
+    });
     let other = org.session().unwrap();
     set(&other, &users[0], &org.definition_id("Busy").unwrap(), "renewed");
     assert_eq!(next_event(&mut watcher).message.as_deref(), Some("renewed"));
@@ -400,12 +452,14 @@ fn users_can_be_added_and_removed() {
         .users(&users[..1])
         .start(&org.session().unwrap())
         .unwrap();
+    sockets_attached(&org, 1);
     let other = org.session().unwrap();
     let busy = org.definition_id("Busy").unwrap();
 
     watcher.add_users(&users).unwrap();
     assert_eq!(watcher.user_ids().len(), 3);
     assert_eq!(watcher.connected_channels(), 2, "two per channel");
+    sockets_attached(&org, 2);
     set(&other, &users[2], &busy, "added");
     assert_eq!(next_event(&mut watcher).user_id, users[2]);
 
@@ -456,9 +510,10 @@ fn close_ends_the_iterator() {
     let org = org();
     let users = org.user_ids();
     let mut watcher = watch::users(&org.session().unwrap(), &users).unwrap();
+    // So that the change below is pushed, and the closing seen by the org.
+    sockets_attached(&org, 1);
     let other = org.session().unwrap();
     set(&other, &users[0], &org.definition_id("Busy").unwrap(), "pending");
-    eventually("the event sent", || org.open_sockets() == 1);
     watcher.close();
     assert!(watcher.is_closed());
     assert!(
@@ -477,18 +532,22 @@ fn a_stop_handle_wakes_a_blocked_next_from_another_thread() {
     let org = org();
     let users = org.user_ids();
     let mut watcher = watch::users(&org.session().unwrap(), &users).unwrap();
+    // So that the closing is seen by the org.
+    sockets_attached(&org, 1);
     let stop = watcher.stop_handle();
+    // Taken before the stopper starts its 200 ms, so they cannot end
+    // before `started` + 200 ms, however the threads are scheduled.
+    let started = Instant::now();
     let stopper = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(200));
         stop.stop();
         stop // returned so that a second stop after the close can be tried
     });
 
-    let started = std::time::Instant::now();
     assert!(watcher.next().is_none(), "next() ends when stopped");
     let waited = started.elapsed();
 
-    assert!(waited >= Duration::from_millis(150), "it did block: {waited:?}");
+    assert!(waited >= Duration::from_millis(200), "it did block: {waited:?}");
     assert!(watcher.is_closed());
     assert_eq!(watcher.connected_channels(), 0);
     eventually("the socket closed", || org.open_sockets() == 0);
@@ -543,6 +602,7 @@ fn a_watcher_without_users_waits_for_them() {
     assert_eq!(org.channels_created(), 0);
     assert!(watcher.next_timeout(Duration::from_millis(50)).is_none());
     watcher.add_users(&users[1..2]).unwrap();
+    sockets_attached(&org, 1);
     let other = org.session().unwrap();
     set(
         &other,

@@ -11,6 +11,9 @@ use genesys_presence::watch::WatchBuilder;
 /// its creator's name): the org is started from a thread of this name.
 const ORG_STARTER: &str = "org-starter";
 
+/// The longest a condition is waited for.
+const WAIT: Duration = Duration::from_secs(5);
+
 /// The process's threads: all but the stand-in org's, and the watcher's
 /// socket readers (named `genesys-presence-watch`, which Linux cuts to 15
 /// bytes). A thread the watcher left behind is counted either way.
@@ -21,7 +24,10 @@ fn threads() -> (usize, usize) {
     let mut all = 0;
     let mut readers = 0;
     for task in tasks.flatten() {
-        let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        // A thread that ended between the listing and this read is not counted.
+        let Ok(name) = std::fs::read_to_string(task.path().join("comm")) else {
+            continue;
+        };
         let name = name.trim_end();
         if name.starts_with(ORG_STARTER) || name.starts_with("genesys-fake") {
             continue; // the org's HTTP and WebSocket servers and their workers
@@ -34,12 +40,34 @@ fn threads() -> (usize, usize) {
     (all, readers)
 }
 
-/// Waits until `done` holds, for at most 5 s.
+/// Waits until `done` holds, for at most [`WAIT`].
 #[track_caller]
 fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < Duration::from_secs(5), "not within 5 s: {what}");
+        assert!(start.elapsed() < WAIT, "not within {WAIT:?}: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Waits until `value()` is `expected`, for at most [`WAIT`]; fails with
+/// the last value seen. For counts that another thread brings about (a
+/// thread names itself once it runs; a joined thread can stay listed in
+/// `/proc` for a moment; the org counts a socket once its side of the
+/// handshake is done): the count is exact once it settles, so waiting for
+/// it to be exactly `expected` still fails for one too many or too few.
+#[track_caller]
+fn settles_at<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, mut value: impl FnMut() -> T) {
+    let start = Instant::now();
+    loop {
+        let seen = value();
+        if seen == expected {
+            return;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{what}: expected {expected:?}, still {seen:?} after {WAIT:?}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -68,9 +96,22 @@ fn close_and_drop_leave_no_thread_and_no_socket() {
             .users(&users)
             .start(&session)
             .unwrap();
-        assert_eq!(org.open_sockets(), 2, "{closing}");
+        // The org counts a socket once its side of the handshake is done,
+        // which can come after the client's side (and so after start()).
+        settles_at(&format!("{closing}: open sockets"), 2, || org.open_sockets());
+        // Every reader exists once start() returns, but each names itself
+        // only once it runs: (threads beyond the baseline, named readers)
+        // is (2, 2) once they have, and never with a third thread alive.
+        let one_reader_per_channel = || {
+            let (all, readers) = threads();
+            (all.checked_sub(baseline), readers)
+        };
         if cfg!(target_os = "linux") {
-            assert_eq!(threads().1, 2, "{closing}: one reader per channel");
+            settles_at(
+                &format!("{closing}: one reader per channel (new threads, readers)"),
+                (Some(2), 2),
+                one_reader_per_channel,
+            );
         }
         // One reconnection, so that replaced readers are counted too.
         org.close_sockets();
@@ -78,8 +119,14 @@ fn close_and_drop_leave_no_thread_and_no_socket() {
             let _ = watcher.next_timeout(Duration::from_millis(20));
             org.sockets_opened() >= 4 && watcher.connected_channels() == 2
         });
+        // The replaced readers were joined but may still be listed for a
+        // moment; the new ones may not have named themselves yet.
         if cfg!(target_os = "linux") {
-            assert_eq!(threads().1, 2, "{closing}: the replaced readers ended");
+            settles_at(
+                &format!("{closing}: the replaced readers ended (new threads, readers)"),
+                (Some(2), 2),
+                one_reader_per_channel,
+            );
         }
         if closing == "close" {
             watcher.close();
@@ -89,11 +136,11 @@ fn close_and_drop_leave_no_thread_and_no_socket() {
         }
         // A joined thread can stay listed in /proc for a moment after it
         // ended, so the count is awaited rather than read once.
-        eventually("no reader left", || threads().1 == 0);
+        settles_at(&format!("{closing}: readers left"), 0, || threads().1);
         drop(session);
-        eventually("the org sees every socket closed", || org.open_sockets() == 0);
-        eventually("the thread count back to where it was", || {
-            threads().0 == baseline
+        settles_at(&format!("{closing}: sockets the org sees open"), 0, || {
+            org.open_sockets()
         });
+        settles_at(&format!("{closing}: threads"), baseline, || threads().0);
     }
 }

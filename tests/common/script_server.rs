@@ -160,7 +160,9 @@ struct Shared {
     routes: Mutex<HashMap<String, VecDeque<Step>>>,
     requests: Mutex<Vec<Request>>,
     accepted: AtomicUsize,
-    finished: AtomicUsize,
+    /// Every connection that the server has closed, by the client's
+    /// address (`None` if it could not be read).
+    closed: Mutex<Vec<Option<SocketAddr>>>,
     stop: AtomicBool,
 }
 
@@ -183,7 +185,7 @@ impl Server {
             routes: Mutex::new(routes),
             requests: Mutex::new(Vec::new()),
             accepted: AtomicUsize::new(0),
-            finished: AtomicUsize::new(0),
+            closed: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
@@ -228,17 +230,38 @@ impl Server {
     }
 
     /// Waits (at most 3 s) until the server has closed `count`
-    /// connections, and a little longer for the close to reach the client.
+    /// connections and the client's end of each has received the close, so
+    /// that a client checking a pooled connection before reusing it finds
+    /// it closed.
+    ///
+    /// The client's end is read from `/proc/net/tcp` (Linux): it has the
+    /// close once it is no longer `ESTABLISHED` (`CLOSE_WAIT`, or further
+    /// on, or gone). Elsewhere a short pause stands in for that check.
     pub fn wait_until_closed(&self, count: usize) {
         let deadline = Instant::now() + Duration::from_secs(3);
-        while self.shared.finished.load(Ordering::SeqCst) < count {
+        loop {
+            let closed = lock(&self.shared.closed).clone();
+            let mut still_open = Vec::new();
+            if closed.len() >= count {
+                let clients: Vec<SocketAddr> = closed.iter().flatten().copied().collect();
+                match established(self.address, &clients) {
+                    Some(open) if open.is_empty() => return,
+                    Some(open) => still_open = open,
+                    None => {
+                        // Not Linux: no table to read.
+                        thread::sleep(Duration::from_millis(50));
+                        return;
+                    }
+                }
+            }
             assert!(
                 Instant::now() < deadline,
-                "the server did not close {count} connection(s)"
+                "within 3 s, the server closed {} of {count} connection(s); client ends still \
+                 established: {still_open:?}",
+                closed.len()
             );
             thread::sleep(Duration::from_millis(5));
         }
-        thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -267,13 +290,45 @@ fn accept(listener: &TcpListener, shared: &Arc<Shared>) {
         let connection = shared.accepted.fetch_add(1, Ordering::SeqCst) + 1;
         let shared = Arc::clone(shared);
         workers.push(thread::spawn(move || {
+            let client = stream.peer_addr().ok();
+            // Closed (with both directions shut down) when `serve` returns.
             serve(stream, connection, &shared);
-            shared.finished.fetch_add(1, Ordering::SeqCst);
+            lock(&shared.closed).push(client);
         }));
     }
     for worker in workers {
         let _ = worker.join();
     }
+}
+
+/// Which of the connections from `clients` to `server` the client still has
+/// `ESTABLISHED`, that is, has not received the server's close on, from
+/// `/proc/net/tcp`; `None` where that table cannot be read.
+fn established(server: SocketAddr, clients: &[SocketAddr]) -> Option<Vec<SocketAddr>> {
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    // `0100007F:1F90`: the IPv4 address as the kernel's u32 in hex, in the
+    // machine's byte order, then the port in hex.
+    let address = |text: &str| -> Option<SocketAddr> {
+        let (ip, port) = text.split_once(':')?;
+        let ip = u32::from_str_radix(ip, 16).ok()?.to_ne_bytes();
+        let port = u16::from_str_radix(port, 16).ok()?;
+        Some(SocketAddr::from((ip, port)))
+    };
+    const ESTABLISHED: &str = "01";
+    let open = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (local, remote, state) = (
+                address(fields.get(1)?)?,
+                address(fields.get(2)?)?,
+                *fields.get(3)?,
+            );
+            (remote == server && state == ESTABLISHED && clients.contains(&local)).then_some(local)
+        })
+        .collect();
+    Some(open)
 }
 
 /// Answers the requests of one connection until a step closes it, the
