@@ -108,7 +108,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let Ok(tcp) = stream.try_clone() else { return };
-    let mut channel_id = String::new();
+    // The socket joins its channel before the handshake's answer leaves, so
+    // a change made as soon as the client is connected reaches it.
+    let (outbox, inbox) = mpsc::channel();
+    let mut attached = None;
     // tungstenite's callback type: its error is a whole HTTP response.
     #[allow(clippy::result_large_err)]
     let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
@@ -116,28 +119,26 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         let id = path
             .strip_prefix("/channels/")
             .map(|id| percent_decode(id, false));
-        match id {
-            Some(id) if lock(state).notifications.live_channel(&id).is_some() => {
-                channel_id = id;
-                Ok(response)
-            }
-            _ => {
-                let mut refusal = ErrorResponse::new(Some(format!("no channel at {path}")));
-                *refusal.status_mut() = tungstenite::http::StatusCode::NOT_FOUND;
-                Err(refusal)
+        if let Some(id) = id {
+            let mut state = lock(state);
+            let heartbeat = state.notifications.heartbeat_interval;
+            if state.notifications.live_channel(&id).is_some() {
+                if let Some((number, expires_at)) = state.notifications.attach(&id, outbox) {
+                    attached = Some((id, number, expires_at, heartbeat));
+                    return Ok(response);
+                }
             }
         }
+        let mut refusal = ErrorResponse::new(Some(format!("no channel at {path}")));
+        *refusal.status_mut() = tungstenite::http::StatusCode::NOT_FOUND;
+        Err(refusal)
     };
-    let Ok(ws) = tungstenite::accept_hdr(stream, check) else {
+    let handshake = tungstenite::accept_hdr(stream, check).ok();
+    let Some((channel_id, number, expires_at, heartbeat)) = attached else {
         return;
     };
-    let (outbox, inbox) = mpsc::channel();
-    let (heartbeat, attached) = {
-        let mut state = lock(state);
-        let heartbeat = state.notifications.heartbeat_interval;
-        (heartbeat, state.notifications.attach(&channel_id, outbox))
-    };
-    let Some((number, expires_at)) = attached else {
+    let Some(ws) = handshake else {
+        lock(state).notifications.detach(&channel_id, number);
         return;
     };
     let _ = tcp.set_read_timeout(Some(POLL));
