@@ -45,6 +45,14 @@
 //!   while it was away are not lost.
 //! - Every call uses the session: with client credentials, tokens are
 //!   renewed as they expire, however long the watch.
+//! - The WebSocket connects the way the session's REST calls do, through
+//!   its `ureq` agent: the proxy from `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY`
+//!   (minus `NO_PROXY`) or the one on an agent you gave
+//!   ([`SessionBuilder::agent`](crate::SessionBuilder::agent)), and that
+//!   agent's TLS roots and client certificate. Connecting is bounded by the
+//!   session's connect timeout, the handshake by its timeout; a certificate
+//!   that does not verify is an [`Error::Socket`] of kind
+//!   [`TransportKind::Tls`](crate::TransportKind::Tls).
 //!
 //! An `Err` item is not the end of the stream: the watcher goes on (a failed
 //! reconnection is retried after a wait). The iterator ends only after
