@@ -128,7 +128,7 @@ impl SessionBuilder {
     /// Use this `ureq` agent (for a proxy or custom TLS). Its connection
     /// pool, proxy and TLS settings (root certificates, client certificate,
     /// provider) are used for the token requests, every API call and the
-    /// WebSocket of [`watch`](crate::watch); the session's timeouts and error
+    /// WebSocket of `watch` (feature `notifications`); the session's timeouts and error
     /// handling are applied to each request on top of its config.
     /// Default: an agent the session builds, which takes its proxy from
     /// `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` and honours `NO_PROXY`.
