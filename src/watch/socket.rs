@@ -69,7 +69,9 @@ pub(super) fn connect(transport: &Transport, address: &str) -> Result<Socket> {
     }
     let stream = transport.open_stream(&uri).map_err(fail)?;
     let stop = stream.stopper();
-    let user_agent = transport.user_agent().to_str().unwrap_or("genesys-presence");
+    // The session's header value, byte for byte as REST calls send it (it
+    // was made from a `String`, so it is UTF-8, but not always ASCII).
+    let user_agent = String::from_utf8_lossy(transport.user_agent().as_bytes());
     let request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
