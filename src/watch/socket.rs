@@ -67,6 +67,13 @@ pub(super) fn connect(transport: &Transport, address: &str) -> Result<Socket> {
             "the connectUri is not a ws:// or wss:// URL",
         ));
     }
+    if uri.scheme_str() == Some("wss") && !cfg!(any(feature = "rustls", feature = "native-tls")) {
+        return Err(socket_error(
+            &host,
+            TransportKind::Tls,
+            "the connectUri is wss://, but this build has no TLS: enable the `rustls` or `native-tls` feature",
+        ));
+    }
     let stream = transport.open_stream(&uri).map_err(fail)?;
     let stop = stream.stopper();
     // The session's header value, byte for byte as REST calls send it (it
