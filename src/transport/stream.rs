@@ -106,6 +106,10 @@ impl Transport {
     pub(crate) fn open_stream(&self, url: &Uri) -> Result<Stream, Failure> {
         let target = http_equivalent(url)?;
         let config = self.agent.config();
+        // As ureq checks each call: an agent for HTTPS only sends nothing in the clear.
+        if config.https_only() && target.scheme_str() != Some("https") {
+            return Err(classify(ureq::Error::RequireHttpsOnly(url.to_string())));
+        }
         let resolver = DefaultResolver::default();
         let timeout = next_timeout(self.connect_timeout, ureq::Timeout::Connect);
         // As ureq does for a call: a proxy resolves the target's name
