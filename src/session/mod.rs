@@ -64,7 +64,7 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming what is missing or wrong: no token and not both
+    /// [`Error::Config`](crate::Error::Config) naming what is missing or wrong: no token and not both
     /// client variables, an unknown region, a bad URL.
     pub fn from_env() -> Result<Session> {
         SessionBuilder::from_env()?.build()
