@@ -30,8 +30,8 @@ use crate::error::TransportKind;
 
 type Handles = Arc<Mutex<Vec<Weak<dyn ShutdownHandle>>>>;
 
-/// A connected stream: `Read` and `Write`, each read or write bounded by
-/// the timeout last set with [`Stream::set_timeout`].
+/// A connected stream: `Read` and `Write`, bounded by the deadline last set
+/// with [`Stream::set_timeout`].
 pub(crate) struct Stream {
     io: TransportAdapter<Box<dyn UreqTransport>>,
     stop: StreamStop,
@@ -54,7 +54,10 @@ impl StreamStop {
 }
 
 impl Stream {
-    /// The longest each following read or write may block.
+    /// Sets a deadline `timeout` from now for the reads and writes that
+    /// follow, together (ureq's adapter counts from when it is set, not from
+    /// each call): once it has passed, each read or write fails at once
+    /// with a timeout until a new one is set.
     pub(crate) fn set_timeout(&mut self, timeout: Duration) {
         self.io
             .set_timeout(next_timeout(timeout, ureq::Timeout::RecvBody));
@@ -102,7 +105,8 @@ pub(crate) fn failure_of_io(error: io::Error) -> Failure {
 impl Transport {
     /// Opens a connection to `url` (`ws://` or `wss://`, also `http(s)://`)
     /// through the agent's proxy and TLS, within the connect timeout. The
-    /// stream's reads and writes are then bounded by the session's timeout.
+    /// stream's reads and writes must then be done within the session's
+    /// timeout, together, until [`Stream::set_timeout`] sets another.
     pub(crate) fn open_stream(&self, url: &Uri) -> Result<Stream, Failure> {
         let target = http_equivalent(url)?;
         let config = self.agent.config();
