@@ -360,7 +360,16 @@ fn review_a_trusted_wss_server_through_a_connect_proxy() {
             .expect("the pushed event within 10 s")
             .unwrap();
         assert_eq!(event.message.as_deref(), Some("over TLS"), "{provider:?}");
+        // The reader is blocked in a TLS read (the server sends nothing more):
+        // closing wakes it at once.
+        thread::sleep(Duration::from_millis(300));
+        let closing = Instant::now();
         watcher.close();
+        assert!(
+            closing.elapsed() < Duration::from_millis(500),
+            "{provider:?}: close took {:?}",
+            closing.elapsed()
+        );
         assert!(
             targets.lock().unwrap().contains(&format!("127.0.0.1:{port}")),
             "{provider:?}: {:?}",
