@@ -377,3 +377,108 @@ fn review_a_trusted_wss_server_through_a_connect_proxy() {
         );
     }
 }
+
+/// A `wss://` server that requires a client certificate signed by `pki`'s
+/// root; pushes one event to a client that has one.
+fn start_wss_requiring_client_cert(pki: &Pki) -> u16 {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(pki.root.clone()))
+        .unwrap();
+    let verifier =
+        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+            .build()
+            .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(pki.server_chain.clone(), key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = Arc::clone(&config);
+            thread::spawn(move || {
+                let connection = rustls::ServerConnection::new(config).unwrap();
+                let tls = rustls::StreamOwned::new(connection, tcp);
+                let Ok(mut ws) = tungstenite::accept(tls) else {
+                    return;
+                };
+                let event = serde_json::json!({
+                    "topicName": format!("v2.users.{USER}.presence"),
+                    "eventBody": {"presenceDefinition": {"id": "d"}, "message": "mutual TLS"}
+                });
+                let _ = ws.send(tungstenite::Message::text(event.to_string()));
+                while ws.read().is_ok() {}
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn review_the_websocket_presents_the_agents_client_certificate() {
+    // The root signs the server's certificate and the client's.
+    let root_key = rcgen::KeyPair::generate().unwrap();
+    let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    root_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "review mutual root");
+    let root = root_params.self_signed(&root_key).unwrap();
+    let issuer = rcgen::Issuer::new(root_params, root_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&server_key, &issuer)
+        .unwrap();
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let client = rcgen::CertificateParams::new(vec!["client.example".to_owned()])
+        .unwrap()
+        .signed_by(&client_key, &issuer)
+        .unwrap();
+    let pki = Pki {
+        root: root.der().to_vec(),
+        server_chain: vec![server.der().clone()],
+        server_key: server_key.serialize_der(),
+    };
+    let port = start_wss_requiring_client_cert(&pki);
+    let client_der = client.der().to_vec();
+    let client_key_pem = client_key.serialize_pem();
+    for provider in providers() {
+        let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+        let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
+        let client_cert = ureq::tls::ClientCert::new_with_certs(
+            &[ureq::tls::Certificate::from_der(&client_der).to_owned()],
+            ureq::tls::PrivateKey::from_pem(client_key_pem.as_bytes()).unwrap(),
+        );
+        let with_cert = ureq::tls::TlsConfig::builder()
+            .provider(provider)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(std::slice::from_ref(&root)))
+            .client_cert(Some(client_cert))
+            .build();
+        let session_with = session(&api.url(), ureq::Agent::config_builder().tls_config(with_cert));
+        let mut watcher =
+            watch::users(&session_with, &[USER]).unwrap_or_else(|e| panic!("{provider:?}: {e}"));
+        let event = watcher
+            .next_timeout(Duration::from_secs(10))
+            .expect("the pushed event within 10 s")
+            .unwrap();
+        assert_eq!(event.message.as_deref(), Some("mutual TLS"), "{provider:?}");
+        watcher.close();
+
+        // Without the certificate the server refuses the handshake: a socket error.
+        let without = ureq::tls::TlsConfig::builder()
+            .provider(provider)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
+            .build();
+        let session_without = session(&api.url(), ureq::Agent::config_builder().tls_config(without));
+        let error = watch::users(&session_without, &[USER]).unwrap_err();
+        assert!(matches!(error, Error::Socket { .. }), "{provider:?}: {error:?}");
+    }
+}
