@@ -369,3 +369,51 @@ fn review_a_stop_during_a_stalled_reconnect_ends_the_watcher_promptly() {
         "next() returned None {took:?} after stop(); items after the stop: {after_stop:?}"
     );
 }
+
+/// An unknown host and a refused connection are the same kinds for the
+/// WebSocket (`Error::Socket`) as for REST (`Error::Transport`).
+#[test]
+fn review_an_unknown_host_and_a_refused_port_are_the_same_kind_for_rest_and_websocket() {
+    use genesys_presence::{user, Error, TransportKind};
+    let kind_of = |error: &Error| match error {
+        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
+        _ => None,
+    };
+    // A port nothing listens on: bound, then released.
+    let dead = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (host, expected) in [
+        ("no-such-host.invalid".to_owned(), TransportKind::Dns),
+        (format!("127.0.0.1:{dead}"), TransportKind::Connect),
+    ] {
+        let mut api = Server::new();
+        api.mock("POST", "/api/v2/notifications/channels")
+            .with_header("content-type", "application/json")
+            .with_body(
+                serde_json::json!({"id": "c1", "connectUri": format!("ws://{host}/channels/c1")}).to_string(),
+            )
+            .create();
+        let socket = WatchBuilder::new()
+            .users(&[USER])
+            .start(&session(&api))
+            .unwrap_err();
+        let direct = Session::builder()
+            .base_url(format!("http://{host}"))
+            .access_token("t")
+            .retry_policy(RetryPolicy::none())
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let rest = user::get_purecloud_presence(&direct, USER).unwrap_err();
+        assert!(matches!(socket, Error::Socket { .. }), "{socket:?}");
+        assert!(matches!(rest, Error::Transport { .. }), "{rest:?}");
+        assert_eq!(
+            (kind_of(&socket), kind_of(&rest)),
+            (Some(expected), Some(expected)),
+            "{host}: WebSocket: {socket}; REST: {rest}"
+        );
+    }
+}
