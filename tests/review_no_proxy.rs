@@ -188,3 +188,28 @@ fn review_no_proxy_with_spaces_after_commas_exempts_every_listed_host() {
     let (targets, _, _) = run_with("localhost, 127.0.0.1");
     assert!(targets.is_empty(), "went through the proxy: {targets:?}");
 }
+
+/// A proxy variable that is set but not a valid URL (a stray space, say) is
+/// dropped by ureq without a word, and the session connects direct: traffic
+/// the user meant for the proxy bypasses it. A `Config` error from the
+/// builder (or a failed call) is expected instead.
+#[test]
+fn review_a_malformed_proxy_variable_is_not_silently_ignored() {
+    let _env = clean_environment();
+    let org = FakeOrg::start().unwrap();
+    std::env::set_var("HTTPS_PROXY", "http://127.0.0.1:9 9");
+    let built = Session::builder()
+        .base_url(org.base_url())
+        .access_token(org.access_token())
+        .retry_policy(RetryPolicy::none())
+        .build();
+    std::env::remove_var("HTTPS_PROXY");
+    if let Ok(session) = built {
+        let read = user::get_purecloud_presence(&session, &org.user_ids()[0]);
+        assert!(
+            read.is_err(),
+            "HTTPS_PROXY={:?} was ignored: the call went direct to the org",
+            "http://127.0.0.1:9 9"
+        );
+    }
+}
