@@ -6,6 +6,8 @@
 //! The REST side is a mockito server; the WebSocket is a rustls +
 //! tungstenite server on 127.0.0.1 that pushes one presence event.
 
+#![cfg(feature = "rustls")]
+
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::sync::Arc;

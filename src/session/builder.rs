@@ -193,7 +193,10 @@ impl SessionBuilder {
     /// [`Error::Config`] when: no credentials or both kinds were given; an id,
     /// secret or token is empty; a URL is not an `http`/`https` URL with a
     /// host; an `https` URL is used in a build without TLS; a timeout or the
-    /// response size limit is zero; the user agent is not a valid header value.
+    /// response size limit is zero; the user agent is not a valid header value;
+    /// without an [`agent`](SessionBuilder::agent), a proxy variable
+    /// (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, lowercase too) is set but is
+    /// not a proxy URL.
     pub fn build(self) -> Result<Session> {
         let transport = Transport::new(transport::Settings {
             timeout: self.timeout,

@@ -31,6 +31,7 @@ pub(crate) fn classify(error: ureq::Error) -> Failure {
         ureq::Error::BodyExceedsLimit(_) => TransportKind::TooLarge,
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportKind::Tls,
         ureq::Error::Io(io) if is_tls(io) => TransportKind::Tls,
+        ureq::Error::Io(io) if is_lookup_failure(io) => TransportKind::Dns,
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportKind::Timeout,
             ErrorKind::ConnectionRefused | ErrorKind::AddrNotAvailable | ErrorKind::NotConnected => {
@@ -55,6 +56,18 @@ pub(crate) fn classify(error: ureq::Error) -> Failure {
         other => other.to_string(),
     };
     Failure { kind, detail }
+}
+
+/// True when an I/O error is a failed host name lookup. ureq passes the
+/// system resolver's error on as an I/O error (its `HostNotFound` is only
+/// for a name that resolved to no address): std words it so on Unix, and
+/// gives the Winsock code on Windows.
+fn is_lookup_failure(io: &std::io::Error) -> bool {
+    if cfg!(windows) {
+        // WSAHOST_NOT_FOUND, WSATRY_AGAIN, WSANO_RECOVERY, WSANO_DATA
+        return matches!(io.raw_os_error(), Some(11001..=11004));
+    }
+    io.raw_os_error().is_none() && io.to_string().starts_with("failed to lookup address information")
 }
 
 /// True when an I/O error carries a TLS library's error (rustls reports a

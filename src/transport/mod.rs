@@ -175,7 +175,10 @@ impl Transport {
             .map_err(|_| Error::Config(format!("user_agent {user_agent:?} is not a valid header value")))?;
         let (agent, custom_agent) = match settings.agent {
             Some(agent) => (agent, true),
-            None => (build_agent(timeout, connect_timeout), false),
+            None => {
+                check_proxy_variables()?;
+                (build_agent(timeout, connect_timeout), false)
+            }
         };
         Ok(Transport {
             agent,
@@ -278,6 +281,34 @@ fn positive(what: &str, value: Duration) -> Result<Duration> {
     } else {
         Ok(value)
     }
+}
+
+/// The variables ureq takes a proxy from, in its order.
+const PROXY_VARIABLES: [&str; 6] = [
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
+
+/// A proxy variable that is set but is not a proxy URL is an error: ureq
+/// would drop it without a word and connect direct (or through the next
+/// variable), so traffic meant for the proxy would bypass it. The value is
+/// not quoted: it may hold a password.
+fn check_proxy_variables() -> Result<()> {
+    for name in PROXY_VARIABLES {
+        let Ok(value) = std::env::var(name) else {
+            continue;
+        };
+        if !value.trim().is_empty() && ureq::Proxy::new(&value).is_err() {
+            return Err(Error::Config(format!(
+                "the environment variable {name} is set but is not a proxy URL"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {

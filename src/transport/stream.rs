@@ -11,9 +11,11 @@
 //! caller's own (`ureq::Agent::with_parts`) lends this path its config only;
 //! the stream uses ureq's default connector and resolver.
 
+use std::fmt;
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, Resolver};
@@ -28,8 +30,8 @@ use crate::error::TransportKind;
 
 type Handles = Arc<Mutex<Vec<Weak<dyn ShutdownHandle>>>>;
 
-/// A connected stream: `Read` and `Write`, each read or write bounded by
-/// the timeout last set with [`Stream::set_timeout`].
+/// A connected stream: `Read` and `Write`, bounded by the deadline last set
+/// with [`Stream::set_timeout`].
 pub(crate) struct Stream {
     io: TransportAdapter<Box<dyn UreqTransport>>,
     stop: StreamStop,
@@ -52,7 +54,10 @@ impl StreamStop {
 }
 
 impl Stream {
-    /// The longest each following read or write may block.
+    /// Sets a deadline `timeout` from now for the reads and writes that
+    /// follow, together (ureq's adapter counts from when it is set, not from
+    /// each call): once it has passed, each read or write fails at once
+    /// with a timeout until a new one is set.
     pub(crate) fn set_timeout(&mut self, timeout: Duration) {
         self.io
             .set_timeout(next_timeout(timeout, ureq::Timeout::RecvBody));
@@ -100,10 +105,15 @@ pub(crate) fn failure_of_io(error: io::Error) -> Failure {
 impl Transport {
     /// Opens a connection to `url` (`ws://` or `wss://`, also `http(s)://`)
     /// through the agent's proxy and TLS, within the connect timeout. The
-    /// stream's reads and writes are then bounded by the session's timeout.
+    /// stream's reads and writes must then be done within the session's
+    /// timeout, together, until [`Stream::set_timeout`] sets another.
     pub(crate) fn open_stream(&self, url: &Uri) -> Result<Stream, Failure> {
         let target = http_equivalent(url)?;
         let config = self.agent.config();
+        // As ureq checks each call: an agent for HTTPS only sends nothing in the clear.
+        if config.https_only() && target.scheme_str() != Some("https") {
+            return Err(classify(ureq::Error::RequireHttpsOnly(url.to_string())));
+        }
         let resolver = DefaultResolver::default();
         let timeout = next_timeout(self.connect_timeout, ureq::Timeout::Connect);
         // As ureq does for a call: a proxy resolves the target's name
@@ -119,12 +129,24 @@ impl Transport {
             resolver.empty()
         };
         let connector = Arc::new(DefaultConnector::new());
+        // ureq waits up to the connect timeout for each read of a proxy's
+        // answer to CONNECT, not for the whole answer: a proxy that answers
+        // a byte at a time would hold the connection open for ever. The
+        // connection to the proxy is held to the connect timeout as a whole.
+        let opened = Arc::new(AtomicBool::new(false));
+        let deadline = Instant::now() + self.connect_timeout;
         let run_connector = {
-            let connector = Arc::clone(&connector);
+            let (connector, opened) = (Arc::clone(&connector), Arc::clone(&opened));
             Arc::new(move |details: &ConnectionDetails| {
-                connector
+                let inner = connector
                     .connect(details, None)?
-                    .ok_or(ureq::Error::ConnectionFailed)
+                    .ok_or(ureq::Error::ConnectionFailed)?;
+                let bounded: Box<dyn UreqTransport> = Box::new(UntilOpen {
+                    inner,
+                    deadline,
+                    opened: Arc::clone(&opened),
+                });
+                Ok(bounded)
             })
         };
         let handles: Handles = Arc::default();
@@ -151,8 +173,9 @@ impl Transport {
             run_connector,
             register_shutdown,
         };
-        let transport = connector
-            .connect(&details, None)
+        let transport = connector.connect(&details, None);
+        opened.store(true, Ordering::SeqCst);
+        let transport = transport
             .map_err(classify)?
             .ok_or_else(|| Failure::new(TransportKind::Connect, "no connector could reach the host"))?;
         if details.needs_tls() && !transport.is_tls() {
@@ -164,6 +187,64 @@ impl Transport {
         };
         stream.set_timeout(self.timeout);
         Ok(stream)
+    }
+}
+
+/// A connection to a proxy, whose reads and writes may not outlast
+/// `deadline` until the connection through it is open.
+struct UntilOpen {
+    inner: Box<dyn UreqTransport>,
+    deadline: Instant,
+    opened: Arc<AtomicBool>,
+}
+
+impl UntilOpen {
+    fn bound(&self, timeout: NextTimeout) -> NextTimeout {
+        if self.opened.load(Ordering::SeqCst) {
+            return timeout;
+        }
+        let left = UreqDuration::Exact(self.deadline.saturating_duration_since(Instant::now()));
+        if left < timeout.after {
+            NextTimeout {
+                after: left,
+                reason: ureq::Timeout::Connect,
+                ..timeout
+            }
+        } else {
+            timeout
+        }
+    }
+}
+
+impl UreqTransport for UntilOpen {
+    fn buffers(&mut self) -> &mut dyn ureq::unversioned::transport::Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let timeout = self.bound(timeout);
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let timeout = self.bound(timeout);
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+impl fmt::Debug for UntilOpen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UntilOpen")
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
     }
 }
 

@@ -194,7 +194,10 @@ impl WatchBuilder {
 
     /// How long before a channel expires the watcher moves to a new one (at
     /// most a tenth of the channel's lifetime). Default:
-    /// [`DEFAULT_RENEW_BEFORE`] (5 minutes).
+    /// [`DEFAULT_RENEW_BEFORE`] (5 minutes). However soon a channel says it
+    /// expires, it is kept for ten times the shortest
+    /// [backoff](WatchBuilder::reconnect_backoff) (at most the longest) before
+    /// it is renewed; if it ends sooner, it is replaced then.
     pub fn renew_before(mut self, margin: Duration) -> Self {
         self.config.renew_before = margin;
         self

@@ -67,9 +67,18 @@ pub(super) fn connect(transport: &Transport, address: &str) -> Result<Socket> {
             "the connectUri is not a ws:// or wss:// URL",
         ));
     }
+    if uri.scheme_str() == Some("wss") && !cfg!(any(feature = "rustls", feature = "native-tls")) {
+        return Err(socket_error(
+            &host,
+            TransportKind::Tls,
+            "the connectUri is wss://, but this build has no TLS: enable the `rustls` or `native-tls` feature",
+        ));
+    }
     let stream = transport.open_stream(&uri).map_err(fail)?;
     let stop = stream.stopper();
-    let user_agent = transport.user_agent().to_str().unwrap_or("genesys-presence");
+    // The session's header value, byte for byte as REST calls send it (it
+    // was made from a `String`, so it is UTF-8, but not always ASCII).
+    let user_agent = String::from_utf8_lossy(transport.user_agent().as_bytes());
     let request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))

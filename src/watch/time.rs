@@ -18,10 +18,11 @@ pub(super) fn unix_millis(text: &str) -> Option<i64> {
         let (clock, offset) = time.split_at(at);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
         let (hours, minutes) = offset[1..].split_once(':').unwrap_or((&offset[1..], "0"));
-        (
-            clock,
-            sign * (hours.parse::<i64>().ok()? * 60 + minutes.parse::<i64>().ok()?),
-        )
+        let (hours, minutes) = (hours.parse::<i64>().ok()?, minutes.parse::<i64>().ok()?);
+        if !(0..24).contains(&hours) || !(0..60).contains(&minutes) {
+            return None;
+        }
+        (clock, sign * (hours * 60 + minutes))
     };
     let mut clock_parts = clock.splitn(3, ':');
     let hour: i64 = clock_parts.next()?.parse().ok()?;
@@ -29,14 +30,20 @@ pub(super) fn unix_millis(text: &str) -> Option<i64> {
     let seconds = clock_parts.next().unwrap_or("0");
     let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
     let second: i64 = whole.parse().ok()?;
+    // The first three digits (by character: the text is the server's).
     let millis: i64 = if fraction.is_empty() {
         0
     } else {
-        format!("{:0<3}", &fraction[..fraction.len().min(3)])
-            .parse()
-            .ok()?
+        let digits: String = fraction.chars().take(3).collect();
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        format!("{digits:0<3}").parse().ok()?
     };
-    let valid = (1..=12).contains(&month)
+    // Four-digit years, as ISO 8601 writes them: the arithmetic below
+    // cannot overflow then.
+    let valid = (0..=9999).contains(&year)
+        && (1..=12).contains(&month)
         && (1..=31).contains(&day)
         && (0..24).contains(&hour)
         && (0..60).contains(&minute)
@@ -80,5 +87,18 @@ mod tests {
         assert_eq!(unix_millis("2024-13-02T14:03:11Z"), None);
         assert_eq!(unix_millis("yesterday"), None);
         assert_eq!(until("2000-01-01T00:00:00Z"), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn odd_dates_are_unreadable_not_a_panic() {
+        assert_eq!(unix_millis("2024-05-02T14:03:11.12\u{e9}Z"), None);
+        assert_eq!(unix_millis("2024-05-02T14:03:11.\u{e9}Z"), None);
+        assert_eq!(unix_millis("999999999-01-01T00:00:00Z"), None);
+        assert_eq!(unix_millis("-999999999999-01-01T00:00:00Z"), None);
+        assert_eq!(unix_millis("2024-05-02T14:03:11+99999999999999999:00"), None);
+        assert_eq!(
+            unix_millis("2024-05-02T14:03:11.1234567Z"),
+            Some(1_714_658_591_123)
+        );
     }
 }

@@ -195,17 +195,27 @@ impl Watcher {
     }
 
     fn wait(&mut self, deadline: Option<Instant>) -> Option<Result<PresenceEvent>> {
+        // Set when due work ran past the deadline: the caller gets what is
+        // ready, then `None`, even if more work is due by then.
+        let mut past_deadline = false;
         loop {
+            // A stop asked for meanwhile (during a reconnection, say) closes
+            // the watcher before anything more is yielded or done.
+            self.take_signals();
             if self.closed {
                 return None;
             }
             if let Some(item) = self.machine.pop() {
                 return Some(item);
             }
+            if past_deadline {
+                return None;
+            }
             let due = self.machine.tick(Instant::now());
             if !due.is_empty() {
                 // Failures of this work are the machine's to yield, not returned.
                 let _ = self.run(due);
+                past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
                 continue;
             }
             let wake = [deadline, self.machine.next_wake()].into_iter().flatten().min();
@@ -221,6 +231,16 @@ impl Watcher {
                 Some(signal) => self.handle(signal),
                 None if deadline.is_some_and(|d| Instant::now() >= d) => return None,
                 None => {}
+            }
+        }
+    }
+
+    /// Handles the signals that have arrived, without waiting for more.
+    fn take_signals(&mut self) {
+        while !self.closed {
+            match self.signals.try_recv() {
+                Ok(signal) => self.handle(signal),
+                Err(_) => break,
             }
         }
     }

@@ -170,6 +170,20 @@ fn a_short_lived_channel_is_renewed_a_tenth_of_its_lifetime_early() {
 }
 
 #[test]
+fn a_channel_said_to_have_expired_is_renewed_once_it_counts_as_stable() {
+    let t0 = Instant::now();
+    let mut m = machine();
+    let (slot, link) = open_of(&m.add(ids(&["a"])));
+    m.opened(slot, link, t0, Vec::new(), t0);
+    // Ten times the shortest backoff (1 s), at most the longest (60 s).
+    let stable = t0 + 10 * MIN;
+    assert_eq!(m.next_wake(), Some(stable));
+    assert!(m.tick(t0).is_empty(), "not renewed at once");
+    assert!(m.tick(stable - MS).is_empty());
+    assert_eq!(open_of(&m.tick(stable)).0, slot);
+}
+
+#[test]
 fn a_failed_renewal_keeps_the_channel_and_is_tried_again_after_a_backoff() {
     let t0 = Instant::now();
     let mut m = machine();

@@ -27,18 +27,25 @@ impl Timing {
     }
 
     /// When to move from a channel opened at `now` that `expires` then:
-    /// `renew_before` ahead of its end, but at most a tenth of its lifetime.
+    /// `renew_before` ahead of its end, but at most a tenth of its lifetime;
+    /// and not before it counts as stable (see [`stable`](Timing::stable)),
+    /// so that a channel said to expire at once (a server clock far behind,
+    /// a bad date) is not replaced again and again without a pause. If it
+    /// does end sooner, its socket says so and it is replaced then.
     pub(super) fn renew_at(&self, expires: Instant, now: Instant) -> Instant {
         let lifetime = expires.saturating_duration_since(now);
-        now + (lifetime - self.renew_before.min(lifetime / 10))
+        now + (lifetime - self.renew_before.min(lifetime / 10)).max(self.stable_after())
     }
 
     /// Whether a connection opened at `opened_at` and lost at `now` had
     /// stayed up long enough to be replaced at once: ten times the shortest
     /// backoff, at most the longest.
     pub(super) fn stable(&self, opened_at: Instant, now: Instant) -> bool {
-        let stable_after = self.backoff_min.saturating_mul(10).min(self.backoff_max);
-        now.saturating_duration_since(opened_at) >= stable_after
+        now.saturating_duration_since(opened_at) >= self.stable_after()
+    }
+
+    fn stable_after(&self) -> Duration {
+        self.backoff_min.saturating_mul(10).min(self.backoff_max)
     }
 
     /// The wait after `failures` failed attempts in a row: the shortest

@@ -1,0 +1,484 @@
+//! Review: `wss://` servers that must fail, and fail the same way for the
+//! WebSocket (`Error::Socket`) as for REST (`Error::Transport`): a
+//! certificate for another name, an expired certificate, a server that
+//! accepts TCP and never speaks, a server that answers TLS with plain HTTP.
+//! Also: a trusted `wss://` server reached through a `CONNECT` proxy.
+//!
+//! The REST side of a watch is a mockito server; the `wss://` servers are
+//! rustls + tungstenite on 127.0.0.1, with certificates from a root made here.
+//! Each test runs with every TLS provider the build has (rustls, native-tls).
+
+#![cfg(any(feature = "rustls", feature = "native-tls"))]
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
+use mockito::{Matcher, Server, ServerGuard};
+
+const USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
+
+struct Pki {
+    root: Vec<u8>,
+    server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    server_key: Vec<u8>,
+}
+
+/// A root, and a server certificate it signed for `names`, valid until `not_after`.
+fn make_pki(names: &[&str], not_after: Option<(i32, u8, u8)>) -> Pki {
+    let root_key = rcgen::KeyPair::generate().unwrap();
+    let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    root_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "review root");
+    let root = root_params.self_signed(&root_key).unwrap();
+    let issuer = rcgen::Issuer::new(root_params, root_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
+    if let Some((y, m, d)) = not_after {
+        params.not_before = rcgen::date_time_ymd(y - 1, m, d);
+        params.not_after = rcgen::date_time_ymd(y, m, d);
+    }
+    let server = params.signed_by(&server_key, &issuer).unwrap();
+    Pki {
+        root: root.der().to_vec(),
+        server_chain: vec![server.der().clone()],
+        server_key: server_key.serialize_der(),
+    }
+}
+
+/// The TLS providers of this build.
+fn providers() -> Vec<ureq::tls::TlsProvider> {
+    let mut providers = Vec::new();
+    if cfg!(feature = "rustls") {
+        providers.push(ureq::tls::TlsProvider::Rustls);
+    }
+    if cfg!(feature = "native-tls") {
+        providers.push(ureq::tls::TlsProvider::NativeTls);
+    }
+    providers
+}
+
+fn trusting(pki: &Pki, provider: ureq::tls::TlsProvider) -> ureq::tls::TlsConfig {
+    let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
+    ureq::tls::TlsConfig::builder()
+        .provider(provider)
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
+        .build()
+}
+
+/// A TLS server on 127.0.0.1 that accepts WebSockets and pushes one event.
+fn start_wss(pki: &Pki) -> u16 {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(pki.server_chain.clone(), key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = Arc::clone(&config);
+            thread::spawn(move || {
+                let connection = rustls::ServerConnection::new(config).unwrap();
+                let tls = rustls::StreamOwned::new(connection, tcp);
+                let Ok(mut ws) = tungstenite::accept(tls) else {
+                    return;
+                };
+                let event = serde_json::json!({
+                    "topicName": format!("v2.users.{USER}.presence"),
+                    "eventBody": {
+                        "presenceDefinition": {"id": "busy-id", "systemPresence": "Busy"},
+                        "message": "over TLS",
+                        "modifiedDate": "2026-11-30T12:00:00.000Z"
+                    }
+                });
+                if ws.send(tungstenite::Message::text(event.to_string())).is_err() {
+                    return;
+                }
+                while ws.read().is_ok() {}
+            });
+        }
+    });
+    port
+}
+
+/// Accepts TCP connections and keeps them open without a byte.
+fn start_mute() -> (u16, Arc<Mutex<Vec<TcpStream>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let keep = Arc::clone(&held);
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            keep.lock().unwrap().push(tcp);
+        }
+    });
+    (port, held)
+}
+
+/// Answers anything with a plain-text HTTP 400, as a non-TLS server on a TLS port does.
+fn start_plain_http() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut tcp in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                let _ = tcp.read(&mut buf);
+                let _ = tcp
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ = tcp.shutdown(Shutdown::Write);
+                thread::sleep(Duration::from_millis(200));
+            });
+        }
+    });
+    port
+}
+
+/// The REST side of a watch whose channel's `connectUri` is `connect_uri`.
+fn start_api(connect_uri: &str) -> ServerGuard {
+    let mut api = Server::new();
+    api.mock("POST", "/api/v2/notifications/channels")
+        .with_header("content-type", "application/json")
+        .with_body(
+            serde_json::json!({"id": "c1", "connectUri": connect_uri, "expires": "2099-01-01T00:00:00Z"})
+                .to_string(),
+        )
+        .create();
+    for method in ["PUT", "POST"] {
+        api.mock(method, "/api/v2/notifications/channels/c1/subscriptions")
+            .match_query(Matcher::Any)
+            .with_header("content-type", "application/json")
+            .with_body(format!(r#"{{"entities":[{{"id":"v2.users.{USER}.presence"}}]}}"#))
+            .create();
+    }
+    api.mock("GET", "/api/v2/users/presences/purecloud/bulk")
+        .match_query(Matcher::Any)
+        .with_header("content-type", "application/json")
+        .with_body("[]")
+        .create();
+    api
+}
+
+fn session(base_url: &str, config: ureq::config::ConfigBuilder<ureq::typestate::AgentScope>) -> Session {
+    Session::builder()
+        .base_url(base_url)
+        .access_token("test-token")
+        .agent(config.build().new_agent())
+        .retry_policy(RetryPolicy::none())
+        .connect_timeout(Duration::from_secs(1))
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+fn kind_of(error: &Error) -> Option<TransportKind> {
+    match error {
+        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
+        _ => None,
+    }
+}
+
+/// The watch's error and the REST call's error against the same `port`
+/// (`wss://127.0.0.1:port` and `https://127.0.0.1:port`), and how long each took.
+fn both_failures(port: u16, tls: ureq::tls::TlsConfig) -> ((Error, Duration), (Error, Duration)) {
+    let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+    let watching = session(&api.url(), ureq::Agent::config_builder().tls_config(tls.clone()));
+    let started = Instant::now();
+    let socket = watch::users(&watching, &[USER]).unwrap_err();
+    let socket = (socket, started.elapsed());
+    let direct = session(
+        &format!("https://127.0.0.1:{port}"),
+        ureq::Agent::config_builder().tls_config(tls),
+    );
+    let started = Instant::now();
+    let rest = user::get_purecloud_presence(&direct, USER).unwrap_err();
+    (socket, (rest, started.elapsed()))
+}
+
+#[track_caller]
+fn assert_same_kind(
+    provider: ureq::tls::TlsProvider,
+    expected: TransportKind,
+    socket: &(Error, Duration),
+    rest: &(Error, Duration),
+) {
+    assert!(
+        matches!(socket.0, Error::Socket { .. }),
+        "{provider:?}: {:?}",
+        socket.0
+    );
+    assert!(
+        matches!(rest.0, Error::Transport { .. }),
+        "{provider:?}: {:?}",
+        rest.0
+    );
+    assert_eq!(
+        kind_of(&socket.0),
+        Some(expected),
+        "{provider:?}: WebSocket: {}",
+        socket.0
+    );
+    assert_eq!(kind_of(&rest.0), Some(expected), "{provider:?}: REST: {}", rest.0);
+    assert!(
+        socket.1 < Duration::from_secs(4),
+        "{provider:?}: WebSocket took {:?}",
+        socket.1
+    );
+    assert!(
+        rest.1 < Duration::from_secs(4),
+        "{provider:?}: REST took {:?}",
+        rest.1
+    );
+}
+
+#[test]
+fn review_a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
+    let pki = make_pki(&["wrong.example"], None);
+    let port = start_wss(&pki);
+    for provider in providers() {
+        let (socket, rest) = both_failures(port, trusting(&pki, provider));
+        assert_same_kind(provider, TransportKind::Tls, &socket, &rest);
+    }
+}
+
+#[test]
+fn review_an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
+    let pki = make_pki(&["127.0.0.1"], Some((2001, 1, 1)));
+    let port = start_wss(&pki);
+    for provider in providers() {
+        let (socket, rest) = both_failures(port, trusting(&pki, provider));
+        assert_same_kind(provider, TransportKind::Tls, &socket, &rest);
+        assert!(
+            socket.0.to_string().to_lowercase().contains("expired"),
+            "{}",
+            socket.0
+        );
+    }
+}
+
+#[test]
+fn review_a_server_that_never_speaks_tls_times_out_for_websocket_and_rest() {
+    let pki = make_pki(&["127.0.0.1"], None);
+    let (port, _held) = start_mute();
+    for provider in providers() {
+        let (socket, rest) = both_failures(port, trusting(&pki, provider));
+        assert_same_kind(provider, TransportKind::Timeout, &socket, &rest);
+        assert!(socket.0.is_timeout() && rest.0.is_timeout());
+    }
+}
+
+#[test]
+fn review_a_plain_ws_server_that_never_answers_the_handshake_times_out() {
+    let (port, _held) = start_mute();
+    let api = start_api(&format!("ws://127.0.0.1:{port}/channels/c1"));
+    let session = session(&api.url(), ureq::Agent::config_builder());
+    let started = Instant::now();
+    let error = watch::users(&session, &[USER]).unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    // connect_timeout 1 s (met at once), then the handshake within timeout 2 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn review_plain_http_on_a_tls_port_is_a_tls_error_for_websocket_and_rest() {
+    let pki = make_pki(&["127.0.0.1"], None);
+    let port = start_plain_http();
+    for provider in providers() {
+        let (socket, rest) = both_failures(port, trusting(&pki, provider));
+        assert_same_kind(provider, TransportKind::Tls, &socket, &rest);
+    }
+}
+
+/// A tunnelling proxy that records the `CONNECT` targets.
+fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let targets = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&targets);
+    thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let log = Arc::clone(&log);
+            thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
+                log.lock().unwrap().push(target.clone());
+                let Ok(upstream) = TcpStream::connect(&target) else {
+                    return;
+                };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n");
+                let (mut a, mut b) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                thread::spawn(move || {
+                    let _ = std::io::copy(&mut a, &mut b);
+                    let _ = b.shutdown(Shutdown::Write);
+                });
+                let (mut from, mut to) = (upstream, client);
+                let _ = std::io::copy(&mut from, &mut to);
+                let _ = to.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    (url, targets)
+}
+
+#[test]
+fn review_a_trusted_wss_server_through_a_connect_proxy() {
+    let pki = make_pki(&["127.0.0.1"], None);
+    let port = start_wss(&pki);
+    let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+    for provider in providers() {
+        let (proxy, targets) = start_proxy();
+        let config = ureq::Agent::config_builder()
+            .tls_config(trusting(&pki, provider))
+            .proxy(Some(ureq::Proxy::new(&proxy).unwrap()));
+        let session = session(&api.url(), config);
+        let mut watcher = watch::users(&session, &[USER]).unwrap();
+        let event = watcher
+            .next_timeout(Duration::from_secs(10))
+            .expect("the pushed event within 10 s")
+            .unwrap();
+        assert_eq!(event.message.as_deref(), Some("over TLS"), "{provider:?}");
+        // The reader is blocked in a TLS read (the server sends nothing more):
+        // closing wakes it at once.
+        thread::sleep(Duration::from_millis(300));
+        let closing = Instant::now();
+        watcher.close();
+        assert!(
+            closing.elapsed() < Duration::from_millis(500),
+            "{provider:?}: close took {:?}",
+            closing.elapsed()
+        );
+        assert!(
+            targets.lock().unwrap().contains(&format!("127.0.0.1:{port}")),
+            "{provider:?}: {:?}",
+            targets.lock().unwrap()
+        );
+    }
+}
+
+/// A `wss://` server that requires a client certificate signed by `pki`'s
+/// root; pushes one event to a client that has one.
+fn start_wss_requiring_client_cert(pki: &Pki) -> u16 {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(pki.root.clone()))
+        .unwrap();
+    let verifier =
+        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+            .build()
+            .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(pki.server_chain.clone(), key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = Arc::clone(&config);
+            thread::spawn(move || {
+                let connection = rustls::ServerConnection::new(config).unwrap();
+                let tls = rustls::StreamOwned::new(connection, tcp);
+                let Ok(mut ws) = tungstenite::accept(tls) else {
+                    return;
+                };
+                let event = serde_json::json!({
+                    "topicName": format!("v2.users.{USER}.presence"),
+                    "eventBody": {"presenceDefinition": {"id": "d"}, "message": "mutual TLS"}
+                });
+                let _ = ws.send(tungstenite::Message::text(event.to_string()));
+                while ws.read().is_ok() {}
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn review_the_websocket_presents_the_agents_client_certificate() {
+    // The root signs the server's certificate and the client's.
+    let root_key = rcgen::KeyPair::generate().unwrap();
+    let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    root_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "review mutual root");
+    let root = root_params.self_signed(&root_key).unwrap();
+    let issuer = rcgen::Issuer::new(root_params, root_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&server_key, &issuer)
+        .unwrap();
+    let client_key = rcgen::KeyPair::generate().unwrap();
+    let client = rcgen::CertificateParams::new(vec!["client.example".to_owned()])
+        .unwrap()
+        .signed_by(&client_key, &issuer)
+        .unwrap();
+    let pki = Pki {
+        root: root.der().to_vec(),
+        server_chain: vec![server.der().clone()],
+        server_key: server_key.serialize_der(),
+    };
+    let port = start_wss_requiring_client_cert(&pki);
+    let client_der = client.der().to_vec();
+    let client_key_pem = client_key.serialize_pem();
+    for provider in providers() {
+        let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+        let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
+        let client_cert = ureq::tls::ClientCert::new_with_certs(
+            &[ureq::tls::Certificate::from_der(&client_der).to_owned()],
+            ureq::tls::PrivateKey::from_pem(client_key_pem.as_bytes()).unwrap(),
+        );
+        let with_cert = ureq::tls::TlsConfig::builder()
+            .provider(provider)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(std::slice::from_ref(&root)))
+            .client_cert(Some(client_cert))
+            .build();
+        let session_with = session(&api.url(), ureq::Agent::config_builder().tls_config(with_cert));
+        let mut watcher =
+            watch::users(&session_with, &[USER]).unwrap_or_else(|e| panic!("{provider:?}: {e}"));
+        let event = watcher
+            .next_timeout(Duration::from_secs(10))
+            .expect("the pushed event within 10 s")
+            .unwrap();
+        assert_eq!(event.message.as_deref(), Some("mutual TLS"), "{provider:?}");
+        watcher.close();
+
+        // Without the certificate the server refuses the handshake: a socket error.
+        let without = ureq::tls::TlsConfig::builder()
+            .provider(provider)
+            .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
+            .build();
+        let session_without = session(&api.url(), ureq::Agent::config_builder().tls_config(without));
+        let error = watch::users(&session_without, &[USER]).unwrap_err();
+        assert!(matches!(error, Error::Socket { .. }), "{provider:?}: {error:?}");
+    }
+}
