@@ -8,6 +8,7 @@
 //! [`Transport::open_stream`], over the same proxies and TLS settings.
 
 mod classify;
+mod env_proxy;
 mod pacing;
 #[cfg(feature = "notifications")]
 mod stream;
@@ -176,7 +177,7 @@ impl Transport {
         let (agent, custom_agent) = match settings.agent {
             Some(agent) => (agent, true),
             None => {
-                check_proxy_variables()?;
+                env_proxy::check_variables()?;
                 (build_agent(timeout, connect_timeout), false)
             }
         };
@@ -283,34 +284,6 @@ fn positive(what: &str, value: Duration) -> Result<Duration> {
     }
 }
 
-/// The variables ureq takes a proxy from, in its order.
-const PROXY_VARIABLES: [&str; 6] = [
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-];
-
-/// A proxy variable that is set but is not a proxy URL is an error: ureq
-/// would drop it without a word and connect direct (or through the next
-/// variable), so traffic meant for the proxy would bypass it. The value is
-/// not quoted: it may hold a password.
-fn check_proxy_variables() -> Result<()> {
-    for name in PROXY_VARIABLES {
-        let Ok(value) = std::env::var(name) else {
-            continue;
-        };
-        if !value.trim().is_empty() && ureq::Proxy::new(&value).is_err() {
-            return Err(Error::Config(format!(
-                "the environment variable {name} is set but is not a proxy URL"
-            )));
-        }
-    }
-    Ok(())
-}
-
 fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {
     // Per-step timeouts rather than ureq's global one: with a global timeout
     // ureq resolves the host on a new thread for every call, which more than
@@ -333,5 +306,11 @@ fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {
             .root_certs(ureq::tls::RootCerts::PlatformVerifier)
             .build(),
     );
+    // ureq reads the proxy variables itself; only a `NO_PROXY` list with
+    // spaces after its commas needs help (see `env_proxy`).
+    let config = match env_proxy::with_trimmed_no_proxy() {
+        Some(proxy) => config.proxy(Some(proxy)),
+        None => config,
+    };
     config.build().new_agent()
 }
