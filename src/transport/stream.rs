@@ -28,8 +28,6 @@ use ureq::unversioned::transport::{
 use super::{classify, Failure, Transport};
 use crate::error::TransportKind;
 
-type Handles = Arc<Mutex<Vec<Weak<dyn ShutdownHandle>>>>;
-
 /// A connected stream: `Read` and `Write`, bounded by the deadline last set
 /// with [`Stream::set_timeout`].
 pub(crate) struct Stream {
@@ -37,19 +35,52 @@ pub(crate) struct Stream {
     stop: StreamStop,
 }
 
-/// Closes a [`Stream`] from another thread, waking a read blocked on it.
-#[derive(Clone)]
+/// Shuts connections down from another thread, waking a read (or a
+/// connect, a proxy's or a TLS handshake) blocked on them. A stream has
+/// one of its own ([`Stream::stopper`]); a caller can also hand one to
+/// [`Transport::open_stream`] that covers every stream it opens, even one
+/// still being opened. Once stopped, it shuts down every connection
+/// registered with it later at once. Cheap to clone.
+#[derive(Clone, Default)]
 pub(crate) struct StreamStop {
-    handles: Handles,
+    inner: Arc<Mutex<Registry>>,
+}
+
+#[derive(Default)]
+struct Registry {
+    stopped: bool,
+    handles: Vec<Weak<dyn ShutdownHandle>>,
 }
 
 impl StreamStop {
-    /// Shuts the connection down (both ways); a blocked read returns at once.
+    /// Shuts every registered connection down (both ways); a blocked read
+    /// returns at once, and connections registered from now on are shut at once.
     pub(crate) fn stop(&self) {
-        let handles = self.handles.lock().unwrap_or_else(PoisonError::into_inner);
+        let handles: Vec<_> = {
+            let mut registry = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+            registry.stopped = true;
+            registry.handles.drain(..).collect()
+        };
         for handle in handles.iter().filter_map(Weak::upgrade) {
             handle.shutdown();
         }
+    }
+
+    /// Keeps `handle` to shut down on [`stop`](Self::stop); false (after
+    /// shutting it down) when already stopped.
+    fn register(&self, handle: &Weak<dyn ShutdownHandle>) -> bool {
+        let mut registry = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if registry.stopped {
+            drop(registry);
+            if let Some(handle) = handle.upgrade() {
+                handle.shutdown();
+            }
+            return false;
+        }
+        // Connections that are gone need no shutting down.
+        registry.handles.retain(|h| h.strong_count() > 0);
+        registry.handles.push(Weak::clone(handle));
+        true
     }
 }
 
@@ -107,7 +138,10 @@ impl Transport {
     /// through the agent's proxy and TLS, within the connect timeout. The
     /// stream's reads and writes must then be done within the session's
     /// timeout, together, until [`Stream::set_timeout`] sets another.
-    pub(crate) fn open_stream(&self, url: &Uri) -> Result<Stream, Failure> {
+    ///
+    /// `stop` shuts the connection down when stopped, also while it is
+    /// being opened (the open then fails).
+    pub(crate) fn open_stream(&self, url: &Uri, stop: &StreamStop) -> Result<Stream, Failure> {
         let target = http_equivalent(url)?;
         let config = self.agent.config();
         // As ureq checks each call: an agent for HTTPS only sends nothing in the clear.
@@ -149,15 +183,19 @@ impl Transport {
                 Ok(bounded)
             })
         };
-        let handles: Handles = Arc::default();
+        let own = StreamStop::default();
         let register_shutdown = {
-            let handles = Arc::clone(&handles);
+            let (own, caller) = (own.clone(), stop.clone());
             Arc::new(move |handle: Weak<dyn ShutdownHandle>| {
-                handles
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(handle);
-                Ok(())
+                own.register(&handle);
+                if caller.register(&handle) {
+                    Ok(())
+                } else {
+                    Err(ureq::Error::Io(io::Error::new(
+                        io::ErrorKind::Interrupted,
+                        "stopped while connecting",
+                    )))
+                }
             })
         };
         let current_time: Arc<dyn Fn() -> UreqInstant + Send + Sync> = Arc::new(UreqInstant::now);
@@ -183,7 +221,7 @@ impl Transport {
         }
         let mut stream = Stream {
             io: TransportAdapter::new(transport, current_time),
-            stop: StreamStop { handles },
+            stop: own,
         };
         stream.set_timeout(self.timeout);
         Ok(stream)

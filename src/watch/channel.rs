@@ -9,6 +9,7 @@ use super::config::Config;
 use super::socket::{self, Reader, Signal};
 use super::time;
 use crate::models::{user_of_presence_topic, ChannelTopic};
+use crate::transport::StreamStop;
 use crate::{notifications, Result, Session, TransportKind};
 
 /// Used when the channel does not say when it expires (Genesys: 24 hours).
@@ -41,6 +42,7 @@ pub(super) fn open(
     users: &[String],
     number: u64,
     signals: Sender<Signal>,
+    stop: &StreamStop,
 ) -> Result<(Link, Vec<Refusal>)> {
     let channel = notifications::create_channel(session)?;
     let missing = |what: &str| {
@@ -58,7 +60,7 @@ pub(super) fn open(
         .and_then(time::until)
         .unwrap_or(ASSUMED_LIFETIME);
     let expires = Instant::now() + lifetime;
-    let socket = socket::connect(session.transport(), &uri)?;
+    let socket = socket::connect(session.transport(), &uri, stop)?;
     let reader = Reader::start(socket, number, signals, config.heartbeat_timeout)?;
     let link = Link {
         channel_id,

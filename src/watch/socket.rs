@@ -50,7 +50,7 @@ pub(super) struct Socket {
 /// Opens the WebSocket at `address` (a channel's `connectUri`) through
 /// `transport`: its proxy, its TLS settings, its connect timeout; the
 /// handshake is bounded by its timeout.
-pub(super) fn connect(transport: &Transport, address: &str) -> Result<Socket> {
+pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -> Result<Socket> {
     let uri: Uri = address.parse().map_err(|_| {
         socket_error(
             "(unknown host)",
@@ -74,7 +74,7 @@ pub(super) fn connect(transport: &Transport, address: &str) -> Result<Socket> {
             "the connectUri is wss://, but this build has no TLS: enable the `rustls` or `native-tls` feature",
         ));
     }
-    let stream = transport.open_stream(&uri).map_err(fail)?;
+    let stream = transport.open_stream(&uri, stop).map_err(fail)?;
     let stop = stream.stopper();
     // The session's header value, byte for byte as REST calls send it (it
     // was made from a `String`, so it is UTF-8, but not always ASCII).

@@ -14,6 +14,7 @@ use super::machine::{Action, Disconnect, Machine};
 use super::socket::Signal;
 use crate::args::distinct_ids;
 use crate::models::PresenceEvent;
+use crate::transport::StreamStop;
 use crate::{retry, user, Error, Result, Session};
 
 /// A live stream of presence changes; see the [module docs](super).
@@ -28,20 +29,34 @@ pub struct Watcher {
     /// Handed to each reader thread.
     sender: Sender<Signal>,
     signals: Receiver<Signal>,
+    /// Shuts every connection the watcher opens, also one being opened, when
+    /// a [`StopHandle`] stops it.
+    stop: StreamStop,
     closed: bool,
 }
 
 /// Closes a [`Watcher`] from another thread; see [`Watcher::stop_handle`].
 /// Cheap to clone; stopping a watcher that is already closed or dropped
 /// does nothing.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StopHandle {
     sender: Sender<Signal>,
+    connections: StreamStop,
+}
+
+impl fmt::Debug for StopHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StopHandle").finish_non_exhaustive()
+    }
 }
 
 impl StopHandle {
-    /// Asks the watcher to close: a `next()` blocked on it returns `None`.
+    /// Asks the watcher to close: a `next()` blocked on it returns `None`,
+    /// also when it is in the middle of a reconnection (the WebSocket being
+    /// opened is shut down at once; a REST call of that reconnection runs
+    /// to its end or its timeout first).
     pub fn stop(&self) {
+        self.connections.stop();
         let _ = self.sender.send(Signal::Stop);
     }
 }
@@ -139,6 +154,7 @@ impl Watcher {
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle {
             sender: self.sender.clone(),
+            connections: self.stop.clone(),
         }
     }
 
@@ -187,6 +203,7 @@ impl Watcher {
             links: HashMap::new(),
             sender,
             signals,
+            stop: StreamStop::default(),
             closed: false,
         };
         let actions = watcher.machine.add(users);
@@ -277,7 +294,14 @@ impl Watcher {
         match action {
             Action::Open { slot, link, users } => {
                 let config = self.machine.config();
-                match channel::open(&self.session, config, &users, link, self.sender.clone()) {
+                match channel::open(
+                    &self.session,
+                    config,
+                    &users,
+                    link,
+                    self.sender.clone(),
+                    &self.stop,
+                ) {
                     Ok((opened, refused)) => {
                         let expires = opened.expires;
                         self.links.insert(link, opened);
