@@ -4,6 +4,8 @@
 //! [`send_empty`]; URLs, headers, the token, timeouts, status handling and
 //! decoding all happen here.
 
+use std::borrow::Cow;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -113,9 +115,10 @@ const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded.
+/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded
+/// (ids, which rarely need it, are copied as they are).
 fn percent_encode(value: &str) -> String {
-    utf8_percent_encode(value, RESERVED).to_string()
+    Cow::from(utf8_percent_encode(value, RESERVED)).into_owned()
 }
 
 /// Sends `call` and decodes a 2xx answer's body as `T`.
