@@ -1,4 +1,4 @@
-//! Review: the watcher against servers a new user meets. Channels whose
+//! The watcher against servers a new user meets. Channels whose
 //! `expires` is odd (in the past, unreadable, absurdly far), and a stop
 //! handle used while the watcher is reconnecting through a proxy that does
 //! not answer.
@@ -142,7 +142,7 @@ fn watch_with_expires(expires: &'static str, run: Duration) -> Option<Outcome> {
 }
 
 #[test]
-fn review_an_expires_date_with_a_multibyte_fraction_does_not_panic() {
+fn an_expires_date_with_a_multibyte_fraction_does_not_panic() {
     // `.12é`: the fraction is cut at its third byte, inside the `é`.
     let outcome = watch_with_expires("2099-01-01T00:00:00.12\u{e9}Z", Duration::from_millis(100)).unwrap();
     assert!(
@@ -152,7 +152,7 @@ fn review_an_expires_date_with_a_multibyte_fraction_does_not_panic() {
 }
 
 #[test]
-fn review_an_absurdly_far_expires_date_does_not_panic() {
+fn an_absurdly_far_expires_date_does_not_panic() {
     // Year 999 999 999: days × 86 400 × 1000 overflows an i64.
     let outcome = watch_with_expires("999999999-01-01T00:00:00Z", Duration::from_millis(100)).unwrap();
     assert!(
@@ -164,7 +164,7 @@ fn review_an_absurdly_far_expires_date_does_not_panic() {
 /// The same date parser reads the `modifiedDate` of every pushed event, so a
 /// server's odd date reaches it from the WebSocket too, on the caller's thread.
 #[test]
-fn review_a_pushed_event_with_an_odd_modified_date_does_not_panic() {
+fn a_pushed_event_with_an_odd_modified_date_does_not_panic() {
     for date in ["2026-11-30T12:00:00.12\u{e9}Z", "999999999-01-01T00:00:00Z"] {
         let event = serde_json::json!({
             "topicName": format!("v2.users.{USER}.presence"),
@@ -198,7 +198,7 @@ fn review_a_pushed_event_with_an_odd_modified_date_does_not_panic() {
 /// channel, socket, subscription and bulk read per loop, as fast as the
 /// server answers.
 #[test]
-fn review_a_channel_that_says_it_has_expired_is_not_renewed_in_a_tight_loop() {
+fn a_channel_that_says_it_has_expired_is_not_renewed_in_a_tight_loop() {
     let outcome = watch_with_expires("2000-01-01T00:00:00Z", Duration::from_secs(1))
         .expect("next_timeout(1 s) did not return within 11 s");
     assert!(outcome.no_panic);
@@ -214,7 +214,7 @@ fn review_a_channel_that_says_it_has_expired_is_not_renewed_in_a_tight_loop() {
 /// having work due: the loop checks the deadline only when it waits for a
 /// signal, so with work always due it never returns.
 #[test]
-fn review_next_timeout_returns_by_its_deadline_while_work_keeps_coming_due() {
+fn next_timeout_returns_by_its_deadline_while_work_keeps_coming_due() {
     let outcome = watch_with_expires("2000-01-01T00:00:00Z", Duration::from_millis(500))
         .expect("next_timeout(500 ms) did not return within 10.5 s");
     assert!(outcome.no_panic);
@@ -229,7 +229,7 @@ fn review_next_timeout_returns_by_its_deadline_while_work_keeps_coming_due() {
 /// call does, also when the caller's part is not ASCII (a valid header value,
 /// sent as is by REST).
 #[test]
-fn review_the_websocket_sends_the_sessions_user_agent_even_when_it_is_not_ascii() {
+fn the_websocket_sends_the_sessions_user_agent_even_when_it_is_not_ascii() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (seen, agents) = std::sync::mpsc::channel();
@@ -320,7 +320,7 @@ fn start_proxy(victim: String) -> String {
 /// connect timeout instead (the connection being opened cannot be stopped),
 /// and the failed attempt is yielded after the stop.
 #[test]
-fn review_a_stop_during_a_stalled_reconnect_ends_the_watcher_promptly() {
+fn a_stop_during_a_stalled_reconnect_ends_the_watcher_promptly() {
     let org = FakeOrg::start().unwrap();
     let streaming = org.streaming_url().split("://").nth(1).unwrap().to_owned();
     let proxy = start_proxy(streaming);
@@ -373,7 +373,7 @@ fn review_a_stop_during_a_stalled_reconnect_ends_the_watcher_promptly() {
 /// An unknown host and a refused connection are the same kinds for the
 /// WebSocket (`Error::Socket`) as for REST (`Error::Transport`).
 #[test]
-fn review_an_unknown_host_and_a_refused_port_are_the_same_kind_for_rest_and_websocket() {
+fn an_unknown_host_and_a_refused_port_are_the_same_kind_for_rest_and_websocket() {
     use genesys_presence::{user, Error, TransportKind};
     let kind_of = |error: &Error| match error {
         Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),

@@ -1,4 +1,4 @@
-//! Review: `wss://` servers that must fail, and fail the same way for the
+//! `wss://` servers that must fail, and fail the same way for the
 //! WebSocket (`Error::Socket`) as for REST (`Error::Transport`): a
 //! certificate for another name, an expired certificate, a server that
 //! accepts TCP and never speaks, a server that answers TLS with plain HTTP.
@@ -243,7 +243,7 @@ fn assert_same_kind(
 }
 
 #[test]
-fn review_a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
+fn a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
     let pki = make_pki(&["wrong.example"], None);
     let port = start_wss(&pki);
     for provider in providers() {
@@ -253,7 +253,7 @@ fn review_a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest()
 }
 
 #[test]
-fn review_an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
+fn an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
     let pki = make_pki(&["127.0.0.1"], Some((2001, 1, 1)));
     let port = start_wss(&pki);
     for provider in providers() {
@@ -268,7 +268,7 @@ fn review_an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
 }
 
 #[test]
-fn review_a_server_that_never_speaks_tls_times_out_for_websocket_and_rest() {
+fn a_server_that_never_speaks_tls_times_out_for_websocket_and_rest() {
     let pki = make_pki(&["127.0.0.1"], None);
     let (port, _held) = start_mute();
     for provider in providers() {
@@ -279,7 +279,7 @@ fn review_a_server_that_never_speaks_tls_times_out_for_websocket_and_rest() {
 }
 
 #[test]
-fn review_a_plain_ws_server_that_never_answers_the_handshake_times_out() {
+fn a_plain_ws_server_that_never_answers_the_handshake_times_out() {
     let (port, _held) = start_mute();
     let api = start_api(&format!("ws://127.0.0.1:{port}/channels/c1"));
     let session = session(&api.url(), ureq::Agent::config_builder());
@@ -295,7 +295,7 @@ fn review_a_plain_ws_server_that_never_answers_the_handshake_times_out() {
 }
 
 #[test]
-fn review_plain_http_on_a_tls_port_is_a_tls_error_for_websocket_and_rest() {
+fn plain_http_on_a_tls_port_is_a_tls_error_for_websocket_and_rest() {
     let pki = make_pki(&["127.0.0.1"], None);
     let port = start_plain_http();
     for provider in providers() {
@@ -344,7 +344,7 @@ fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
 }
 
 #[test]
-fn review_a_trusted_wss_server_through_a_connect_proxy() {
+fn a_trusted_wss_server_through_a_connect_proxy() {
     let pki = make_pki(&["127.0.0.1"], None);
     let port = start_wss(&pki);
     let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
@@ -422,7 +422,7 @@ fn start_wss_requiring_client_cert(pki: &Pki) -> u16 {
 }
 
 #[test]
-fn review_the_websocket_presents_the_agents_client_certificate() {
+fn the_websocket_presents_the_agents_client_certificate() {
     // The root signs the server's certificate and the client's.
     let root_key = rcgen::KeyPair::generate().unwrap();
     let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();

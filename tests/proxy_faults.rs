@@ -1,4 +1,4 @@
-//! Review: proxies that misbehave, for REST calls and for the notification
+//! Proxies that misbehave, for REST calls and for the notification
 //! WebSocket alike. A scripted proxy on 127.0.0.1 tunnels `CONNECT`s to the
 //! stand-in org, except to one target, which it answers as a test says
 //! (a status, a closed connection, silence). The same failure must come out
@@ -173,7 +173,7 @@ fn assert_no_password(what: &str, error: &Error) {
 }
 
 #[test]
-fn review_proxy_refusals_are_connect_errors_for_rest_and_websocket_alike() {
+fn proxy_refusals_are_connect_errors_for_rest_and_websocket_alike() {
     for status in [
         "407 Proxy Authentication Required",
         "403 Forbidden",
@@ -199,7 +199,7 @@ fn review_proxy_refusals_are_connect_errors_for_rest_and_websocket_alike() {
 }
 
 #[test]
-fn review_a_proxy_that_hangs_up_is_the_same_error_for_rest_and_websocket() {
+fn a_proxy_that_hangs_up_is_the_same_error_for_rest_and_websocket() {
     let (rest, _) = rest_failure(Misbehave::Close);
     let (socket, _, _) = websocket_failure(Misbehave::Close);
     assert!(matches!(socket, Error::Socket { .. }), "{socket:?}");
@@ -207,7 +207,7 @@ fn review_a_proxy_that_hangs_up_is_the_same_error_for_rest_and_websocket() {
 }
 
 #[test]
-fn review_a_silent_proxy_times_out_within_the_connect_timeout() {
+fn a_silent_proxy_times_out_within_the_connect_timeout() {
     let (rest, rest_took) = rest_failure(Misbehave::Stall);
     let (socket, socket_took, _) = websocket_failure(Misbehave::Stall);
     assert!(rest.is_timeout(), "{rest}");
@@ -220,7 +220,7 @@ fn review_a_silent_proxy_times_out_within_the_connect_timeout() {
 }
 
 #[test]
-fn review_session_debug_does_not_show_the_proxy_password() {
+fn session_debug_does_not_show_the_proxy_password() {
     let org = FakeOrg::start().unwrap();
     let proxy = ScriptedProxy::start(String::new(), Misbehave::Close);
     let session = session_via(&org, &proxy);
@@ -254,17 +254,17 @@ fn within<T: Send + 'static>(limit: Duration, what: &str, f: impl FnOnce() -> T 
 /// WebSocket bounds its proxy connection as a whole (test above); a REST
 /// call goes through ureq's own connector, which the crate cannot reach, so
 /// it still hangs: a known limit of ureq 3.5, documented in the README.
-/// Run with `cargo test --test review_proxy -- --ignored` to see it.
+/// Run with `cargo test --test proxy_faults -- --ignored` to see it.
 #[test]
 #[ignore = "ureq 3.5 limit: its CONNECT exchange bounds each read, not the whole answer (README, Proxies and TLS)"]
-fn review_a_proxy_that_drips_its_answer_is_cut_off_by_the_connect_timeout_rest() {
+fn a_proxy_that_drips_its_answer_is_cut_off_by_the_connect_timeout_rest() {
     let (error, took) = within(Duration::from_secs(15), "REST", || rest_failure(Misbehave::Drip));
     assert!(error.is_timeout(), "{error}");
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
 #[test]
-fn review_a_proxy_that_drips_its_answer_is_cut_off_by_the_connect_timeout_websocket() {
+fn a_proxy_that_drips_its_answer_is_cut_off_by_the_connect_timeout_websocket() {
     let (error, took, _) = within(Duration::from_secs(15), "WebSocket", || {
         websocket_failure(Misbehave::Drip)
     });

@@ -1,4 +1,4 @@
-//! Review: a build without TLS (`--no-default-features --features
+//! A build without TLS (`--no-default-features --features
 //! fake,notifications`). A `wss://` connectUri, or an `https://` API, must
 //! give a clear error that says TLS is not built in, not a panic and not a
 //! hang (the session builder already refuses an `https://` API so).
@@ -32,7 +32,7 @@ fn kind_of(error: &Error) -> Option<TransportKind> {
 }
 
 #[test]
-fn review_without_tls_a_wss_connect_uri_says_tls_is_not_built_in() {
+fn without_tls_a_wss_connect_uri_says_tls_is_not_built_in() {
     // Something listens, so that the failure is not a refused connection.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -1,4 +1,4 @@
-//! Review: `NO_PROXY` as a new user writes it, with a proxy from the
+//! `NO_PROXY` as a new user writes it, with a proxy from the
 //! environment. REST calls go to `localhost`, the WebSocket to `127.0.0.1`
 //! (the stand-in org serves both names), so one `NO_PROXY` entry can send one
 //! of them direct and the other through the proxy. The tests change the
@@ -136,7 +136,7 @@ fn run_with(no_proxy: &str) -> (Vec<String>, u16, u16) {
 }
 
 #[test]
-fn review_no_proxy_localhost_sends_rest_direct_and_the_websocket_through_the_proxy() {
+fn no_proxy_localhost_sends_rest_direct_and_the_websocket_through_the_proxy() {
     let (targets, api, socket) = run_with("localhost");
     assert!(
         !targets.iter().any(|t| t.ends_with(&format!(":{api}"))),
@@ -149,7 +149,7 @@ fn review_no_proxy_localhost_sends_rest_direct_and_the_websocket_through_the_pro
 }
 
 #[test]
-fn review_no_proxy_an_address_sends_the_websocket_direct_and_rest_through_the_proxy() {
+fn no_proxy_an_address_sends_the_websocket_direct_and_rest_through_the_proxy() {
     let (targets, api, socket) = run_with("127.0.0.1");
     assert!(
         targets.contains(&format!("localhost:{api}")),
@@ -162,13 +162,13 @@ fn review_no_proxy_an_address_sends_the_websocket_direct_and_rest_through_the_pr
 }
 
 #[test]
-fn review_no_proxy_star_sends_everything_direct() {
+fn no_proxy_star_sends_everything_direct() {
     let (targets, _, _) = run_with("*");
     assert!(targets.is_empty(), "{targets:?}");
 }
 
 #[test]
-fn review_no_proxy_a_suffix_pattern_and_a_list() {
+fn no_proxy_a_suffix_pattern_and_a_list() {
     // `*host` is a suffix pattern that matches `localhost`; `.example.com`
     // matches nothing here; the list's order does not matter.
     let (targets, api, socket) = run_with(".example.com,*host,10.0.0.1");
@@ -184,7 +184,7 @@ fn review_no_proxy_a_suffix_pattern_and_a_list() {
 /// without trimming, so ` 127.0.0.1` matches no host and the WebSocket is
 /// sent to the proxy although the user exempted its host.
 #[test]
-fn review_no_proxy_with_spaces_after_commas_exempts_every_listed_host() {
+fn no_proxy_with_spaces_after_commas_exempts_every_listed_host() {
     let (targets, _, _) = run_with("localhost, 127.0.0.1");
     assert!(targets.is_empty(), "went through the proxy: {targets:?}");
 }
@@ -194,7 +194,7 @@ fn review_no_proxy_with_spaces_after_commas_exempts_every_listed_host() {
 /// the user meant for the proxy bypasses it. A `Config` error from the
 /// builder (or a failed call) is expected instead.
 #[test]
-fn review_a_malformed_proxy_variable_is_not_silently_ignored() {
+fn a_malformed_proxy_variable_is_not_silently_ignored() {
     let _env = clean_environment();
     let org = FakeOrg::start().unwrap();
     std::env::set_var("HTTPS_PROXY", "http://127.0.0.1:9 9");

@@ -1,4 +1,4 @@
-//! Review: a caller's agent built with `https_only(true)` (nothing in the
+//! A caller's agent built with `https_only(true)` (nothing in the
 //! clear) refuses a plain `http://` REST call; the WebSocket, which is said
 //! to follow the agent's settings, should refuse a plain `ws://` connectUri
 //! the same way instead of opening it.
@@ -153,7 +153,7 @@ fn https_only_session(base_url: &str, pki: &Pki) -> Session {
 }
 
 #[test]
-fn review_an_https_only_agent_refuses_a_plain_ws_connect_uri_as_it_refuses_plain_rest() {
+fn an_https_only_agent_refuses_a_plain_ws_connect_uri_as_it_refuses_plain_rest() {
     let pki = make_pki();
     // REST in the clear is refused by the agent.
     let plain = https_only_session("http://127.0.0.1:9", &pki);
