@@ -131,7 +131,10 @@ fn main() {
     }
     let mut samples: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); cases.len()];
     for round in 0..rounds {
+        // Every case takes every place in the order over the rounds, so
+        // that none always runs first after another case (or after itself).
         let mut order: Vec<usize> = (0..cases.len()).collect();
+        order.rotate_left(round % cases.len());
         if round % 2 == 1 {
             order.reverse();
         }
