@@ -9,6 +9,8 @@
 
 #![cfg(feature = "rustls")]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,44 +18,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
+use common::network::{Pki, WATCHED_USER as USER};
 use genesys_presence::{user, watch, Error, RetryPolicy, Session};
-
-const USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
-
-struct Pki {
-    root: Vec<u8>,
-    server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-    server_key: Vec<u8>,
-}
-
-fn make_pki() -> Pki {
-    let root_key = rcgen::KeyPair::generate().unwrap();
-    let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let root = root_params.self_signed(&root_key).unwrap();
-    let issuer = rcgen::Issuer::new(root_params, root_key);
-    let server_key = rcgen::KeyPair::generate().unwrap();
-    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&server_key, &issuer)
-        .unwrap();
-    Pki {
-        root: root.der().to_vec(),
-        server_chain: vec![server.der().clone()],
-        server_key: server_key.serialize_der(),
-    }
-}
 
 /// An HTTPS API that answers a watch's calls; its channels connect to `connect_uri`.
 fn start_https_api(pki: &Pki, connect_uri: String) -> u16 {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(pki.server_chain.clone(), key)
-        .unwrap();
+    let config = pki.server_config();
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -154,7 +124,7 @@ fn https_only_session(base_url: &str, pki: &Pki) -> Session {
 
 #[test]
 fn an_https_only_agent_refuses_a_plain_ws_connect_uri_as_it_refuses_plain_rest() {
-    let pki = make_pki();
+    let pki = Pki::new(&["127.0.0.1"], None);
     // REST in the clear is refused by the agent.
     let plain = https_only_session("http://127.0.0.1:9", &pki);
     let rest = user::get_purecloud_presence(&plain, USER).unwrap_err();

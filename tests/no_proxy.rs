@@ -4,35 +4,17 @@
 //! of them direct and the other through the proxy. The tests change the
 //! process's environment, so they take turns, and this file holds no other test.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use common::network::{clean_proxy_environment, PROXY_VARIABLES};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, RetryPolicy, Session};
-
-static ENV: Mutex<()> = Mutex::new(());
-
-const PROXY_VARIABLES: [&str; 8] = [
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-fn clean_environment() -> MutexGuard<'static, ()> {
-    let guard = ENV.lock().unwrap_or_else(PoisonError::into_inner);
-    for name in PROXY_VARIABLES {
-        std::env::remove_var(name);
-    }
-    guard
-}
 
 /// A tunnelling proxy that keeps the target of every `CONNECT`.
 struct Proxy {
@@ -123,7 +105,7 @@ fn use_both_paths(org: &FakeOrg) -> (u16, u16) {
 }
 
 fn run_with(no_proxy: &str) -> (Vec<String>, u16, u16) {
-    let _env = clean_environment();
+    let _env = clean_proxy_environment();
     let proxy = Proxy::start();
     let org = FakeOrg::start().unwrap();
     std::env::set_var("HTTPS_PROXY", &proxy.url);
@@ -195,7 +177,7 @@ fn no_proxy_with_spaces_after_commas_exempts_every_listed_host() {
 /// builder (or a failed call) is expected instead.
 #[test]
 fn a_malformed_proxy_variable_is_not_silently_ignored() {
-    let _env = clean_environment();
+    let _env = clean_proxy_environment();
     let org = FakeOrg::start().unwrap();
     std::env::set_var("HTTPS_PROXY", "http://127.0.0.1:9 9");
     let built = Session::builder()

@@ -5,13 +5,13 @@
 
 #![cfg(not(any(feature = "rustls", feature = "native-tls")))]
 
+mod common;
+
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use common::network::{kind_of, watch_api, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::{watch, Error, RetryPolicy, Session, TransportKind};
-use mockito::{Matcher, Server};
-
-const USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
 
 fn session(base_url: &str) -> Session {
     Session::builder()
@@ -24,34 +24,12 @@ fn session(base_url: &str) -> Session {
         .unwrap()
 }
 
-fn kind_of(error: &Error) -> Option<TransportKind> {
-    match error {
-        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
-        _ => None,
-    }
-}
-
 #[test]
 fn without_tls_a_wss_connect_uri_says_tls_is_not_built_in() {
     // Something listens, so that the failure is not a refused connection.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let mut api = Server::new();
-    api.mock("POST", "/api/v2/notifications/channels")
-        .with_header("content-type", "application/json")
-        .with_body(
-            serde_json::json!({
-                "id": "c1",
-                "connectUri": format!("wss://127.0.0.1:{port}/channels/c1"),
-                "expires": "2099-01-01T00:00:00Z"
-            })
-            .to_string(),
-        )
-        .create();
-    api.mock("POST", "/api/v2/notifications/channels/c1/subscriptions")
-        .match_query(Matcher::Any)
-        .with_body(format!(r#"{{"entities":[{{"id":"v2.users.{USER}.presence"}}]}}"#))
-        .create();
+    let (api, _) = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE);
     let started = Instant::now();
     let error = watch::users(&session(&api.url()), &[USER]).unwrap_err();
     assert!(

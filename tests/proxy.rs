@@ -8,38 +8,18 @@
 //! sees which requests used it. The tests change the process's environment,
 //! so they take turns (`ENV`), and this file holds no other test.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use common::network::clean_proxy_environment;
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, Session};
-
-/// Serialises the tests: the environment is the process's.
-static ENV: Mutex<()> = Mutex::new(());
-
-const PROXY_VARIABLES: [&str; 8] = [
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-/// Takes the environment for one test, with no proxy variable set.
-fn clean_environment() -> MutexGuard<'static, ()> {
-    let guard = ENV.lock().unwrap_or_else(PoisonError::into_inner);
-    for name in PROXY_VARIABLES {
-        std::env::remove_var(name);
-    }
-    guard
-}
 
 /// A proxy that records, per target (`host:port`), what the client sent.
 struct RecordingProxy {
@@ -208,7 +188,7 @@ fn assert_everything_went_through(proxy: &RecordingProxy, api: &str, socket: &st
 
 #[test]
 fn a_proxy_from_the_environment_carries_tokens_rest_and_the_websocket() {
-    let _env = clean_environment();
+    let _env = clean_proxy_environment();
     let proxy = RecordingProxy::start();
     std::env::set_var("HTTPS_PROXY", proxy.url());
     let org = FakeOrg::start().unwrap();
@@ -225,7 +205,7 @@ fn a_proxy_from_the_environment_carries_tokens_rest_and_the_websocket() {
 
 #[test]
 fn a_callers_agent_with_a_proxy_carries_tokens_rest_and_the_websocket() {
-    let _env = clean_environment();
+    let _env = clean_proxy_environment();
     let proxy = RecordingProxy::start();
     let agent = ureq::Agent::config_builder()
         .proxy(Some(ureq::Proxy::new(&proxy.url()).unwrap()))
@@ -244,7 +224,7 @@ fn a_callers_agent_with_a_proxy_carries_tokens_rest_and_the_websocket() {
 
 #[test]
 fn no_proxy_for_the_host_sends_everything_direct() {
-    let _env = clean_environment();
+    let _env = clean_proxy_environment();
     let proxy = RecordingProxy::start();
     std::env::set_var("HTTPS_PROXY", proxy.url());
     std::env::set_var("NO_PROXY", "127.0.0.1");
@@ -262,7 +242,7 @@ fn no_proxy_for_the_host_sends_everything_direct() {
 
 #[test]
 fn an_unreachable_proxy_is_a_connect_error() {
-    let _env = clean_environment();
+    let _env = clean_proxy_environment();
     // A port nothing listens on: bound, then released.
     let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let org = FakeOrg::start().unwrap();

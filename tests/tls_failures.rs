@@ -10,47 +10,16 @@
 
 #![cfg(any(feature = "rustls", feature = "native-tls"))]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::network::{kind_of, watch_api, Pki, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
-use mockito::{Matcher, Server, ServerGuard};
-
-const USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
-
-struct Pki {
-    root: Vec<u8>,
-    server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-    server_key: Vec<u8>,
-}
-
-/// A root, and a server certificate it signed for `names`, valid until `not_after`.
-fn make_pki(names: &[&str], not_after: Option<(i32, u8, u8)>) -> Pki {
-    let root_key = rcgen::KeyPair::generate().unwrap();
-    let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    root_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "review root");
-    let root = root_params.self_signed(&root_key).unwrap();
-    let issuer = rcgen::Issuer::new(root_params, root_key);
-    let server_key = rcgen::KeyPair::generate().unwrap();
-    let mut params =
-        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
-    if let Some((y, m, d)) = not_after {
-        params.not_before = rcgen::date_time_ymd(y - 1, m, d);
-        params.not_after = rcgen::date_time_ymd(y, m, d);
-    }
-    let server = params.signed_by(&server_key, &issuer).unwrap();
-    Pki {
-        root: root.der().to_vec(),
-        server_chain: vec![server.der().clone()],
-        server_key: server_key.serialize_der(),
-    }
-}
 
 /// The TLS providers of this build.
 fn providers() -> Vec<ureq::tls::TlsProvider> {
@@ -74,15 +43,7 @@ fn trusting(pki: &Pki, provider: ureq::tls::TlsProvider) -> ureq::tls::TlsConfig
 
 /// A TLS server on 127.0.0.1 that accepts WebSockets and pushes one event.
 fn start_wss(pki: &Pki) -> u16 {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(pki.server_chain.clone(), key)
-        .unwrap();
-    let config = Arc::new(config);
+    let config = Arc::new(pki.server_config());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     thread::spawn(move || {
@@ -145,31 +106,6 @@ fn start_plain_http() -> u16 {
     port
 }
 
-/// The REST side of a watch whose channel's `connectUri` is `connect_uri`.
-fn start_api(connect_uri: &str) -> ServerGuard {
-    let mut api = Server::new();
-    api.mock("POST", "/api/v2/notifications/channels")
-        .with_header("content-type", "application/json")
-        .with_body(
-            serde_json::json!({"id": "c1", "connectUri": connect_uri, "expires": "2099-01-01T00:00:00Z"})
-                .to_string(),
-        )
-        .create();
-    for method in ["PUT", "POST"] {
-        api.mock(method, "/api/v2/notifications/channels/c1/subscriptions")
-            .match_query(Matcher::Any)
-            .with_header("content-type", "application/json")
-            .with_body(format!(r#"{{"entities":[{{"id":"v2.users.{USER}.presence"}}]}}"#))
-            .create();
-    }
-    api.mock("GET", "/api/v2/users/presences/purecloud/bulk")
-        .match_query(Matcher::Any)
-        .with_header("content-type", "application/json")
-        .with_body("[]")
-        .create();
-    api
-}
-
 fn session(base_url: &str, config: ureq::config::ConfigBuilder<ureq::typestate::AgentScope>) -> Session {
     Session::builder()
         .base_url(base_url)
@@ -182,17 +118,10 @@ fn session(base_url: &str, config: ureq::config::ConfigBuilder<ureq::typestate::
         .unwrap()
 }
 
-fn kind_of(error: &Error) -> Option<TransportKind> {
-    match error {
-        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
-        _ => None,
-    }
-}
-
 /// The watch's error and the REST call's error against the same `port`
 /// (`wss://127.0.0.1:port` and `https://127.0.0.1:port`), and how long each took.
 fn both_failures(port: u16, tls: ureq::tls::TlsConfig) -> ((Error, Duration), (Error, Duration)) {
-    let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+    let api = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE).0;
     let watching = session(&api.url(), ureq::Agent::config_builder().tls_config(tls.clone()));
     let started = Instant::now();
     let socket = watch::users(&watching, &[USER]).unwrap_err();
@@ -244,7 +173,7 @@ fn assert_same_kind(
 
 #[test]
 fn a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
-    let pki = make_pki(&["wrong.example"], None);
+    let pki = Pki::new(&["wrong.example"], None);
     let port = start_wss(&pki);
     for provider in providers() {
         let (socket, rest) = both_failures(port, trusting(&pki, provider));
@@ -254,7 +183,7 @@ fn a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
 
 #[test]
 fn an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
-    let pki = make_pki(&["127.0.0.1"], Some((2001, 1, 1)));
+    let pki = Pki::new(&["127.0.0.1"], Some((2001, 1, 1)));
     let port = start_wss(&pki);
     for provider in providers() {
         let (socket, rest) = both_failures(port, trusting(&pki, provider));
@@ -269,7 +198,7 @@ fn an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
 
 #[test]
 fn a_server_that_never_speaks_tls_times_out_for_websocket_and_rest() {
-    let pki = make_pki(&["127.0.0.1"], None);
+    let pki = Pki::new(&["127.0.0.1"], None);
     let (port, _held) = start_mute();
     for provider in providers() {
         let (socket, rest) = both_failures(port, trusting(&pki, provider));
@@ -281,7 +210,7 @@ fn a_server_that_never_speaks_tls_times_out_for_websocket_and_rest() {
 #[test]
 fn a_plain_ws_server_that_never_answers_the_handshake_times_out() {
     let (port, _held) = start_mute();
-    let api = start_api(&format!("ws://127.0.0.1:{port}/channels/c1"));
+    let api = watch_api(&format!("ws://127.0.0.1:{port}/channels/c1"), FAR_FUTURE).0;
     let session = session(&api.url(), ureq::Agent::config_builder());
     let started = Instant::now();
     let error = watch::users(&session, &[USER]).unwrap_err();
@@ -296,7 +225,7 @@ fn a_plain_ws_server_that_never_answers_the_handshake_times_out() {
 
 #[test]
 fn plain_http_on_a_tls_port_is_a_tls_error_for_websocket_and_rest() {
-    let pki = make_pki(&["127.0.0.1"], None);
+    let pki = Pki::new(&["127.0.0.1"], None);
     let port = start_plain_http();
     for provider in providers() {
         let (socket, rest) = both_failures(port, trusting(&pki, provider));
@@ -345,9 +274,9 @@ fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
 
 #[test]
 fn a_trusted_wss_server_through_a_connect_proxy() {
-    let pki = make_pki(&["127.0.0.1"], None);
+    let pki = Pki::new(&["127.0.0.1"], None);
     let port = start_wss(&pki);
-    let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+    let api = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE).0;
     for provider in providers() {
         let (proxy, targets) = start_proxy();
         let config = ureq::Agent::config_builder()
@@ -451,7 +380,7 @@ fn the_websocket_presents_the_agents_client_certificate() {
     let client_der = client.der().to_vec();
     let client_key_pem = client_key.serialize_pem();
     for provider in providers() {
-        let api = start_api(&format!("wss://127.0.0.1:{port}/channels/c1"));
+        let api = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE).0;
         let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
         let client_cert = ureq::tls::ClientCert::new_with_certs(
             &[ureq::tls::Certificate::from_der(&client_der).to_owned()],

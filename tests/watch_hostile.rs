@@ -3,6 +3,8 @@
 //! handle used while the watcher is reconnecting through a proxy that does
 //! not answer.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,12 +12,11 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::network::{watch_api, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::WatchBuilder;
 use genesys_presence::{RetryPolicy, Session};
-use mockito::{Matcher, Mock, Server, ServerGuard};
-
-const USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
+use mockito::{Server, ServerGuard};
 
 /// A plain WebSocket server that accepts every handshake and keeps the
 /// socket open (reading) until the client goes. Counts the handshakes.
@@ -48,39 +49,6 @@ fn start_ws_pushing(message: Option<String>) -> (u16, Arc<AtomicUsize>) {
     (port, handshakes)
 }
 
-/// The REST side of a watch: channels that say they expire at `expires`,
-/// connecting to the WebSocket server on `ws_port`. Returns the API and the
-/// mock of channel creation (to count calls).
-fn start_api(ws_port: u16, expires: &str) -> (ServerGuard, Mock) {
-    let mut api = Server::new();
-    let channels = api
-        .mock("POST", "/api/v2/notifications/channels")
-        .with_header("content-type", "application/json")
-        .with_body(
-            serde_json::json!({
-                "id": "c1",
-                "connectUri": format!("ws://127.0.0.1:{ws_port}/channels/c1"),
-                "expires": expires
-            })
-            .to_string(),
-        )
-        .expect_at_least(1)
-        .create();
-    for method in ["PUT", "POST"] {
-        api.mock(method, "/api/v2/notifications/channels/c1/subscriptions")
-            .match_query(Matcher::Any)
-            .with_header("content-type", "application/json")
-            .with_body(format!(r#"{{"entities":[{{"id":"v2.users.{USER}.presence"}}]}}"#))
-            .create();
-    }
-    api.mock("GET", "/api/v2/users/presences/purecloud/bulk")
-        .match_query(Matcher::Any)
-        .with_header("content-type", "application/json")
-        .with_body("[]")
-        .create();
-    (api, channels)
-}
-
 fn session(api: &ServerGuard) -> Session {
     Session::builder()
         .base_url(api.url())
@@ -108,7 +76,7 @@ struct Outcome {
 /// `run` + 10 s.
 fn watch_with_expires(expires: &'static str, run: Duration) -> Option<Outcome> {
     let (ws_port, handshakes) = start_ws();
-    let (api, _channels) = start_api(ws_port, expires);
+    let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", ws_port), expires);
     let session = session(&api);
     let (done, outcome) = std::sync::mpsc::channel();
     let count = Arc::clone(&handshakes);
@@ -175,7 +143,7 @@ fn a_pushed_event_with_an_odd_modified_date_does_not_panic() {
             }
         });
         let (ws_port, _) = start_ws_pushing(Some(event.to_string()));
-        let (api, _channels) = start_api(ws_port, "2099-01-01T00:00:00Z");
+        let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", ws_port), FAR_FUTURE);
         let session = session(&api);
         let watching = thread::spawn(move || {
             let mut watcher = WatchBuilder::new().users(&[USER]).start(&session).unwrap();
@@ -253,7 +221,7 @@ fn the_websocket_sends_the_sessions_user_agent_even_when_it_is_not_ascii() {
             });
         }
     });
-    let (api, _channels) = start_api(port, "2099-01-01T00:00:00Z");
+    let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", port), FAR_FUTURE);
     let session = Session::builder()
         .base_url(api.url())
         .access_token("test-token")

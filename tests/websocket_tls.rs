@@ -8,58 +8,23 @@
 
 #![cfg(feature = "rustls")]
 
+mod common;
+
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::network::{watch_api, Pki, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::{watch, Error, Session, TransportKind};
-use mockito::{Matcher, Server, ServerGuard};
-
-const USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
-
-/// A root certificate (DER) and a server certificate for 127.0.0.1 it signed.
-struct Pki {
-    root: Vec<u8>,
-    server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
-    server_key: Vec<u8>,
-}
-
-fn make_pki() -> Pki {
-    let root_key = rcgen::KeyPair::generate().unwrap();
-    let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    root_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "genesys-presence test root");
-    let root = root_params.self_signed(&root_key).unwrap();
-    let issuer = rcgen::Issuer::new(root_params, root_key);
-    let server_key = rcgen::KeyPair::generate().unwrap();
-    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
-        .unwrap()
-        .signed_by(&server_key, &issuer)
-        .unwrap();
-    Pki {
-        root: root.der().to_vec(),
-        server_chain: vec![server.der().clone()],
-        server_key: server_key.serialize_der(),
-    }
-}
+use mockito::ServerGuard;
 
 /// Serves TLS WebSockets on 127.0.0.1: each pushes one presence event for
 /// [`USER`], then waits for the client to go. Reports each handshake's
 /// outcome on the returned channel.
 fn start_wss(pki: &Pki) -> (u16, mpsc::Receiver<Result<(), String>>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pki.server_key.clone().into());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(pki.server_chain.clone(), key)
-        .unwrap();
-    let config = Arc::new(config);
+    let config = Arc::new(pki.server_config());
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (report, outcomes) = mpsc::channel();
@@ -95,39 +60,6 @@ fn start_wss(pki: &Pki) -> (u16, mpsc::Receiver<Result<(), String>>) {
     (port, outcomes)
 }
 
-/// The REST side of a watch: a channel whose `connectUri` is the TLS
-/// server, the subscription, and the presence read.
-fn start_api(wss_port: u16) -> ServerGuard {
-    let mut api = Server::new();
-    api.mock("POST", "/api/v2/notifications/channels")
-        .with_header("content-type", "application/json")
-        .with_body(
-            serde_json::json!({
-                "id": "c1",
-                "connectUri": format!("wss://127.0.0.1:{wss_port}/channels/c1"),
-                "expires": "2099-01-01T00:00:00Z"
-            })
-            .to_string(),
-        )
-        .create();
-    api.mock("PUT", "/api/v2/notifications/channels/c1/subscriptions")
-        .match_query(Matcher::Any)
-        .with_header("content-type", "application/json")
-        .with_body(format!(r#"{{"entities":[{{"id":"v2.users.{USER}.presence"}}]}}"#))
-        .create();
-    api.mock("POST", "/api/v2/notifications/channels/c1/subscriptions")
-        .match_query(Matcher::Any)
-        .with_header("content-type", "application/json")
-        .with_body(format!(r#"{{"entities":[{{"id":"v2.users.{USER}.presence"}}]}}"#))
-        .create();
-    api.mock("GET", "/api/v2/users/presences/purecloud/bulk")
-        .match_query(Matcher::Any)
-        .with_header("content-type", "application/json")
-        .with_body("[]")
-        .create();
-    api
-}
-
 fn session(api: &ServerGuard, tls: Option<ureq::tls::TlsConfig>) -> Session {
     let mut config = ureq::Agent::config_builder();
     if let Some(tls) = tls {
@@ -145,9 +77,9 @@ fn session(api: &ServerGuard, tls: Option<ureq::tls::TlsConfig>) -> Session {
 
 #[test]
 fn the_websocket_trusts_the_root_certificates_of_the_sessions_agent() {
-    let pki = make_pki();
+    let pki = Pki::new(&["127.0.0.1"], None);
     let (port, handshakes) = start_wss(&pki);
-    let api = start_api(port);
+    let (api, _) = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE);
     let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::Rustls)
@@ -167,9 +99,9 @@ fn the_websocket_trusts_the_root_certificates_of_the_sessions_agent() {
 
 #[test]
 fn an_untrusted_websocket_certificate_is_a_prompt_tls_error() {
-    let pki = make_pki();
+    let pki = Pki::new(&["127.0.0.1"], None);
     let (port, handshakes) = start_wss(&pki);
-    let api = start_api(port);
+    let (api, _) = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE);
     // The agent's default roots (webpki's) do not hold the test root.
     let session = session(&api, None);
     let started = Instant::now();

@@ -5,6 +5,7 @@
 //! Every test file includes this module, and none uses all of it.
 #![allow(dead_code, unused_macros)]
 
+pub mod network;
 pub mod script_server;
 
 use std::net::TcpListener;

@@ -1,0 +1,123 @@
+//! Pieces the network-path tests share: the user a watch is for, the REST
+//! side of a watch on a mockito server, a test-made PKI, the kind of a
+//! transport or socket error, and turns at the process's proxy variables.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use genesys_presence::{Error, TransportKind};
+use mockito::{Matcher, Mock, Server, ServerGuard};
+
+/// The user the watches of these tests are for.
+pub const WATCHED_USER: &str = "0c7a1f0e-1111-4222-8333-444455556666";
+
+/// An expiry far enough ahead that no channel is renewed during a test.
+pub const FAR_FUTURE: &str = "2099-01-01T00:00:00Z";
+
+/// The REST side of a watch of [`WATCHED_USER`]: channel `c1` (whose
+/// `connectUri` is `connect_uri` and which says it expires at `expires`),
+/// its subscriptions, and an empty presence read. Returns the server and
+/// the mock of channel creation, to count how many were made.
+pub fn watch_api(connect_uri: &str, expires: &str) -> (ServerGuard, Mock) {
+    let mut api = Server::new();
+    let channels = api
+        .mock("POST", "/api/v2/notifications/channels")
+        .with_header("content-type", "application/json")
+        .with_body(serde_json::json!({"id": "c1", "connectUri": connect_uri, "expires": expires}).to_string())
+        .expect_at_least(1)
+        .create();
+    for method in ["PUT", "POST"] {
+        api.mock(method, "/api/v2/notifications/channels/c1/subscriptions")
+            .match_query(Matcher::Any)
+            .with_header("content-type", "application/json")
+            .with_body(format!(
+                r#"{{"entities":[{{"id":"v2.users.{WATCHED_USER}.presence"}}]}}"#
+            ))
+            .create();
+    }
+    api.mock("GET", "/api/v2/users/presences/purecloud/bulk")
+        .match_query(Matcher::Any)
+        .with_header("content-type", "application/json")
+        .with_body("[]")
+        .create();
+    (api, channels)
+}
+
+/// A root certificate (DER), and a server certificate it signed, with its key.
+pub struct Pki {
+    pub root: Vec<u8>,
+    pub server_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    pub server_key: Vec<u8>,
+}
+
+impl Pki {
+    /// A new root, and a server certificate it signed for `names` (host
+    /// names or IP addresses), valid until `not_after` (year, month, day)
+    /// when given.
+    pub fn new(names: &[&str], not_after: Option<(i32, u8, u8)>) -> Pki {
+        let root_key = rcgen::KeyPair::generate().unwrap();
+        let mut root_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        root_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        root_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "genesys-presence test root");
+        let root = root_params.self_signed(&root_key).unwrap();
+        let issuer = rcgen::Issuer::new(root_params, root_key);
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = rcgen::CertificateParams::new(names).unwrap();
+        if let Some((y, m, d)) = not_after {
+            params.not_before = rcgen::date_time_ymd(y - 1, m, d);
+            params.not_after = rcgen::date_time_ymd(y, m, d);
+        }
+        let server = params.signed_by(&server_key, &issuer).unwrap();
+        Pki {
+            root: root.der().to_vec(),
+            server_chain: vec![server.der().clone()],
+            server_key: server_key.serialize_der(),
+        }
+    }
+
+    /// A rustls server configuration presenting the server certificate.
+    pub fn server_config(&self) -> rustls::ServerConfig {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(self.server_key.clone().into());
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(self.server_chain.clone(), key)
+            .unwrap()
+    }
+}
+
+/// The [`TransportKind`] of a REST (`Transport`) or WebSocket (`Socket`) error.
+pub fn kind_of(error: &Error) -> Option<TransportKind> {
+    match error {
+        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
+        _ => None,
+    }
+}
+
+/// The variables ureq reads a proxy (and its exceptions) from.
+pub const PROXY_VARIABLES: [&str; 8] = [
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// The process's environment, for one test at a time.
+static ENV: Mutex<()> = Mutex::new(());
+
+/// Takes the environment for one test, with no proxy variable set.
+pub fn clean_proxy_environment() -> MutexGuard<'static, ()> {
+    let guard = ENV.lock().unwrap_or_else(PoisonError::into_inner);
+    for name in PROXY_VARIABLES {
+        std::env::remove_var(name);
+    }
+    guard
+}
