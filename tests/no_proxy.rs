@@ -6,13 +6,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::network::{clean_proxy_environment, PROXY_VARIABLES};
+use common::network::{clean_proxy_environment, open_tunnel, read_head, target_of, PROXY_VARIABLES};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, RetryPolicy, Session};
 
@@ -43,31 +42,12 @@ impl Proxy {
 }
 
 fn tunnel(mut client: TcpStream, log: &Mutex<Vec<String>>) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
-    log.lock().unwrap().push(target.clone());
-    let Ok(upstream) = TcpStream::connect(&target) else {
-        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+    let Some(head) = read_head(&mut client) else {
         return;
     };
-    let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n");
-    let (mut a, mut b) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-    let forward = thread::spawn(move || {
-        let _ = std::io::copy(&mut a, &mut b);
-        let _ = b.shutdown(Shutdown::Write);
-    });
-    let (mut from, mut to) = (upstream, client);
-    let _ = std::io::copy(&mut from, &mut to);
-    let _ = to.shutdown(Shutdown::Both);
-    let _ = forward.join();
+    let target = target_of(&head);
+    log.lock().unwrap().push(target.clone());
+    open_tunnel(client, &target);
 }
 
 /// Builds a session (reading the environment) whose REST calls go to

@@ -5,12 +5,15 @@
 //! as the same `TransportKind` for REST (`Error::Transport`) and for the
 //! WebSocket (`Error::Socket`), promptly, and without the proxy's password.
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::network::{kind_of, open_tunnel, read_head, target_of};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
 
@@ -58,17 +61,11 @@ impl ScriptedProxy {
 }
 
 fn serve(mut client: TcpStream, victim: &str, how: Misbehave, log: &Mutex<Vec<String>>) {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return,
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
+    let Some(head) = read_head(&mut client) else {
+        return;
+    };
     log.lock().unwrap().push(head.clone());
-    let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
+    let target = target_of(&head);
     if target == victim {
         match how {
             Misbehave::Status(line) => {
@@ -94,20 +91,7 @@ fn serve(mut client: TcpStream, victim: &str, how: Misbehave, log: &Mutex<Vec<St
         }
         return;
     }
-    let Ok(upstream) = TcpStream::connect(&target) else {
-        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
-        return;
-    };
-    let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n");
-    let (mut a, mut b) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-    let forward = thread::spawn(move || {
-        let _ = std::io::copy(&mut a, &mut b);
-        let _ = b.shutdown(Shutdown::Write);
-    });
-    let (mut from, mut to) = (upstream, client);
-    let _ = std::io::copy(&mut from, &mut to);
-    let _ = to.shutdown(Shutdown::Both);
-    let _ = forward.join();
+    open_tunnel(client, &target);
 }
 
 fn host_port(url: &str) -> String {
@@ -133,13 +117,6 @@ fn session_via(org: &FakeOrg, proxy: &ScriptedProxy) -> Session {
         .timeout(Duration::from_secs(2))
         .build()
         .unwrap()
-}
-
-fn kind_of(error: &Error) -> Option<TransportKind> {
-    match error {
-        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
-        _ => None,
-    }
 }
 
 /// The error of a REST read whose connection the proxy spoils as `how`.

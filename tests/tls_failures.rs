@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::{kind_of, watch_api, Pki, FAR_FUTURE, WATCHED_USER as USER};
+use common::network::{
+    kind_of, open_tunnel, read_head, target_of, watch_api, Pki, FAR_FUTURE, WATCHED_USER as USER,
+};
 use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
 
 /// The TLS providers of this build.
@@ -243,29 +245,12 @@ fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
         for mut client in listener.incoming().flatten() {
             let log = Arc::clone(&log);
             thread::spawn(move || {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    match client.read(&mut byte) {
-                        Ok(1) => head.push(byte[0]),
-                        _ => return,
-                    }
-                }
-                let head = String::from_utf8_lossy(&head).into_owned();
-                let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
-                log.lock().unwrap().push(target.clone());
-                let Ok(upstream) = TcpStream::connect(&target) else {
+                let Some(head) = read_head(&mut client) else {
                     return;
                 };
-                let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n");
-                let (mut a, mut b) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-                thread::spawn(move || {
-                    let _ = std::io::copy(&mut a, &mut b);
-                    let _ = b.shutdown(Shutdown::Write);
-                });
-                let (mut from, mut to) = (upstream, client);
-                let _ = std::io::copy(&mut from, &mut to);
-                let _ = to.shutdown(Shutdown::Both);
+                let target = target_of(&head);
+                log.lock().unwrap().push(target.clone());
+                open_tunnel(client, &target);
             });
         }
     });
