@@ -156,7 +156,7 @@ fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
     let mut attempts = Attempts::new(session.retry_policy(), call.method.is_idempotent());
     let mut refreshed = false;
     loop {
-        let bearer = auth.bearer(transport)?;
+        let bearer = auth.bearer(transport, session.retry_policy())?;
         attempts.begin();
         let request = Outgoing {
             method: call.method,

@@ -151,11 +151,21 @@ impl RetryPolicy {
     }
 }
 
-/// Exponential backoff with jitter: `base · 2^(attempt-1)` capped at `max`,
-/// then a random point in its upper half.
+/// Exponential backoff with jitter: `base · 2^(attempt-1)` capped at `max`
+/// ([`full_backoff`]), then a random point in its upper half ([`jitter`]).
 pub(crate) fn backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
+    jitter(full_backoff(attempt, base, max))
+}
+
+/// `base · 2^(attempt-1)`, capped at `max`: the wait before jitter.
+pub(crate) fn full_backoff(attempt: u32, base: Duration, max: Duration) -> Duration {
     let exponent = attempt.saturating_sub(1).min(20);
-    let full = base.saturating_mul(1 << exponent).min(max);
+    base.saturating_mul(1 << exponent).min(max)
+}
+
+/// A random point in `[full / 2, full]`, so that clients that failed
+/// together do not come back together.
+pub(crate) fn jitter(full: Duration) -> Duration {
     let half = full / 2;
     let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
     half.saturating_add(Duration::from_nanos(random_u64() % nanos.saturating_add(1)))

@@ -29,8 +29,6 @@ pub(crate) struct Auth {
     kind: Kind,
     /// The login base URL that serves `/oauth/token`.
     login_url: String,
-    /// How token requests are retried.
-    retry: RetryPolicy,
 }
 
 enum Kind {
@@ -75,15 +73,10 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// Checks the credentials. `login_url` serves `/oauth/token`; `retry`
-    /// says how token requests are retried.
-    pub(crate) fn new(credentials: Credentials, login_url: String, retry: RetryPolicy) -> Result<Auth> {
+    /// Checks the credentials. `login_url` serves `/oauth/token`.
+    pub(crate) fn new(credentials: Credentials, login_url: String) -> Result<Auth> {
         let kind = Kind::new(credentials)?;
-        Ok(Auth {
-            kind,
-            login_url,
-            retry,
-        })
+        Ok(Auth { kind, login_url })
     }
 
     /// The login base URL tokens are requested from.
@@ -160,8 +153,8 @@ impl Auth {
     }
 
     /// The header for the next call: the cached token, or a new one asked
-    /// for through `transport`.
-    pub(crate) fn bearer(&self, transport: &Transport) -> Result<Bearer> {
+    /// for through `transport`, retried per `retry`.
+    pub(crate) fn bearer(&self, transport: &Transport, retry: &RetryPolicy) -> Result<Bearer> {
         let client = match &self.kind {
             Kind::Fixed(header) => {
                 return Ok(Bearer {
@@ -179,7 +172,7 @@ impl Auth {
         if let Some(bearer) = client.fresh() {
             return Ok(bearer);
         }
-        let fetched = token_endpoint::fetch(transport, &self.login_url, &self.retry, client)?;
+        let fetched = token_endpoint::fetch(transport, &self.login_url, retry, client)?;
         let mut current = client.current.write().unwrap_or_else(PoisonError::into_inner);
         let generation = current.as_ref().map_or(1, |t| t.generation + 1);
         let token = Token {

@@ -11,6 +11,7 @@ use super::ids::uuid;
 use super::state::State;
 use super::url::percent_encode;
 use super::wire::{parse_json, Incoming, Outcome, Reply};
+use crate::ChannelTopic;
 
 /// The most topics a channel carries (the API's limit).
 const MAX_TOPICS: usize = 1000;
@@ -192,7 +193,9 @@ fn refusal(state: &State, topic: &str) -> Option<String> {
     if let Some(reason) = state.notifications.rejected_topics.get(topic) {
         return Some(reason.clone());
     }
-    let Some(user) = user_of_presence_topic(topic) else {
+    // The crate's own reading of a topic: `v2.users.{id}.{what}`.
+    let parsed = ChannelTopic::new(topic);
+    let Some(user) = parsed.user_id().filter(|_| topic.ends_with(".presence")) else {
         return Some(format!(
             "topic {topic} is not served by the stand-in org (only v2.users.{{id}}.presence)"
         ));
@@ -201,24 +204,4 @@ fn refusal(state: &State, topic: &str) -> Option<String> {
         .user_index(user)
         .is_none()
         .then(|| format!("user {user} not found"))
-}
-
-/// The user of a `v2.users.{userId}.presence` topic.
-fn user_of_presence_topic(topic: &str) -> Option<&str> {
-    topic
-        .strip_prefix("v2.users.")?
-        .strip_suffix(".presence")
-        .filter(|user| !user.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::user_of_presence_topic;
-
-    #[test]
-    fn presence_topics_name_their_user() {
-        assert_eq!(user_of_presence_topic("v2.users.a.b.presence"), Some("a.b"));
-        assert_eq!(user_of_presence_topic("v2.users..presence"), None);
-        assert_eq!(user_of_presence_topic("channel.metadata"), None);
-    }
 }

@@ -240,7 +240,7 @@ impl SessionBuilder {
                 )),
             };
         let retry = self.retry.unwrap_or_default();
-        let auth = Auth::new(credentials, login_url, retry.clone())?;
+        let auth = Auth::new(credentials, login_url)?;
         Ok(Session::new(api_url, transport, auth, retry, definitions))
     }
 }

@@ -20,7 +20,7 @@ use ureq::http::{header, HeaderValue, Request};
 
 pub(crate) use classify::{classify, Failure};
 #[cfg(feature = "notifications")]
-pub(crate) use stream::{failure_of_io, is_timeout, Stream, StreamStop};
+pub(crate) use stream::{failure_of_io, Stream, StreamStop};
 
 use crate::error::TransportKind;
 use crate::error::{Error, Result};

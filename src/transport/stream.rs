@@ -66,6 +66,11 @@ impl StreamStop {
         }
     }
 
+    /// True once [`stop`](Self::stop) was called.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).stopped
+    }
+
     /// Keeps `handle` to shut down on [`stop`](Self::stop); false (after
     /// shutting it down) when already stopped.
     fn register(&self, handle: &Weak<dyn ShutdownHandle>) -> bool {
@@ -116,26 +121,14 @@ impl Write for Stream {
     }
 }
 
-/// True when an I/O error from a [`Stream`] is a read or write that ran out
-/// of time (the stream is still usable).
-pub(crate) fn is_timeout(error: &io::Error) -> bool {
-    if matches!(error.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) {
-        return true;
-    }
-    error
-        .get_ref()
-        .and_then(|e| e.downcast_ref::<ureq::Error>())
-        .is_some_and(|e| matches!(e, ureq::Error::Timeout(_)))
-}
-
 /// The [`Failure`] an I/O error from a [`Stream`] stands for.
 pub(crate) fn failure_of_io(error: io::Error) -> Failure {
     classify(ureq::Error::from(error))
 }
 
 impl Transport {
-    /// Opens a connection to `url` (`ws://` or `wss://`, also `http(s)://`)
-    /// through the agent's proxy and TLS, within the connect timeout. The
+    /// Opens a connection to `url` (`ws://` or `wss://`) through the agent's
+    /// proxy and TLS, within the connect timeout. The
     /// stream's reads and writes must then be done within the session's
     /// timeout, together, until [`Stream::set_timeout`] sets another.
     ///
@@ -287,11 +280,16 @@ impl fmt::Debug for UntilOpen {
 }
 
 /// `wss://h/p` → `https://h/p`, `ws://h/p` → `http://h/p`: ureq's
-/// connectors choose TLS and default ports by the HTTP scheme.
+/// connectors choose TLS and default ports by the HTTP scheme. A `wss://`
+/// address in a build without TLS is refused here, with what to enable.
 fn http_equivalent(url: &Uri) -> Result<Uri, Failure> {
     let scheme = match url.scheme_str() {
-        Some("wss" | "https") => "https",
-        Some("ws" | "http") => "http",
+        Some("wss") if !cfg!(any(feature = "rustls", feature = "native-tls")) => return Err(Failure::new(
+            TransportKind::Tls,
+            "the address is wss://, but this build has no TLS: enable the `rustls` or `native-tls` feature",
+        )),
+        Some("wss") => "https",
+        Some("ws") => "http",
         _ => {
             return Err(Failure::new(
                 TransportKind::Other,
@@ -337,7 +335,9 @@ mod tests {
             http_equivalent(&uri).unwrap().to_string(),
             "http://127.0.0.1:9000/x?y=1"
         );
-        let uri: Uri = "ftp://h/x".parse().unwrap();
-        assert!(http_equivalent(&uri).is_err());
+        for other in ["ftp://h/x", "https://h/x", "http://h/x"] {
+            let uri: Uri = other.parse().unwrap();
+            assert!(http_equivalent(&uri).is_err(), "{other}");
+        }
     }
 }

@@ -4,9 +4,7 @@
 //!
 //! The socket takes no token: the channel's `connectUri` is the whole address.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,7 @@ use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{ClientRequestBuilder, HandshakeError, Message, WebSocket};
 
 use crate::models::{user_of_presence_topic, NotificationMessage, PresenceEvent};
-use crate::transport::{self, Failure, Stream, StreamStop, Transport};
+use crate::transport::{self, Stream, StreamStop, Transport};
 use crate::{Error, Result, TransportKind};
 
 /// The longest one blocking read lasts, so that a stop request is seen even
@@ -59,22 +57,9 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
         )
     })?;
     let host = uri.host().unwrap_or_default().to_owned();
-    let fail = |failure: Failure| socket_error(&host, failure.kind, failure.detail);
-    if !matches!(uri.scheme_str(), Some("ws" | "wss")) {
-        return Err(socket_error(
-            &host,
-            TransportKind::Other,
-            "the connectUri is not a ws:// or wss:// URL",
-        ));
-    }
-    if uri.scheme_str() == Some("wss") && !cfg!(any(feature = "rustls", feature = "native-tls")) {
-        return Err(socket_error(
-            &host,
-            TransportKind::Tls,
-            "the connectUri is wss://, but this build has no TLS: enable the `rustls` or `native-tls` feature",
-        ));
-    }
-    let stream = transport.open_stream(&uri, stop).map_err(fail)?;
+    let stream = transport
+        .open_stream(&uri, stop)
+        .map_err(|failure| socket_error(&host, failure.kind, failure.detail))?;
     let stop = stream.stopper();
     // The session's header value, byte for byte as REST calls send it (it
     // was made from a `String`, so it is UTF-8, but not always ASCII).
@@ -100,8 +85,9 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
 
 /// A running reader: its thread and how to stop it.
 pub(super) struct Reader {
-    stop: Arc<AtomicBool>,
-    stream: StreamStop,
+    /// The socket's own stop: shuts its connection down, and tells the
+    /// thread it was asked to end.
+    stop: StreamStop,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -115,18 +101,13 @@ impl Reader {
         signals: Sender<Signal>,
         heartbeat_timeout: Duration,
     ) -> Result<Reader> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stream = socket.stop.clone();
-        let thread = {
-            let stop = Arc::clone(&stop);
-            std::thread::Builder::new()
-                .name("genesys-presence-watch".into())
-                .spawn(move || read_loop(socket, link, &signals, heartbeat_timeout, &stop))
-                .map_err(|e| Error::Config(format!("watch: cannot start the socket reader thread: {e}")))?
-        };
+        let stop = socket.stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("genesys-presence-watch".into())
+            .spawn(move || read_loop(socket, link, &signals, heartbeat_timeout))
+            .map_err(|e| Error::Config(format!("watch: cannot start the socket reader thread: {e}")))?;
         Ok(Reader {
             stop,
-            stream,
             thread: Some(thread),
         })
     }
@@ -137,9 +118,8 @@ impl Reader {
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wakes a blocked read at once; the thread then sees `stop`.
-        self.stream.stop();
+        // Wakes a blocked read at once; the thread then sees it was stopped.
+        self.stop.stop();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -152,21 +132,15 @@ impl Drop for Reader {
     }
 }
 
-fn read_loop(
-    socket: Socket,
-    link: u64,
-    signals: &Sender<Signal>,
-    heartbeat_timeout: Duration,
-    stop: &AtomicBool,
-) {
-    let Socket { mut ws, host, .. } = socket;
+fn read_loop(socket: Socket, link: u64, signals: &Sender<Signal>, heartbeat_timeout: Duration) {
+    let Socket { mut ws, stop, host } = socket;
     let mut last_heard = Instant::now();
     let lost = |kind: TransportKind, detail: String| Signal::Lost {
         link,
         error: socket_error(&host, kind, detail),
     };
     loop {
-        if stop.load(Ordering::SeqCst) {
+        if stop.is_stopped() {
             return goodbye(ws);
         }
         let remaining = heartbeat_timeout.saturating_sub(last_heard.elapsed());
@@ -198,19 +172,22 @@ fn read_loop(
                 last_heard = Instant::now();
                 let _ = ws.flush();
             }
-            Err(tungstenite::Error::Io(e)) if transport::is_timeout(&e) => {}
-            Err(e) => {
-                if !stop.load(Ordering::SeqCst) {
-                    let (kind, detail) = match e {
-                        tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed => {
-                            (TransportKind::Io, "closed by the server".to_owned())
-                        }
-                        other => classify(other),
-                    };
-                    let _ = signals.send(lost(kind, detail));
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                if !stop.is_stopped() {
+                    let _ = signals.send(lost(TransportKind::Io, "closed by the server".to_owned()));
                 }
                 return;
             }
+            Err(e) => match classify(e) {
+                // The read slice ended: look at the clock and read again.
+                (TransportKind::Timeout, _) => {}
+                (kind, detail) => {
+                    if !stop.is_stopped() {
+                        let _ = signals.send(lost(kind, detail));
+                    }
+                    return;
+                }
+            },
         }
     }
 }

@@ -199,7 +199,7 @@ impl Watcher {
         let (sender, signals) = mpsc::channel();
         let mut watcher = Watcher {
             session: session.clone(),
-            machine: Machine::new(config, jitter),
+            machine: Machine::new(config, retry::jitter),
             links: HashMap::new(),
             sender,
             signals,
@@ -341,11 +341,6 @@ impl Watcher {
             }
         }
     }
-}
-
-/// The wait taken from a full backoff: a random point in its upper half.
-fn jitter(full: Duration) -> Duration {
-    retry::backoff(1, full, full)
 }
 
 impl Iterator for Watcher {

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::retry;
 use crate::watch::config::Config;
 
 /// Picks a wait from a full backoff `full`: a point in `[full / 2, full]`
@@ -51,11 +52,7 @@ impl Timing {
     /// The wait after `failures` failed attempts in a row: the shortest
     /// backoff, doubling up to the longest, with jitter.
     pub(super) fn backoff(&self, failures: u32) -> Duration {
-        let doublings = failures.saturating_sub(1).min(20);
-        let full = self
-            .backoff_min
-            .saturating_mul(1 << doublings)
-            .min(self.backoff_max);
+        let full = retry::full_backoff(failures, self.backoff_min, self.backoff_max);
         (self.jitter)(full).clamp(full / 2, full)
     }
 }
