@@ -13,12 +13,11 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use common::network::{Pki, WATCHED_USER as USER};
+use common::network::{Pki, WsServer, WATCHED_USER as USER};
 use genesys_presence::{user, watch, Error, RetryPolicy, Session};
 
 /// An HTTPS API that answers a watch's calls; its channels connect to `connect_uri`.
@@ -81,26 +80,6 @@ fn start_https_api(pki: &Pki, connect_uri: String) -> u16 {
     port
 }
 
-fn start_ws() -> (u16, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handshakes = Arc::new(AtomicUsize::new(0));
-    let count = Arc::clone(&handshakes);
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let count = Arc::clone(&count);
-            thread::spawn(move || {
-                let Ok(mut ws) = tungstenite::accept(tcp) else {
-                    return;
-                };
-                count.fetch_add(1, Ordering::SeqCst);
-                while ws.read().is_ok() {}
-            });
-        }
-    });
-    (port, handshakes)
-}
-
 fn https_only_session(base_url: &str, pki: &Pki) -> Session {
     let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
     let tls = ureq::tls::TlsConfig::builder()
@@ -130,11 +109,12 @@ fn an_https_only_agent_refuses_a_plain_ws_connect_uri_as_it_refuses_plain_rest()
     let rest = user::get_purecloud_presence(&plain, USER).unwrap_err();
     assert!(rest.to_string().contains("https only"), "{rest}");
 
-    let (ws_port, handshakes) = start_ws();
+    let ws = WsServer::start(None, None);
+    let ws_port = ws.port;
     let api_port = start_https_api(&pki, format!("ws://127.0.0.1:{ws_port}/channels/c1"));
     let session = https_only_session(&format!("https://127.0.0.1:{api_port}"), &pki);
     let outcome = watch::users(&session, &[USER]);
-    let opened = handshakes.load(Ordering::SeqCst);
+    let opened = ws.handshakes();
     match outcome {
         Ok(mut watcher) => {
             watcher.close();

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::network::clean_proxy_environment;
+use common::network::{clean_proxy_environment, read_head};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, Session};
 
@@ -65,7 +65,6 @@ fn serve(mut client: TcpStream, log: &Log) {
     let Some(head) = read_head(&mut client) else {
         return;
     };
-    let head = String::from_utf8_lossy(&head).into_owned();
     let request_line = head.lines().next().unwrap_or_default().to_owned();
     let mut parts = request_line.split(' ');
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
@@ -96,22 +95,6 @@ fn serve(mut client: TcpStream, log: &Log) {
         let _ = upstream.write_all(origin_form.as_bytes());
         pipe(client, upstream, host, log);
     }
-}
-
-/// Reads up to the blank line that ends a request head.
-fn read_head(client: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return None,
-        }
-        if head.len() > 64 * 1024 {
-            return None;
-        }
-    }
-    Some(head)
 }
 
 /// Copies both ways until either side closes, logging what the client sends.

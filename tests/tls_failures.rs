@@ -19,7 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::network::{
-    kind_of, open_tunnel, read_head, target_of, watch_api, Pki, FAR_FUTURE, WATCHED_USER as USER,
+    kind_of, open_tunnel, presence_event, read_head, target_of, watch_api, Pki, WsServer, FAR_FUTURE,
+    WATCHED_USER as USER,
 };
 use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
 
@@ -41,38 +42,6 @@ fn trusting(pki: &Pki, provider: ureq::tls::TlsProvider) -> ureq::tls::TlsConfig
         .provider(provider)
         .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
         .build()
-}
-
-/// A TLS server on 127.0.0.1 that accepts WebSockets and pushes one event.
-fn start_wss(pki: &Pki) -> u16 {
-    let config = Arc::new(pki.server_config());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let config = Arc::clone(&config);
-            thread::spawn(move || {
-                let connection = rustls::ServerConnection::new(config).unwrap();
-                let tls = rustls::StreamOwned::new(connection, tcp);
-                let Ok(mut ws) = tungstenite::accept(tls) else {
-                    return;
-                };
-                let event = serde_json::json!({
-                    "topicName": format!("v2.users.{USER}.presence"),
-                    "eventBody": {
-                        "presenceDefinition": {"id": "busy-id", "systemPresence": "Busy"},
-                        "message": "over TLS",
-                        "modifiedDate": "2026-11-30T12:00:00.000Z"
-                    }
-                });
-                if ws.send(tungstenite::Message::text(event.to_string())).is_err() {
-                    return;
-                }
-                while ws.read().is_ok() {}
-            });
-        }
-    });
-    port
 }
 
 /// Accepts TCP connections and keeps them open without a byte.
@@ -176,7 +145,7 @@ fn assert_same_kind(
 #[test]
 fn a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
     let pki = Pki::new(&["wrong.example"], None);
-    let port = start_wss(&pki);
+    let port = WsServer::start(Some(pki.server_config()), Some(presence_event("over TLS"))).port;
     for provider in providers() {
         let (socket, rest) = both_failures(port, trusting(&pki, provider));
         assert_same_kind(provider, TransportKind::Tls, &socket, &rest);
@@ -186,7 +155,7 @@ fn a_certificate_for_another_name_is_a_tls_error_for_websocket_and_rest() {
 #[test]
 fn an_expired_certificate_is_a_tls_error_for_websocket_and_rest() {
     let pki = Pki::new(&["127.0.0.1"], Some((2001, 1, 1)));
-    let port = start_wss(&pki);
+    let port = WsServer::start(Some(pki.server_config()), Some(presence_event("over TLS"))).port;
     for provider in providers() {
         let (socket, rest) = both_failures(port, trusting(&pki, provider));
         assert_same_kind(provider, TransportKind::Tls, &socket, &rest);
@@ -260,7 +229,7 @@ fn start_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
 #[test]
 fn a_trusted_wss_server_through_a_connect_proxy() {
     let pki = Pki::new(&["127.0.0.1"], None);
-    let port = start_wss(&pki);
+    let port = WsServer::start(Some(pki.server_config()), Some(presence_event("over TLS"))).port;
     let api = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE).0;
     for provider in providers() {
         let (proxy, targets) = start_proxy();
@@ -311,28 +280,7 @@ fn start_wss_requiring_client_cert(pki: &Pki) -> u16 {
         .with_client_cert_verifier(verifier)
         .with_single_cert(pki.server_chain.clone(), key)
         .unwrap();
-    let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let config = Arc::clone(&config);
-            thread::spawn(move || {
-                let connection = rustls::ServerConnection::new(config).unwrap();
-                let tls = rustls::StreamOwned::new(connection, tcp);
-                let Ok(mut ws) = tungstenite::accept(tls) else {
-                    return;
-                };
-                let event = serde_json::json!({
-                    "topicName": format!("v2.users.{USER}.presence"),
-                    "eventBody": {"presenceDefinition": {"id": "d"}, "message": "mutual TLS"}
-                });
-                let _ = ws.send(tungstenite::Message::text(event.to_string()));
-                while ws.read().is_ok() {}
-            });
-        }
-    });
-    port
+    WsServer::start(Some(config), Some(presence_event("mutual TLS"))).port
 }
 
 #[test]

@@ -6,15 +6,17 @@
 //! Heartbeats every 50 ms and a 600 ms heartbeat timeout keep every test
 //! well under a second or two.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::wait::{eventually, settles_at, WAIT};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::{self, Disconnect, WatchBuilder, Watcher};
 use genesys_presence::{
     user, Error, EventOrigin, PresenceDefinition, PresenceEvent, Session, SystemPresenceName, UserPresence,
 };
 
-const WAIT: Duration = Duration::from_secs(5);
 /// The watchers' heartbeat timeout (see [`builder`]).
 const HEARTBEAT_TIMEOUT: Duration = Duration::from_millis(600);
 
@@ -77,34 +79,6 @@ fn next_event(watcher: &mut Watcher) -> PresenceEvent {
 fn assert_quiet(watcher: &mut Watcher, quiet: Duration) {
     if let Some(item) = watcher.next_timeout(quiet) {
         panic!("expected nothing, got {item:?}");
-    }
-}
-
-/// Waits until `done` holds, for at most [`WAIT`].
-#[track_caller]
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < WAIT, "not within {WAIT:?}: {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Waits until `value()` is `expected`, for at most [`WAIT`]; fails with
-/// the last value seen. For counts that another thread brings about.
-#[track_caller]
-fn settles_at<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, mut value: impl FnMut() -> T) {
-    let start = Instant::now();
-    loop {
-        let seen = value();
-        if seen == expected {
-            return;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "{what}: expected {expected:?}, still {seen:?} after {WAIT:?}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
     }
 }
 

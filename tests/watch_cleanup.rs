@@ -2,17 +2,17 @@
 //! dropped, also after reconnections. Alone in its test binary, so that the
 //! process's thread count (`/proc/self/task`) is this test's own.
 
-use std::time::{Duration, Instant};
+mod common;
 
+use std::time::Duration;
+
+use common::wait::{eventually, settles_at};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::WatchBuilder;
 
 /// Names the stand-in org's threads inherit (Linux gives an unnamed thread
 /// its creator's name): the org is started from a thread of this name.
 const ORG_STARTER: &str = "org-starter";
-
-/// The longest a condition is waited for.
-const WAIT: Duration = Duration::from_secs(5);
 
 /// The process's threads: all but the stand-in org's, and the watcher's
 /// socket readers (named `genesys-presence-watch`, which Linux cuts to 15
@@ -38,38 +38,6 @@ fn threads() -> (usize, usize) {
         }
     }
     (all, readers)
-}
-
-/// Waits until `done` holds, for at most [`WAIT`].
-#[track_caller]
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < WAIT, "not within {WAIT:?}: {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Waits until `value()` is `expected`, for at most [`WAIT`]; fails with
-/// the last value seen. For counts that another thread brings about (a
-/// thread names itself once it runs; a joined thread can stay listed in
-/// `/proc` for a moment; the org counts a socket once its side of the
-/// handshake is done): the count is exact once it settles, so waiting for
-/// it to be exactly `expected` still fails for one too many or too few.
-#[track_caller]
-fn settles_at<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, mut value: impl FnMut() -> T) {
-    let start = Instant::now();
-    loop {
-        let seen = value();
-        if seen == expected {
-            return;
-        }
-        assert!(
-            start.elapsed() < WAIT,
-            "{what}: expected {expected:?}, still {seen:?} after {WAIT:?}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 #[test]

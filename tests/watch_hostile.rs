@@ -11,42 +11,13 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::{open_tunnel, read_head, target_of, watch_api, FAR_FUTURE, WATCHED_USER as USER};
+use common::network::{
+    open_tunnel, read_head, target_of, watch_api, WsServer, FAR_FUTURE, WATCHED_USER as USER,
+};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::WatchBuilder;
 use genesys_presence::{RetryPolicy, Session};
 use mockito::{Server, ServerGuard};
-
-/// A plain WebSocket server that accepts every handshake and keeps the
-/// socket open (reading) until the client goes. Counts the handshakes.
-fn start_ws() -> (u16, Arc<AtomicUsize>) {
-    start_ws_pushing(None)
-}
-
-/// [`start_ws`], pushing `message` on each socket once it is open.
-fn start_ws_pushing(message: Option<String>) -> (u16, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handshakes = Arc::new(AtomicUsize::new(0));
-    let count = Arc::clone(&handshakes);
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let (count, message) = (Arc::clone(&count), message.clone());
-            thread::spawn(move || {
-                let Ok(mut ws) = tungstenite::accept(tcp) else {
-                    return;
-                };
-                count.fetch_add(1, Ordering::SeqCst);
-                if let Some(message) = message {
-                    thread::sleep(Duration::from_millis(100));
-                    let _ = ws.send(tungstenite::Message::text(message));
-                }
-                while ws.read().is_ok() {}
-            });
-        }
-    });
-    (port, handshakes)
-}
 
 fn session(api: &ServerGuard) -> Session {
     Session::builder()
@@ -74,7 +45,8 @@ struct Outcome {
 /// `next_timeout(run)` once. `None` when that has not returned within
 /// `run` + 10 s.
 fn watch_with_expires(expires: &'static str, run: Duration) -> Option<Outcome> {
-    let (ws_port, handshakes) = start_ws();
+    let ws = WsServer::start(None, None);
+    let (ws_port, handshakes) = (ws.port, Arc::clone(&ws.handshakes));
     let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", ws_port), expires);
     let session = session(&api);
     let (done, outcome) = std::sync::mpsc::channel();
@@ -141,7 +113,7 @@ fn a_pushed_event_with_an_odd_modified_date_does_not_panic() {
                 "modifiedDate": date
             }
         });
-        let (ws_port, _) = start_ws_pushing(Some(event.to_string()));
+        let ws_port = WsServer::start(None, Some(event.to_string())).port;
         let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", ws_port), FAR_FUTURE);
         let session = session(&api);
         let watching = thread::spawn(move || {

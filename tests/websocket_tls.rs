@@ -10,55 +10,11 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::sync::mpsc;
-use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::{watch_api, Pki, FAR_FUTURE, WATCHED_USER as USER};
+use common::network::{presence_event, watch_api, Pki, WsServer, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::{watch, Error, Session, TransportKind};
 use mockito::ServerGuard;
-
-/// Serves TLS WebSockets on 127.0.0.1: each pushes one presence event for
-/// [`USER`], then waits for the client to go. Reports each handshake's
-/// outcome on the returned channel.
-fn start_wss(pki: &Pki) -> (u16, mpsc::Receiver<Result<(), String>>) {
-    let config = Arc::new(pki.server_config());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (report, outcomes) = mpsc::channel();
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let (config, report) = (Arc::clone(&config), report.clone());
-            thread::spawn(move || {
-                let connection = rustls::ServerConnection::new(config).unwrap();
-                let tls = rustls::StreamOwned::new(connection, tcp);
-                let mut ws = match tungstenite::accept(tls) {
-                    Ok(ws) => ws,
-                    Err(e) => {
-                        let _ = report.send(Err(e.to_string()));
-                        return;
-                    }
-                };
-                let _ = report.send(Ok(()));
-                let event = serde_json::json!({
-                    "topicName": format!("v2.users.{USER}.presence"),
-                    "eventBody": {
-                        "presenceDefinition": {"id": "busy-id", "systemPresence": "Busy"},
-                        "message": "over TLS",
-                        "modifiedDate": "2026-11-30T12:00:00.000Z"
-                    }
-                });
-                if ws.send(tungstenite::Message::text(event.to_string())).is_err() {
-                    return;
-                }
-                while ws.read().is_ok() {}
-            });
-        }
-    });
-    (port, outcomes)
-}
 
 fn session(api: &ServerGuard, tls: Option<ureq::tls::TlsConfig>) -> Session {
     let mut config = ureq::Agent::config_builder();
@@ -78,7 +34,8 @@ fn session(api: &ServerGuard, tls: Option<ureq::tls::TlsConfig>) -> Session {
 #[test]
 fn the_websocket_trusts_the_root_certificates_of_the_sessions_agent() {
     let pki = Pki::new(&["127.0.0.1"], None);
-    let (port, handshakes) = start_wss(&pki);
+    let wss = WsServer::start(Some(pki.server_config()), Some(presence_event("over TLS")));
+    let (port, handshakes) = (wss.port, &wss.outcomes);
     let (api, _) = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE);
     let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
     let tls = ureq::tls::TlsConfig::builder()
@@ -100,7 +57,8 @@ fn the_websocket_trusts_the_root_certificates_of_the_sessions_agent() {
 #[test]
 fn an_untrusted_websocket_certificate_is_a_prompt_tls_error() {
     let pki = Pki::new(&["127.0.0.1"], None);
-    let (port, handshakes) = start_wss(&pki);
+    let wss = WsServer::start(Some(pki.server_config()), Some(presence_event("over TLS")));
+    let (port, handshakes) = (wss.port, &wss.outcomes);
     let (api, _) = watch_api(&format!("wss://127.0.0.1:{port}/channels/c1"), FAR_FUTURE);
     // The agent's default roots (webpki's) do not hold the test root.
     let session = session(&api, None);

@@ -7,6 +7,7 @@
 
 pub mod network;
 pub mod script_server;
+pub mod wait;
 
 use std::net::TcpListener;
 use std::time::Duration;

@@ -1,11 +1,14 @@
 //! Pieces the network-path tests share: the user a watch is for, the REST
 //! side of a watch on a mockito server, a test-made PKI, the kind of a
 //! transport or socket error, turns at the process's proxy variables, and
-//! the plumbing of the test proxies (request heads, `CONNECT` tunnels).
+//! the plumbing of the test proxies (request heads, `CONNECT` tunnels), and a
+//! WebSocket server, plain or over TLS.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use genesys_presence::{Error, TransportKind};
 use mockito::{Matcher, Mock, Server, ServerGuard};
@@ -164,4 +167,87 @@ pub fn open_tunnel(mut client: TcpStream, target: &str) {
     let _ = std::io::copy(&mut from, &mut to);
     let _ = to.shutdown(Shutdown::Both);
     let _ = forward.join();
+}
+
+/// A presence change of [`WATCHED_USER`] with `message`, as the
+/// notification service pushes it.
+pub fn presence_event(message: &str) -> String {
+    serde_json::json!({
+        "topicName": format!("v2.users.{WATCHED_USER}.presence"),
+        "eventBody": {
+            "presenceDefinition": {"id": "busy-id", "systemPresence": "Busy"},
+            "message": message,
+            "modifiedDate": "2026-11-30T12:00:00.000Z"
+        }
+    })
+    .to_string()
+}
+
+/// A WebSocket server on 127.0.0.1, plain or over TLS. Each socket gets
+/// `push` once it is open, then is read until the client goes.
+pub struct WsServer {
+    pub port: u16,
+    /// Handshakes completed.
+    pub handshakes: Arc<AtomicUsize>,
+    /// Each handshake's outcome, as it happens (the error text when the
+    /// client gave up, a certificate it refused, say).
+    pub outcomes: Receiver<Result<(), String>>,
+}
+
+impl WsServer {
+    /// Serves WebSockets over TLS with `tls`, or plain without.
+    pub fn start(tls: Option<rustls::ServerConfig>, push: Option<String>) -> WsServer {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handshakes = Arc::new(AtomicUsize::new(0));
+        let (report, outcomes) = mpsc::channel();
+        let (count, tls) = (Arc::clone(&handshakes), tls.map(Arc::new));
+        std::thread::spawn(move || {
+            for tcp in listener.incoming().flatten() {
+                let (count, report, push, tls) =
+                    (Arc::clone(&count), report.clone(), push.clone(), tls.clone());
+                std::thread::spawn(move || match tls {
+                    Some(config) => {
+                        let connection = rustls::ServerConnection::new(config).unwrap();
+                        let stream = rustls::StreamOwned::new(connection, tcp);
+                        serve_websocket(stream, push.as_deref(), &count, &report);
+                    }
+                    None => serve_websocket(tcp, push.as_deref(), &count, &report),
+                });
+            }
+        });
+        WsServer {
+            port,
+            handshakes,
+            outcomes,
+        }
+    }
+
+    /// How many handshakes completed so far.
+    pub fn handshakes(&self) -> usize {
+        self.handshakes.load(Ordering::SeqCst)
+    }
+}
+
+fn serve_websocket<S: Read + Write>(
+    stream: S,
+    push: Option<&str>,
+    handshakes: &AtomicUsize,
+    report: &Sender<Result<(), String>>,
+) {
+    let mut ws = match tungstenite::accept(stream) {
+        Ok(ws) => ws,
+        Err(e) => {
+            let _ = report.send(Err(e.to_string()));
+            return;
+        }
+    };
+    handshakes.fetch_add(1, Ordering::SeqCst);
+    let _ = report.send(Ok(()));
+    if let Some(text) = push {
+        if ws.send(tungstenite::Message::text(text)).is_err() {
+            return;
+        }
+    }
+    while ws.read().is_ok() {}
 }
