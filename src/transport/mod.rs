@@ -121,6 +121,10 @@ pub(crate) struct Transport {
     connect_timeout: Duration,
     max_response_bytes: u64,
     pacer: Option<Pacer>,
+    /// ureq's connector chain for WebSocket connections, made once: it
+    /// keeps the TLS configuration it builds from the agent's settings.
+    #[cfg(feature = "notifications")]
+    stream_connector: std::sync::OnceLock<std::sync::Arc<ureq::unversioned::transport::DefaultConnector>>,
 }
 
 impl fmt::Debug for Transport {
@@ -189,6 +193,8 @@ impl Transport {
             connect_timeout,
             max_response_bytes,
             pacer,
+            #[cfg(feature = "notifications")]
+            stream_connector: std::sync::OnceLock::new(),
         })
     }
 

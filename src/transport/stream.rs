@@ -21,8 +21,7 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, Resolver};
 use ureq::unversioned::transport::time::{Duration as UreqDuration, Instant as UreqInstant};
 use ureq::unversioned::transport::{
-    ConnectionDetails, Connector, DefaultConnector, NextTimeout, ShutdownHandle, Transport as UreqTransport,
-    TransportAdapter,
+    ConnectionDetails, Connector, NextTimeout, ShutdownHandle, Transport as UreqTransport, TransportAdapter,
 };
 
 use super::{classify, Failure, Transport};
@@ -155,7 +154,7 @@ impl Transport {
         } else {
             resolver.empty()
         };
-        let connector = Arc::new(DefaultConnector::new());
+        let connector = Arc::clone(self.stream_connector.get_or_init(Arc::default));
         // ureq waits up to the connect timeout for each read of a proxy's
         // answer to CONNECT, not for the whole answer: a proxy that answers
         // a byte at a time would hold the connection open for ever. The
