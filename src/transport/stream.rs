@@ -325,10 +325,20 @@ mod tests {
     #[test]
     fn websocket_addresses_map_to_their_http_schemes() {
         let uri: Uri = "wss://streaming.mypurecloud.com/channels/c1".parse().unwrap();
-        assert_eq!(
-            http_equivalent(&uri).unwrap().to_string(),
-            "https://streaming.mypurecloud.com/channels/c1"
-        );
+        if cfg!(any(feature = "rustls", feature = "native-tls")) {
+            assert_eq!(
+                http_equivalent(&uri).unwrap().to_string(),
+                "https://streaming.mypurecloud.com/channels/c1"
+            );
+        } else {
+            let refused = http_equivalent(&uri).unwrap_err();
+            assert_eq!(refused.kind, TransportKind::Tls);
+            assert!(
+                refused.detail.contains("`rustls` or `native-tls`"),
+                "{}",
+                refused.detail
+            );
+        }
         let uri: Uri = "ws://127.0.0.1:9000/x?y=1".parse().unwrap();
         assert_eq!(
             http_equivalent(&uri).unwrap().to_string(),
