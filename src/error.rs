@@ -180,6 +180,18 @@ pub enum Error {
         /// What happened, starting with the kind of failure (`timed out: …`).
         detail: String,
     },
+
+    /// A [`Watcher`](crate::watch::Watcher) hit one of its limits: it yields
+    /// this as an `Err` item and goes on (see [`WatchErrorKind`]).
+    #[cfg(feature = "notifications")]
+    #[error("watch: {detail}")]
+    #[non_exhaustive]
+    Watch {
+        /// Which limit.
+        kind: WatchErrorKind,
+        /// What keeps happening, in words.
+        detail: String,
+    },
 }
 
 /// The kind of a [`Error::Transport`] failure.
@@ -214,6 +226,23 @@ impl fmt::Display for TransportKind {
             TransportKind::Other => "HTTP failure",
         })
     }
+}
+
+/// Which limit of a [`Watcher`](crate::watch::Watcher) an [`Error::Watch`] is about.
+#[cfg(feature = "notifications")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WatchErrorKind {
+    /// Making another channel now would pass the ceiling of channels made
+    /// per minute ([`WatchBuilder::max_channels_per_minute`](crate::watch::WatchBuilder::max_channels_per_minute)),
+    /// or the 20 channels a user and OAuth client may hold at once. The
+    /// watcher waits until the ceiling allows the next one.
+    ChannelCeiling,
+    /// Several connections in a row ended before delivering anything
+    /// ([`WatchBuilder::max_empty_connections`](crate::watch::WatchBuilder::max_empty_connections)):
+    /// the server keeps closing the channel (`no_longer_subscribed`, say).
+    /// The watcher goes on reconnecting, with backoff.
+    EmptyConnections,
 }
 
 impl Error {

@@ -108,6 +108,8 @@ pub mod watch;
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
 pub use error::{Error, Result, TransportKind};
 #[cfg(feature = "notifications")]
+pub use error::WatchErrorKind;
+#[cfg(feature = "notifications")]
 pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
 pub use models::{
     ErrorBody, OrganizationPresence, OrganizationPresenceDefinition,

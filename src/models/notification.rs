@@ -225,6 +225,12 @@ pub struct PresenceEvent {
     /// Where the event comes from (not part of the API's JSON).
     #[serde(skip)]
     pub origin: EventOrigin,
+    /// How many earlier changes of this user this event replaces: a
+    /// [`Watcher`](crate::watch::Watcher) keeps only the latest presence of
+    /// a user the caller has not read yet, and counts the ones it folded
+    /// into it (0: none; not part of the API's JSON).
+    #[serde(skip)]
+    pub folded: u32,
     /// Fields this crate does not know.
     #[serde(flatten)]
     pub extra: ExtraFields,

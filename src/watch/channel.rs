@@ -2,17 +2,19 @@
 //! through the [`notifications`](crate::notifications) operations, and read
 //! by a [`Reader`] thread.
 
-use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::config::Config;
-use super::socket::{self, Reader, Signal};
+use super::socket::{self, Reader, ReaderSettings, Report};
 use super::time;
 use crate::models::{user_of_presence_topic, ChannelTopic};
 use crate::transport::StreamStop;
 use crate::{notifications, Result, Session, TransportKind};
 
-/// Used when the channel does not say when it expires (Genesys: 24 hours).
+/// Used when the channel does not say when it expires, or says a time that
+/// is not in the future (a clock ahead of the server's, a misread offset):
+/// Genesys's documented 24 hours.
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// A connected, subscribed channel.
@@ -40,8 +42,8 @@ pub(super) fn open(
     session: &Session,
     config: &Config,
     users: &[String],
-    number: u64,
-    signals: Sender<Signal>,
+    link: u64,
+    report: Arc<dyn Report>,
     stop: &StreamStop,
 ) -> Result<(Link, Vec<Refusal>)> {
     let channel = notifications::create_channel(session)?;
@@ -58,10 +60,16 @@ pub(super) fn open(
         .expires
         .as_deref()
         .and_then(time::until)
+        .filter(|lifetime| !lifetime.is_zero())
         .unwrap_or(ASSUMED_LIFETIME);
     let expires = Instant::now() + lifetime;
     let socket = socket::connect(session.transport(), &uri, stop)?;
-    let reader = Reader::start(socket, number, signals, config.heartbeat_timeout)?;
+    let settings = ReaderSettings {
+        link,
+        heartbeat_timeout: config.heartbeat_timeout,
+        max_message_size: config.max_message_size,
+    };
+    let reader = Reader::start(socket, settings, report)?;
     let link = Link {
         channel_id,
         expires,

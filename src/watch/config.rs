@@ -5,6 +5,12 @@ use std::time::Duration;
 use crate::notifications::MAX_TOPICS_PER_CHANNEL;
 use crate::{Error, Result};
 
+/// The largest message a socket reads at all: a message up to this size
+/// that is over [`Config::max_message_size`] is skipped (and reported) and
+/// the socket read on; a larger one cannot be skipped, so its connection is
+/// replaced.
+pub(super) const READ_LIMIT: usize = 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub(super) struct Config {
     pub(super) heartbeat_timeout: Duration,
@@ -13,6 +19,10 @@ pub(super) struct Config {
     pub(super) max_users_per_channel: usize,
     pub(super) initial_presences: bool,
     pub(super) renew_before: Duration,
+    pub(super) max_channels_per_minute: u32,
+    pub(super) max_empty_connections: u32,
+    pub(super) auto_reconnect: bool,
+    pub(super) max_message_size: usize,
 }
 
 impl Config {
@@ -31,6 +41,24 @@ impl Config {
             return Err(Error::invalid(
                 "max_users_per_channel",
                 format!("must be from 1 to {MAX_TOPICS_PER_CHANNEL}"),
+            ));
+        }
+        if self.max_channels_per_minute == 0 {
+            return Err(Error::invalid(
+                "max_channels_per_minute",
+                "must be greater than zero",
+            ));
+        }
+        if self.max_empty_connections == 0 {
+            return Err(Error::invalid(
+                "max_empty_connections",
+                "must be greater than zero",
+            ));
+        }
+        if !(1..=READ_LIMIT).contains(&self.max_message_size) {
+            return Err(Error::invalid(
+                "max_message_size",
+                format!("must be from 1 to {READ_LIMIT} bytes"),
             ));
         }
         Ok(())

@@ -4,10 +4,13 @@
 //!
 //! The [`Machine`] opens no socket, sends no request, reads no clock and never
 //! sleeps. It is told what happened, and when (`now`), and answers with
-//! [`Action`]s for the I/O loop to carry out; the loop tells it their outcomes
-//! in turn, and asks [`Machine::next_wake`] how long it may wait for news.
-//! Connections are known by the number the machine gave them in
-//! [`Action::Open`]: reports of a connection that was replaced are ignored.
+//! [`Action`]s for the I/O loop to carry out: those of the caller's own
+//! requests (adding and removing users) at once, background work (reconnecting,
+//! renewing, re-reading, closing) one at a time from [`Machine::next_due`],
+//! most urgent first. The loop tells it the outcomes in turn, and asks
+//! [`Machine::next_wake`] how long it may wait for news. Connections are known
+//! by the number the machine gave them in [`Action::Open`]: reports of a
+//! connection that was replaced are ignored.
 
 mod action;
 mod slot;
@@ -15,17 +18,25 @@ mod slot;
 mod tests;
 mod timing;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::time::{Duration, Instant};
 
 use super::config::Config;
 use super::outbox::Outbox;
+use super::MAX_CHANNELS;
+use crate::error::WatchErrorKind;
 use crate::models::{presence_topic, PresenceEvent, UcUserPresence};
 use crate::{Error, Result};
 pub(super) use action::Action;
 use action::Read;
 use slot::{Connected, Opening, Slot, State};
 use timing::{Jitter, Timing};
+
+/// The most users one read after a reconnection asks for (the bulk call's limit).
+const READ_CHUNK: usize = 50;
+
+/// The window of [`Config::max_channels_per_minute`].
+const MINUTE: Duration = Duration::from_secs(60);
 
 /// Why a watcher's connection last ended, from [`Watcher::last_disconnect`](super::Watcher::last_disconnect).
 #[derive(Debug)]
@@ -38,6 +49,25 @@ pub enum Disconnect {
     Lost(Error),
 }
 
+impl Disconnect {
+    /// A copy (the error of [`Disconnect::Lost`] is a reader's
+    /// [`Error::Socket`], which is copied field by field).
+    pub(super) fn duplicate(&self) -> Disconnect {
+        match self {
+            Disconnect::Closing => Disconnect::Closing,
+            Disconnect::Lost(error) => Disconnect::Lost(copy(error)),
+        }
+    }
+}
+
+/// How a connection ended, as its reader saw it.
+pub(super) struct Ending {
+    /// `v2.system.socket_closing` came first.
+    pub(super) closing: bool,
+    /// What happened, as an error to yield when it matters.
+    pub(super) error: Error,
+}
+
 /// The state of a watcher's users and channels.
 pub(super) struct Machine {
     config: Config,
@@ -47,9 +77,19 @@ pub(super) struct Machine {
     outbox: Outbox,
     /// Users whose topic the API refused, and why.
     refused: BTreeMap<String, String>,
+    /// Connections that have delivered something (an event, a heartbeat).
+    delivered: HashSet<u64>,
+    /// Connections to close, for [`next_due`](Machine::next_due).
+    to_close: Vec<u64>,
+    /// When the channels of the last minute were made.
+    creations: VecDeque<Instant>,
+    /// When the channel ceiling was last reported.
+    ceiling_reported: Option<Instant>,
     links_made: u64,
     reconnections: u64,
     last_disconnect: Option<Disconnect>,
+    /// No more work: closed by the caller, or ended with reconnection off.
+    closed: bool,
 }
 
 impl Machine {
@@ -60,22 +100,37 @@ impl Machine {
             slots: Vec::new(),
             outbox: Outbox::default(),
             refused: BTreeMap::new(),
+            delivered: HashSet::new(),
+            to_close: Vec::new(),
+            creations: VecDeque::new(),
+            ceiling_reported: None,
             links_made: 0,
             reconnections: 0,
             last_disconnect: None,
+            closed: false,
         }
     }
 
-    // ------------------------------------------------------------ inputs
+    // ------------------------------------------------------------ the caller's requests
 
     /// Starts watching users not watched yet: on channels with room, then on
     /// new ones. A user refused before is tried again.
-    pub(super) fn add(&mut self, users: Vec<String>) -> Vec<Action> {
+    ///
+    /// # Errors
+    ///
+    /// When the watcher is closed, when the users need more than
+    /// [`MAX_CHANNELS`] channels, or when making the channels they need now
+    /// would pass the ceiling per minute; nothing changes then.
+    pub(super) fn add(&mut self, users: Vec<String>, now: Instant) -> Result<Vec<Action>> {
+        if self.closed {
+            return Err(Error::invalid("watcher", "is closed"));
+        }
         let mut users: Vec<String> = users.into_iter().filter(|u| !self.is_watched(u)).collect();
+        let max = self.config.max_users_per_channel;
+        self.check_room(users.len(), now)?;
         for user in &users {
             self.refused.remove(user);
         }
-        let max = self.config.max_users_per_channel;
         let mut actions = Vec::new();
         for i in 0..self.slots.len() {
             let slot = &mut self.slots[i];
@@ -93,7 +148,7 @@ impl Machine {
                 }),
                 State::Idle => {
                     slot.users.extend(batch);
-                    actions.push(self.open(i, Opening::New));
+                    actions.push(self.open(i, Opening::New, now));
                 }
                 // Subscribed, and read, when the slot connects again.
                 _ => slot.users.extend(batch),
@@ -101,9 +156,9 @@ impl Machine {
         }
         for batch in users.chunks(max) {
             self.slots.push(Slot::new(batch));
-            actions.push(self.open(self.slots.len() - 1, Opening::New));
+            actions.push(self.open(self.slots.len() - 1, Opening::New, now));
         }
-        actions
+        Ok(actions)
     }
 
     /// Stops watching users: their queued events are dropped, a channel left
@@ -117,11 +172,12 @@ impl Machine {
         for slot in &mut self.slots {
             let before = slot.users.len();
             slot.users.retain(|u| !gone.contains(u));
+            slot.to_read.retain(|u| !gone.contains(u));
             if slot.users.len() == before {
                 continue;
             }
             if slot.users.is_empty() {
-                actions.extend(slot.idle().map(|link| Action::Close { link }));
+                actions.extend(slot.idle().into_iter().map(|link| Action::Close { link }));
             } else if let State::Connected(up) = slot.state {
                 let users = slot.users.iter().cloned().collect();
                 actions.push(Action::Resubscribe { link: up.link, users });
@@ -130,26 +186,85 @@ impl Machine {
         actions
     }
 
-    /// The work that is due at `now`: connections, renewals and reads.
-    pub(super) fn tick(&mut self, now: Instant) -> Vec<Action> {
-        let mut actions = Vec::new();
-        for i in 0..self.slots.len() {
-            let slot = &self.slots[i];
-            if slot.users.is_empty() || slot.due().is_none_or(|due| due > now) {
-                continue;
-            }
-            match slot.state {
-                State::Waiting { retry_at } if retry_at <= now => {
-                    actions.push(self.open(i, Opening::Reconnect));
-                }
-                State::Connected(up) if up.renew_at <= now => {
-                    actions.push(self.open(i, Opening::Renew(up)));
-                }
-                _ => actions.extend(self.resync(i)),
-            }
-        }
-        actions
+    /// Forgets every slot and queued item: nothing is yielded any more.
+    pub(super) fn close(&mut self) {
+        self.closed = true;
+        self.slots.clear();
+        self.outbox.clear();
     }
+
+    // ------------------------------------------------------------ background work
+
+    /// The most urgent background work due at `now`, if any: closing ended
+    /// connections, then reconnecting, then renewing (the channel used
+    /// longest ago first), then re-reading presences (50 users at a time),
+    /// so that every channel is up again before the reads.
+    pub(super) fn next_due(&mut self, now: Instant) -> Option<Action> {
+        if self.closed {
+            return None;
+        }
+        if let Some(link) = self.to_close.pop() {
+            return Some(Action::Close { link });
+        }
+        let waiting = (0..self.slots.len()).find(|&i| {
+            let slot = &self.slots[i];
+            !slot.users.is_empty() && matches!(slot.state, State::Waiting { retry_at } if retry_at <= now)
+        });
+        if let Some(i) = waiting {
+            return match self.ceiling_allows(now) {
+                Ok(()) => Some(self.open(i, Opening::Reconnect, now)),
+                Err(free_at) => {
+                    self.slots[i].state = State::Waiting { retry_at: free_at };
+                    self.next_due(now)
+                }
+            };
+        }
+        let renewal = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.users.is_empty())
+            .filter_map(|(i, s)| match s.state {
+                State::Connected(up) if up.renew_at <= now => Some((i, up)),
+                _ => None,
+            })
+            .min_by_key(|(_, up)| up.opened_at);
+        if let Some((i, up)) = renewal {
+            return match self.ceiling_allows(now) {
+                Ok(()) => Some(self.open(i, Opening::Renew(up), now)),
+                Err(free_at) => {
+                    self.slots[i].state = State::Connected(Connected {
+                        renew_at: free_at,
+                        ..up
+                    });
+                    self.next_due(now)
+                }
+            };
+        }
+        let reading = self
+            .slots
+            .iter()
+            .position(|s| s.read_due().is_some_and(|at| at <= now))?;
+        let slot = &mut self.slots[reading];
+        let users: Vec<String> = slot.to_read.iter().take(READ_CHUNK).cloned().collect();
+        for user in &users {
+            slot.to_read.remove(user);
+        }
+        Read::of(reading, users, true)
+    }
+
+    /// When background work is due next; `None` when only news can bring any.
+    pub(super) fn next_wake(&self, now: Instant) -> Option<Instant> {
+        if self.closed {
+            return None;
+        }
+        if !self.to_close.is_empty() {
+            return Some(now);
+        }
+        self.slots.iter().filter_map(Slot::due).min()
+    }
+
+    // ------------------------------------------------------------ outcomes
 
     /// The channel of [`Action::Open`] is connected and subscribed (but for
     /// the `refused` users and why); it `expires` then.
@@ -161,29 +276,61 @@ impl Machine {
         refused: Vec<(String, String)>,
         now: Instant,
     ) -> Vec<Action> {
-        let Some(why) = self.take_opening(slot, link) else {
+        let Some((why, ended)) = self.take_opening(slot, link) else {
             return vec![Action::Close { link }];
         };
-        let renew_at = self.timing.renew_at(expires, now);
+        let rank = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(j, s)| *j != slot && s.state.live().is_some())
+            .count();
+        let initial = matches!(why, Opening::New);
         let mut actions = Vec::new();
         let s = &mut self.slots[slot];
-        s.state = State::Connected(Connected {
-            link,
-            opened_at: now,
-            renew_at,
-        });
-        let resync = !matches!(why, Opening::New);
-        if let Opening::Renew(old) = why {
-            // The old channel stayed up until now.
-            s.failures = 0;
-            actions.push(Action::Close { link: old.link });
-        }
-        if resync {
-            s.resync_at = None;
-            self.reconnections += 1;
+        if let Some(ending) = ended {
+            // Its socket ended before it was ready: as a failed attempt
+            // (when renewing, the current channel is kept meanwhile).
+            s.state = match why {
+                Opening::Renew(up) => State::Connected(Connected {
+                    renew_at: s.failed(now, &self.timing),
+                    ..up
+                }),
+                _ => State::Waiting {
+                    retry_at: s.failed(now, &self.timing),
+                },
+            };
+            actions.push(Action::Close { link });
+            self.ended(slot, link, ending);
+            if self.closed {
+                return actions;
+            }
+        } else {
+            s.state = State::Connected(Connected {
+                link,
+                opened_at: now,
+                renew_at: self.timing.renew_at(expires, now, rank),
+            });
+            match why {
+                Opening::New => {}
+                Opening::Renew(old) => {
+                    // The old channel served until now: nothing fell in a gap.
+                    s.failures = 0;
+                    actions.push(Action::Close { link: old.link });
+                    self.reconnections += 1;
+                }
+                Opening::Reconnect => {
+                    // Changes made while it was down are read now it is up.
+                    s.to_read = s.users.clone();
+                    s.read_at = Some(now);
+                    self.reconnections += 1;
+                }
+            }
         }
         actions.extend(self.refuse(slot, refused));
-        actions.extend(self.read(slot, resync));
+        if initial {
+            actions.extend(self.read(slot));
+        }
         actions
     }
 
@@ -192,7 +339,7 @@ impl Machine {
     /// attempt made again after a backoff (the current channel, when
     /// renewing, is kept meanwhile).
     pub(super) fn open_failed(&mut self, slot: usize, link: u64, error: Error, now: Instant) -> Result<()> {
-        let Some(why) = self.take_opening(slot, link) else {
+        let Some((why, _)) = self.take_opening(slot, link) else {
             return Ok(()); // no longer wanted
         };
         let s = &mut self.slots[slot];
@@ -235,7 +382,7 @@ impl Machine {
         self.outbox.read(&read.users, presences, initial);
     }
 
-    /// The [`Action::Read`] failed: a resync is yielded and tried again after
+    /// The [`Action::Read`] failed: a re-read is yielded and tried again after
     /// a backoff; a read of users being added returns the error, for the caller.
     pub(super) fn read_failed(&mut self, read: &Read, error: Error, now: Instant) -> Result<()> {
         if !read.resync {
@@ -243,45 +390,72 @@ impl Machine {
         }
         let retry_at = now + self.timing.backoff(1);
         if let Some(slot) = self.slots.get_mut(read.slot) {
-            slot.resync_at = Some(retry_at);
+            let still_watched = read.users.iter().filter(|u| slot.users.contains(*u));
+            slot.to_read.extend(still_watched.cloned());
+            slot.read_at = Some(retry_at);
         }
         self.outbox.report(error);
         Ok(())
     }
 
-    /// A presence change pushed over `link`: yielded if the link is current
-    /// and the user watched there.
+    // ------------------------------------------------------------ what the sockets report
+
+    /// A presence change pushed over `link`: yielded if the link serves the
+    /// user (while a channel is replaced, both the old and the new one do).
     pub(super) fn presence_pushed(&mut self, link: u64, event: PresenceEvent) {
         if let Some(i) = self.slot_of_link(link) {
+            self.delivered.insert(link);
             if self.slots[i].users.contains(&event.user_id) {
                 self.outbox.offer(event);
             }
         }
     }
 
+    /// `link` delivered a message that is not a change (a heartbeat).
+    pub(super) fn heard(&mut self, link: u64) {
+        if self.slot_of_link(link).is_some() {
+            self.delivered.insert(link);
+        }
+    }
+
     /// A message on `link` that could not be read: yielded if the link is current.
     pub(super) fn unreadable(&mut self, link: u64, error: Error) {
         if self.slot_of_link(link).is_some() {
+            self.delivered.insert(link);
             self.outbox.report(error);
         }
     }
 
-    /// The connection `link` ended. If it is current it is closed, and the
-    /// next attempt planned: at once if it had stayed up for a while
-    /// (backoff min × 10, at most the backoff max), else after a backoff.
-    pub(super) fn lost(&mut self, link: u64, reason: Disconnect, now: Instant) -> Vec<Action> {
+    /// The connection `link` ended. If it served a slot it is closed and the
+    /// next attempt planned (see [`Slot::retry_after_loss`]); with
+    /// reconnection off, the watcher yields why and ends instead.
+    pub(super) fn lost(&mut self, link: u64, ending: Ending, now: Instant) {
         let Some(i) = self.slot_of_link(link) else {
-            return Vec::new();
+            return;
         };
-        self.last_disconnect = Some(reason);
-        self.slots[i].lost(now, &self.timing);
-        vec![Action::Close { link }]
-    }
-
-    /// Forgets every slot and queued item: nothing is yielded any more.
-    pub(super) fn close(&mut self) {
-        self.slots.clear();
-        self.outbox.clear();
+        match &mut self.slots[i].state {
+            // Still being opened: the opener finds out when it is done.
+            State::Connecting { link: l, ended, .. } if *l == link => {
+                *ended = Some(ending);
+            }
+            // The channel being replaced: its successor takes over as a
+            // reconnection (its users are read again).
+            State::Connecting { why, .. } => {
+                *why = Opening::Reconnect;
+                self.to_close.push(link);
+                self.delivered.remove(&link);
+                self.last_disconnect = Some(disconnect(ending));
+            }
+            State::Connected(up) => {
+                let opened_at = up.opened_at;
+                let retry_at = self.slots[i].retry_after_loss(opened_at, now, &self.timing);
+                self.slots[i].state = State::Waiting { retry_at };
+                self.slots[i].to_read.clear();
+                self.to_close.push(link);
+                self.ended(i, link, ending);
+            }
+            State::Idle | State::Waiting { .. } => {}
+        }
     }
 
     // ------------------------------------------------------------ outputs
@@ -291,13 +465,14 @@ impl Machine {
         self.outbox.pop()
     }
 
-    /// When [`tick`](Machine::tick) has work next; `None` when only news can bring any.
-    pub(super) fn next_wake(&self) -> Option<Instant> {
-        self.slots
-            .iter()
-            .filter(|s| !s.users.is_empty())
-            .filter_map(Slot::due)
-            .min()
+    /// True once nothing more will be yielded: closed, and nothing waiting.
+    pub(super) fn is_over(&self) -> bool {
+        self.closed && self.outbox.is_empty()
+    }
+
+    /// True once closed (items may still wait to be yielded).
+    pub(super) fn is_closed(&self) -> bool {
+        self.closed
     }
 
     pub(super) fn config(&self) -> &Config {
@@ -316,7 +491,7 @@ impl Machine {
     }
 
     pub(super) fn channels(&self) -> usize {
-        self.slots.len()
+        self.slots.iter().filter(|s| !s.users.is_empty()).count()
     }
 
     pub(super) fn connected_channels(&self) -> usize {
@@ -325,6 +500,10 @@ impl Machine {
 
     pub(super) fn reconnections(&self) -> u64 {
         self.reconnections
+    }
+
+    pub(super) fn dropped_errors(&self) -> u64 {
+        self.outbox.dropped_errors()
     }
 
     pub(super) fn last_disconnect(&self) -> Option<&Disconnect> {
@@ -338,43 +517,144 @@ impl Machine {
     }
 
     fn slot_of_link(&self, link: u64) -> Option<usize> {
-        self.slots
-            .iter()
-            .position(|s| s.state.live().is_some_and(|up| up.link == link))
+        self.slots.iter().position(|s| s.state.has_link(link))
+    }
+
+    /// Whether `users` more fit: in [`MAX_CHANNELS`] channels, and in the
+    /// channels that may be made this minute.
+    fn check_room(&mut self, users: usize, now: Instant) -> Result<()> {
+        let max = self.config.max_users_per_channel;
+        let mut left = users;
+        let mut opens = 0;
+        for slot in &self.slots {
+            let room = max.saturating_sub(slot.users.len()).min(left);
+            if room == 0 || matches!(slot.state, State::Connecting { .. }) {
+                continue;
+            }
+            left -= room;
+            opens += usize::from(matches!(slot.state, State::Idle));
+        }
+        let new_slots = left.div_ceil(max);
+        if self.slots.len() + new_slots > MAX_CHANNELS {
+            return Err(Error::invalid(
+                "user_ids",
+                format!(
+                    "watching {} more users needs {} more channels of {max} users; a user and OAuth client may hold {MAX_CHANNELS} channels",
+                    users, new_slots
+                ),
+            ));
+        }
+        self.forget_old_creations(now);
+        let ceiling = self.config.max_channels_per_minute as usize;
+        if self.creations.len() + opens + new_slots > ceiling {
+            return Err(self.ceiling_error());
+        }
+        Ok(())
+    }
+
+    /// `Ok` if a channel may be made now; else when one may be, having
+    /// yielded the ceiling error (once a minute).
+    fn ceiling_allows(&mut self, now: Instant) -> std::result::Result<(), Instant> {
+        self.forget_old_creations(now);
+        if self.creations.len() < self.config.max_channels_per_minute as usize {
+            return Ok(());
+        }
+        if self.ceiling_reported.is_none_or(|at| now.saturating_duration_since(at) >= MINUTE) {
+            self.ceiling_reported = Some(now);
+            let error = self.ceiling_error();
+            self.outbox.report(error);
+        }
+        Err(self.creations.front().map_or(now, |first| *first + MINUTE))
+    }
+
+    fn forget_old_creations(&mut self, now: Instant) {
+        while self
+            .creations
+            .front()
+            .is_some_and(|at| now.saturating_duration_since(*at) >= MINUTE)
+        {
+            self.creations.pop_front();
+        }
+    }
+
+    fn ceiling_error(&self) -> Error {
+        Error::Watch {
+            kind: WatchErrorKind::ChannelCeiling,
+            detail: format!(
+                "{} channels were made in the last minute, the ceiling (max_channels_per_minute); the next waits",
+                self.creations.len()
+            ),
+        }
     }
 
     /// Asks for a new channel for a slot's users.
-    fn open(&mut self, i: usize, why: Opening) -> Action {
+    fn open(&mut self, i: usize, why: Opening, now: Instant) -> Action {
+        self.creations.push_back(now);
         self.links_made += 1;
         let link = self.links_made;
         let slot = &mut self.slots[i];
-        slot.state = State::Connecting { link, why };
+        slot.state = State::Connecting {
+            link,
+            why,
+            ended: None,
+        };
         let users = slot.users.iter().cloned().collect();
         Action::Open { slot: i, link, users }
     }
 
     /// Why `link` was being opened for a slot, if it still is; the slot is
     /// left idle until the caller sets its new state.
-    fn take_opening(&mut self, slot: usize, link: u64) -> Option<Opening> {
+    fn take_opening(&mut self, slot: usize, link: u64) -> Option<(Opening, Option<Ending>)> {
         self.slots.get_mut(slot)?.take_opening(link)
     }
 
-    /// Reads a slot's presences after a reconnection.
-    fn resync(&mut self, i: usize) -> Option<Action> {
-        self.slots[i].resync_at = None;
-        self.read(i, true)
+    /// A connection of slot `i` ended: counts connections in a row that
+    /// delivered nothing (yielding an error at the limit), or, with
+    /// reconnection off, yields why and ends the watcher.
+    fn ended(&mut self, i: usize, link: u64, ending: Ending) {
+        let delivered = self.delivered.remove(&link);
+        let slot = &mut self.slots[i];
+        if !self.config.auto_reconnect {
+            self.last_disconnect = Some(if ending.closing {
+                Disconnect::Closing
+            } else {
+                Disconnect::Lost(copy(&ending.error))
+            });
+            self.outbox.report(ending.error);
+            self.closed = true;
+            self.slots.clear();
+            return;
+        }
+        if delivered {
+            slot.empty_in_a_row = 0;
+        } else {
+            slot.empty_in_a_row += 1;
+            if slot.empty_in_a_row >= self.config.max_empty_connections {
+                slot.empty_in_a_row = 0;
+                self.outbox.report(Error::Watch {
+                    kind: WatchErrorKind::EmptyConnections,
+                    detail: format!(
+                        "{} connections in a row ended before delivering anything (the last: {}); reconnecting",
+                        self.config.max_empty_connections, ending.error
+                    ),
+                });
+            }
+        }
+        self.last_disconnect = Some(disconnect(ending));
     }
 
-    fn read(&self, slot: usize, resync: bool) -> Option<Action> {
-        Read::of(slot, self.slots[slot].users.iter().cloned().collect(), resync)
+    /// Reads a new slot's presences (a failure is the caller's).
+    fn read(&self, slot: usize) -> Option<Action> {
+        Read::of(slot, self.slots[slot].users.iter().cloned().collect(), false)
     }
 
     /// Drops refused users from a slot and reports each once; a slot left
     /// without users closes its channel.
-    fn refuse(&mut self, i: usize, refused: Vec<(String, String)>) -> Option<Action> {
+    fn refuse(&mut self, i: usize, refused: Vec<(String, String)>) -> Vec<Action> {
         let slot = &mut self.slots[i];
         for (user, reason) in refused {
             slot.users.remove(&user);
+            slot.to_read.remove(&user);
             if !self.refused.contains_key(&user) {
                 self.outbox.report(Error::TopicRejected {
                     topic: presence_topic(&user),
@@ -384,9 +664,29 @@ impl Machine {
             }
         }
         if slot.users.is_empty() {
-            slot.idle().map(|link| Action::Close { link })
+            slot.idle().into_iter().map(|link| Action::Close { link }).collect()
         } else {
-            None
+            Vec::new()
         }
+    }
+}
+
+fn disconnect(ending: Ending) -> Disconnect {
+    if ending.closing {
+        Disconnect::Closing
+    } else {
+        Disconnect::Lost(ending.error)
+    }
+}
+
+/// A copy of a reader's error (always an [`Error::Socket`]).
+fn copy(error: &Error) -> Error {
+    match error {
+        Error::Socket { host, kind, detail } => Error::Socket {
+            host: host.clone(),
+            kind: *kind,
+            detail: detail.clone(),
+        },
+        other => Error::Config(other.to_string()),
     }
 }

@@ -77,6 +77,7 @@ use crate::{Error, Result, Session};
 
 pub use crate::models::{EventOrigin, PresenceEvent};
 pub use machine::Disconnect;
+pub use outbox::MAX_QUEUED_ERRORS;
 pub use watcher::{StopHandle, Watcher};
 
 /// The default [`WatchBuilder::heartbeat_timeout`]: 90 s, three of Genesys
@@ -90,6 +91,19 @@ pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// The default [`WatchBuilder::renew_before`]: move to a new channel 5
 /// minutes before the current one expires.
 pub const DEFAULT_RENEW_BEFORE: Duration = Duration::from_secs(300);
+
+/// The most channels one user and OAuth client may hold at once (Genesys
+/// Cloud: a 21st removes the one used longest ago), so the most a watcher
+/// makes: up to 20 000 users at 1 000 a channel.
+pub const MAX_CHANNELS: usize = 20;
+/// The default [`WatchBuilder::max_channels_per_minute`]: 30, room for
+/// [`MAX_CHANNELS`] at start and some reconnections.
+pub const DEFAULT_MAX_CHANNELS_PER_MINUTE: u32 = 30;
+/// The default [`WatchBuilder::max_empty_connections`]: 5.
+pub const DEFAULT_MAX_EMPTY_CONNECTIONS: u32 = 5;
+/// The default [`WatchBuilder::max_message_size`]: 64 KiB (a presence event
+/// is a few hundred bytes).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024;
 
 /// Watches the presence of `user_ids` with the default settings; see the
 /// [module docs](self) and [`WatchBuilder`] for the settings.
@@ -138,6 +152,10 @@ impl Default for WatchBuilder {
                 max_users_per_channel: MAX_TOPICS_PER_CHANNEL,
                 initial_presences: false,
                 renew_before: DEFAULT_RENEW_BEFORE,
+                max_channels_per_minute: DEFAULT_MAX_CHANNELS_PER_MINUTE,
+                max_empty_connections: DEFAULT_MAX_EMPTY_CONNECTIONS,
+                auto_reconnect: true,
+                max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             },
         }
     }
@@ -200,6 +218,51 @@ impl WatchBuilder {
     /// it is renewed; if it ends sooner, it is replaced then.
     pub fn renew_before(mut self, margin: Duration) -> Self {
         self.config.renew_before = margin;
+        self
+    }
+
+    /// The ceiling on channels the watcher makes in any minute (new users,
+    /// reconnections, renewals together). Past it the watcher makes no more
+    /// until the minute allows: it yields an [`Error::Watch`] of kind
+    /// [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling) (at most
+    /// once a minute) and waits; [`Watcher::add_users`] returns that error.
+    /// Each channel costs API requests and, at 20 per user and OAuth
+    /// client, may evict another program's. Default:
+    /// [`DEFAULT_MAX_CHANNELS_PER_MINUTE`] (30). Must not be zero.
+    pub fn max_channels_per_minute(mut self, channels: u32) -> Self {
+        self.config.max_channels_per_minute = channels;
+        self
+    }
+
+    /// After this many connections of a channel in a row that end before
+    /// delivering anything (no event, no heartbeat: a server answering every
+    /// new channel with `socket_closing`, say), the watcher yields an
+    /// [`Error::Watch`] of kind [`EmptyConnections`](crate::WatchErrorKind::EmptyConnections)
+    /// that says what keeps happening, and goes on reconnecting (with
+    /// backoff); the caller may [`close`](Watcher::close) it. Default:
+    /// [`DEFAULT_MAX_EMPTY_CONNECTIONS`] (5). Must not be zero.
+    pub fn max_empty_connections(mut self, connections: u32) -> Self {
+        self.config.max_empty_connections = connections;
+        self
+    }
+
+    /// Whether a connection that ends is replaced by a new channel (with
+    /// its users read again). Off, the first connection that ends (not a
+    /// renewal) ends the watcher: the iterator yields why, as an `Err`,
+    /// then `None`. Default: `true`.
+    pub fn auto_reconnect(mut self, yes: bool) -> Self {
+        self.config.auto_reconnect = yes;
+        self
+    }
+
+    /// The largest notification message taken in, in bytes. A larger one
+    /// is yielded as an [`Error::Socket`] of kind
+    /// [`TooLarge`](crate::TransportKind::TooLarge), once, and the socket
+    /// read on; one over 1 MiB cannot be skipped, so its connection is
+    /// replaced too. Default: [`DEFAULT_MAX_MESSAGE_SIZE`] (64 KiB); from 1
+    /// byte to 1 MiB.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
         self
     }
 

@@ -4,14 +4,15 @@
 //!
 //! The socket takes no token: the channel's `connectUri` is the whole address.
 
-use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tungstenite::http::Uri;
-use tungstenite::protocol::WebSocketConfig;
+use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{ClientRequestBuilder, HandshakeError, Message, WebSocket};
 
+use super::config::READ_LIMIT;
 use crate::models::{user_of_presence_topic, NotificationMessage, PresenceEvent};
 use crate::transport::{self, Stream, StreamStop, Transport};
 use crate::{Error, Result, TransportKind};
@@ -20,22 +21,32 @@ use crate::{Error, Result, TransportKind};
 /// where shutting the socket down does not wake a reader.
 const READ_SLICE: Duration = Duration::from_secs(1);
 
-/// The largest message read (presence events are a few hundred bytes).
-const MAX_MESSAGE: usize = 1024 * 1024;
-
-/// What a reader thread reports to the watcher. `link` is the number of the
-/// connection it reads, so that reports of a replaced connection are ignored.
+/// What a reader thread reports about its connection. `link` is the number
+/// of the connection it reads, so that reports of a replaced connection
+/// are ignored.
 pub(super) enum Signal {
     /// A presence change.
     Presence { link: u64, event: PresenceEvent },
-    /// A message that could not be read as a presence event (reported, not fatal).
+    /// A message that is not a change (a heartbeat, another topic).
+    Heard { link: u64 },
+    /// A message that could not be read as a presence event, or too large
+    /// (reported, not fatal).
     Unreadable { link: u64, error: Error },
-    /// `v2.system.socket_closing`: the server is about to close the socket.
-    Closing { link: u64 },
-    /// The connection ended or went silent; the reader has stopped.
-    Lost { link: u64, error: Error },
-    /// A [`StopHandle`](super::StopHandle) asked the watcher to close.
-    Stop,
+    /// The connection ended, went silent, or the server announced it is
+    /// closing it (`closing`); the reader has stopped.
+    Ended { link: u64, closing: bool, error: Error },
+}
+
+/// Where a reader thread reports, from its own thread.
+pub(super) trait Report: Send + Sync + 'static {
+    fn report(&self, signal: Signal);
+}
+
+/// What a reader needs besides its socket.
+pub(super) struct ReaderSettings {
+    pub(super) link: u64,
+    pub(super) heartbeat_timeout: Duration,
+    pub(super) max_message_size: usize,
 }
 
 /// An open WebSocket, before its reader thread starts.
@@ -66,8 +77,8 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
     let user_agent = String::from_utf8_lossy(transport.user_agent().as_bytes());
     let request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
     let config = WebSocketConfig::default()
-        .max_message_size(Some(MAX_MESSAGE))
-        .max_frame_size(Some(MAX_MESSAGE))
+        .max_message_size(Some(READ_LIMIT))
+        .max_frame_size(Some(READ_LIMIT))
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0);
     let (ws, _response) =
@@ -92,19 +103,14 @@ pub(super) struct Reader {
 }
 
 impl Reader {
-    /// Starts the reader thread of `socket`, reporting to `signals` as `link`.
-    /// A socket that stays silent (not even a heartbeat) for
-    /// `heartbeat_timeout` is reported lost.
-    pub(super) fn start(
-        socket: Socket,
-        link: u64,
-        signals: Sender<Signal>,
-        heartbeat_timeout: Duration,
-    ) -> Result<Reader> {
+    /// Starts the reader thread of `socket`, reporting to `report`. A
+    /// socket that stays silent (not even a heartbeat) for the heartbeat
+    /// timeout is reported ended.
+    pub(super) fn start(socket: Socket, settings: ReaderSettings, report: Arc<dyn Report>) -> Result<Reader> {
         let stop = socket.stop.clone();
         let thread = std::thread::Builder::new()
             .name("genesys-presence-watch".into())
-            .spawn(move || read_loop(socket, link, &signals, heartbeat_timeout))
+            .spawn(move || read_loop(socket, &settings, &*report))
             .map_err(|e| Error::Config(format!("watch: cannot start the socket reader thread: {e}")))?;
         Ok(Reader {
             stop,
@@ -132,62 +138,125 @@ impl Drop for Reader {
     }
 }
 
-fn read_loop(socket: Socket, link: u64, signals: &Sender<Signal>, heartbeat_timeout: Duration) {
+fn read_loop(socket: Socket, settings: &ReaderSettings, report: &dyn Report) {
     let Socket { mut ws, stop, host } = socket;
+    let link = settings.link;
     let mut last_heard = Instant::now();
-    let lost = |kind: TransportKind, detail: String| Signal::Lost {
+    let ended = |kind: TransportKind, detail: String| Signal::Ended {
         link,
+        closing: false,
         error: socket_error(&host, kind, detail),
     };
     loop {
         if stop.is_stopped() {
             return goodbye(ws);
         }
-        let remaining = heartbeat_timeout.saturating_sub(last_heard.elapsed());
+        let remaining = settings.heartbeat_timeout.saturating_sub(last_heard.elapsed());
         if remaining.is_zero() {
-            let _ = signals.send(lost(
+            report.report(ended(
                 TransportKind::Timeout,
                 format!(
                     "no message, not even a heartbeat, for {} ms",
-                    heartbeat_timeout.as_millis()
+                    settings.heartbeat_timeout.as_millis()
                 ),
             ));
             return goodbye(ws);
         }
         ws.get_mut()
             .set_timeout(remaining.clamp(Duration::from_millis(1), READ_SLICE));
-        match ws.read() {
+        let signal = match ws.read() {
             Ok(Message::Text(text)) => {
                 last_heard = Instant::now();
-                if let Some(signal) = interpret(link, &host, text.as_str()) {
-                    let closing = matches!(signal, Signal::Closing { .. });
-                    if signals.send(signal).is_err() || closing {
-                        return goodbye(ws);
-                    }
+                if text.len() > settings.max_message_size {
+                    too_large(link, &host, text.len(), settings.max_message_size)
+                } else {
+                    interpret(link, &host, text.as_str())
                 }
             }
+            Ok(Message::Binary(data)) => {
+                last_heard = Instant::now();
+                Signal::Unreadable {
+                    link,
+                    error: socket_error(
+                        &host,
+                        TransportKind::Other,
+                        format!("a binary message of {} bytes is not a notification", data.len()),
+                    ),
+                }
+            }
+            Ok(Message::Close(frame)) => {
+                // The server ends the WebSocket, whether or not it closes
+                // the connection: replace it now rather than at the
+                // heartbeat timeout.
+                report.report(ended(TransportKind::Io, closed_by_server(frame.as_ref())));
+                return goodbye(ws);
+            }
             Ok(_) => {
-                // Ping (answered by tungstenite on the next write), pong,
-                // binary, close: all prove the peer is there.
+                // Ping (answered by tungstenite on the next write) or pong:
+                // the peer is there.
                 last_heard = Instant::now();
                 let _ = ws.flush();
+                continue;
             }
             Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
                 if !stop.is_stopped() {
-                    let _ = signals.send(lost(TransportKind::Io, "closed by the server".to_owned()));
+                    report.report(ended(TransportKind::Io, "closed by the server".to_owned()));
                 }
                 return;
             }
             Err(e) => match classify(e) {
                 // The read slice ended: look at the clock and read again.
-                (TransportKind::Timeout, _) => {}
+                (TransportKind::Timeout, _) => continue,
                 (kind, detail) => {
                     if !stop.is_stopped() {
-                        let _ = signals.send(lost(kind, detail));
+                        if kind == TransportKind::TooLarge {
+                            // Cannot be skipped: said once, then replaced.
+                            let detail = format!("{detail} (a message over {READ_LIMIT} bytes)");
+                            report.report(Signal::Unreadable {
+                                link,
+                                error: socket_error(&host, kind, detail.clone()),
+                            });
+                            report.report(ended(kind, detail));
+                        } else {
+                            report.report(ended(kind, detail));
+                        }
                     }
                     return;
                 }
             },
+        };
+        let closing = matches!(signal, Signal::Ended { .. });
+        report.report(signal);
+        if closing {
+            return goodbye(ws);
+        }
+    }
+}
+
+/// The error for a text message over `max` bytes.
+fn too_large(link: u64, host: &str, size: usize, max: usize) -> Signal {
+    Signal::Unreadable {
+        link,
+        error: socket_error(
+            host,
+            TransportKind::TooLarge,
+            format!("a message of {size} bytes is over the {max}-byte limit (max_message_size); skipped"),
+        ),
+    }
+}
+
+/// What a close frame from the server says.
+fn closed_by_server(frame: Option<&CloseFrame>) -> String {
+    match frame {
+        None => "the server closed the WebSocket".to_owned(),
+        Some(frame) => {
+            let reason: String = frame.reason.chars().take(120).filter(|c| !c.is_control()).collect();
+            format!(
+                "the server closed the WebSocket (code {}{}{})",
+                u16::from(frame.code),
+                if reason.is_empty() { "" } else { ": " },
+                reason
+            )
         }
     }
 }
@@ -200,37 +269,54 @@ fn goodbye(mut ws: WebSocket<Stream>) {
     let _ = ws.flush();
 }
 
-/// Reads one text message: presence events, `socket_closing`, and nothing
-/// for heartbeats and topics that are not presence.
-fn interpret(link: u64, host: &str, text: &str) -> Option<Signal> {
+/// Reads one text message: a presence event, `socket_closing`, or
+/// something else heard (heartbeats, topics that are not presence).
+fn interpret(link: u64, host: &str, text: &str) -> Signal {
     let message: NotificationMessage = match serde_json::from_str(text) {
         Ok(message) => message,
         Err(e) => {
-            return Some(Signal::Unreadable {
+            return Signal::Unreadable {
                 link,
                 error: socket_error(host, TransportKind::Other, format!("a message is not JSON: {e}")),
-            })
+            }
         }
     };
     let topic = message.topic_name.as_deref().unwrap_or_default();
     if topic == "v2.system.socket_closing" {
-        return Some(Signal::Closing { link });
+        let kind = message
+            .event_body
+            .as_ref()
+            .and_then(|body| body.get("systemTopicType"))
+            .and_then(|kind| kind.as_str())
+            .map(|kind| kind.chars().take(60).filter(|c| !c.is_control()).collect::<String>())
+            .unwrap_or_else(|| "no reason given".to_owned());
+        return Signal::Ended {
+            link,
+            closing: true,
+            error: socket_error(
+                host,
+                TransportKind::Io,
+                format!("the server is closing the channel (socket_closing: {kind})"),
+            ),
+        };
     }
-    let user_id = user_of_presence_topic(topic)?;
+    let Some(user_id) = user_of_presence_topic(topic) else {
+        return Signal::Heard { link };
+    };
     let body = message.event_body.unwrap_or_default();
     match serde_json::from_value::<PresenceEvent>(body) {
         Ok(mut event) => {
             event.user_id = user_id.to_owned();
-            Some(Signal::Presence { link, event })
+            Signal::Presence { link, event }
         }
-        Err(e) => Some(Signal::Unreadable {
+        Err(e) => Signal::Unreadable {
             link,
             error: socket_error(
                 host,
                 TransportKind::Other,
                 format!("the event on {topic} is not a presence event: {e}"),
             ),
-        }),
+        },
     }
 }
 

@@ -1,38 +1,44 @@
-//! The [`Watcher`]: a thin I/O loop around the [`Machine`]. It carries out
-//! the machine's actions with the REST calls and sockets of [`channel`],
-//! tells the machine their outcomes and what the sockets report, and waits
-//! for news until the machine has work due.
+//! The [`Watcher`]: the I/O around the [`Machine`], on three kinds of
+//! thread that share it under one lock, never held during I/O.
+//!
+//! - The caller's thread pops what is ready ([`Watcher::next_timeout`]
+//!   waits on a condition variable, so it returns by its deadline whatever
+//!   the network does), and carries out its own requests (adding and
+//!   removing users) and their REST calls.
+//! - One reader thread per socket hands each message to the machine as it
+//!   comes ([`Report`]), so events flow while other work waits.
+//! - One recovery thread carries out the background work, one action at a
+//!   time, most urgent first: closing ended connections, reconnecting,
+//!   renewing, re-reading. A slow or rate-limited REST call delays only it.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::channel::{self, Link};
 use super::config::Config;
-use super::machine::{Action, Disconnect, Machine};
-use super::socket::Signal;
+use super::machine::{Action, Disconnect, Ending, Machine};
+use super::socket::{Report, Signal};
 use crate::args::distinct_ids;
 use crate::models::PresenceEvent;
 use crate::transport::StreamStop;
 use crate::{retry, user, Error, Result, Session};
+
+/// How long [`Watcher::close`] waits for the recovery thread to end; one in
+/// the middle of a REST call is left to finish it (its outcome is dropped).
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// A live stream of presence changes; see the [module docs](super).
 ///
 /// Iterate it (`next()` blocks), or call [`next_timeout`](Watcher::next_timeout).
 /// Dropping it closes it.
 pub struct Watcher {
-    session: Session,
-    machine: Machine,
-    /// The open connections, by the number the machine gave them.
-    links: HashMap<u64, Link>,
-    /// Handed to each reader thread.
-    sender: Sender<Signal>,
-    signals: Receiver<Signal>,
-    /// Shuts every connection the watcher opens, also one being opened, when
-    /// a [`StopHandle`] stops it.
-    stop: StreamStop,
-    closed: bool,
+    shared: Arc<Shared>,
+    /// The recovery thread, and word of its end (the sender drops then).
+    recovery: Option<(JoinHandle<()>, Receiver<()>)>,
 }
 
 /// Closes a [`Watcher`] from another thread; see [`Watcher::stop_handle`].
@@ -40,8 +46,7 @@ pub struct Watcher {
 /// does nothing.
 #[derive(Clone)]
 pub struct StopHandle {
-    sender: Sender<Signal>,
-    connections: StreamStop,
+    shared: Arc<Shared>,
 }
 
 impl fmt::Debug for StopHandle {
@@ -51,22 +56,38 @@ impl fmt::Debug for StopHandle {
 }
 
 impl StopHandle {
-    /// Asks the watcher to close: a `next()` blocked on it returns `None`,
-    /// also when it is in the middle of a reconnection (the WebSocket being
-    /// opened is shut down at once; a REST call of that reconnection runs
-    /// to its end or its timeout first).
+    /// Closes the watcher as [`Watcher::close`] does, from this thread: a
+    /// `next()` blocked on it returns `None` at once, also in the middle of
+    /// a reconnection (a WebSocket being opened is shut down at once; a
+    /// REST call in flight is left to finish on the recovery thread, and
+    /// its outcome dropped).
     pub fn stop(&self) {
-        self.connections.stop();
-        let _ = self.sender.send(Signal::Stop);
+        self.shared.shut_down();
     }
+}
+
+/// What the caller's thread, the recovery thread and the reader threads share.
+struct Shared {
+    session: Session,
+    machine: Mutex<Machine>,
+    /// Told when items may be ready to yield, or the watcher closed.
+    items: Condvar,
+    /// Told when background work may be due, or the watcher closed.
+    work: Condvar,
+    /// The open connections, by the number the machine gave them.
+    links: Mutex<HashMap<u64, Link>>,
+    /// Shuts every connection the watcher opens, also one being opened.
+    stop: StreamStop,
 }
 
 impl Watcher {
     /// The next change, waiting at most `timeout`; `None` when nothing came
     /// in that time, or when the watcher is closed ([`is_closed`](Watcher::is_closed)).
     ///
-    /// Reconnections, heartbeats and channel renewals are handled inside
-    /// this call (and `next()`), on the caller's thread.
+    /// It only waits for what the watcher's threads deliver, so it returns
+    /// within `timeout` (plus the scheduler's delay in waking the thread)
+    /// whatever the network does: reconnections, renewals and re-reads run
+    /// on the watcher's recovery thread.
     ///
     /// ```no_run
     /// # use std::time::Duration;
@@ -89,22 +110,23 @@ impl Watcher {
     /// Users already watched are skipped; a user whose topic was refused
     /// before is tried again. Their current presence is read (and yielded
     /// with [`WatchBuilder::initial_presences`](super::WatchBuilder::initial_presences)).
+    /// The calls run on this thread.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty id or a closed watcher; the
-    /// failure of a subscription, a new channel or the read (the users of
-    /// the failing step are then not watched).
+    /// [`Error::InvalidInput`] for an empty id, a closed watcher, or users
+    /// that would need more than [`MAX_CHANNELS`](super::MAX_CHANNELS)
+    /// channels; [`Error::Watch`] when the channels they need would pass
+    /// [`max_channels_per_minute`](super::WatchBuilder::max_channels_per_minute);
+    /// the failure of a subscription, a new channel or the read (the users
+    /// of the failing step are then not watched).
     pub fn add_users<S: AsRef<str>>(&mut self, user_ids: &[S]) -> Result<()> {
-        if self.closed {
-            return Err(Error::invalid("watcher", "is closed"));
-        }
         let new = distinct_ids("user_ids", user_ids)?
             .into_iter()
             .map(str::to_owned)
             .collect();
-        let actions = self.machine.add(new);
-        self.run(actions)
+        let actions = self.shared.lock().add(new, Instant::now())?;
+        self.shared.run(actions)
     }
 
     /// Stops watching users; their pending events are dropped. A channel
@@ -119,24 +141,27 @@ impl Watcher {
             .into_iter()
             .map(str::to_owned)
             .collect();
-        let actions = self.machine.remove(&gone);
-        self.run(actions)
+        let actions = self.shared.lock().remove(&gone);
+        self.shared.run(actions)
     }
 
     /// Closes every socket, stops every reader thread (waiting for them),
     /// and ends the iteration: `next()` returns `None` from now on. The
-    /// channels are left to expire. Closing twice does nothing.
+    /// channels are left to expire. A REST call the recovery thread has in
+    /// flight is left to finish (it makes no other), and its outcome
+    /// dropped; `close` waits for that thread at most a second. Closing
+    /// twice does nothing.
     pub fn close(&mut self) {
-        self.closed = true;
-        self.machine.close();
-        for (_, link) in self.links.drain() {
-            link.close();
+        self.shared.shut_down();
+        if let Some((thread, done)) = self.recovery.take() {
+            if matches!(done.recv_timeout(CLOSE_WAIT), Err(mpsc::RecvTimeoutError::Disconnected)) {
+                let _ = thread.join();
+            }
         }
     }
 
     /// A handle that closes this watcher from another thread, waking a
-    /// `next()` blocked there: it then returns `None`. (The closing itself,
-    /// sockets and reader threads included, happens on the watcher's thread.)
+    /// `next()` blocked there: it then returns `None`.
     ///
     /// ```no_run
     /// # let session = genesys_presence::Session::builder().access_token("t").build()?;
@@ -153,130 +178,181 @@ impl Watcher {
     /// ```
     pub fn stop_handle(&self) -> StopHandle {
         StopHandle {
-            sender: self.sender.clone(),
-            connections: self.stop.clone(),
+            shared: Arc::clone(&self.shared),
         }
     }
 
-    /// True after [`close`](Watcher::close).
+    /// True once the iteration is over: after [`close`](Watcher::close) or
+    /// a [`StopHandle`], or, with [`auto_reconnect`](super::WatchBuilder::auto_reconnect)
+    /// off, after a connection ended and what was left to yield was yielded.
     pub fn is_closed(&self) -> bool {
-        self.closed
+        self.shared.lock().is_over()
     }
 
     /// The users being watched (not those whose topic was refused), sorted.
     pub fn user_ids(&self) -> Vec<String> {
-        self.machine.user_ids()
+        self.shared.lock().user_ids()
     }
 
     /// The users whose topic the API refused, with the reason, sorted.
     pub fn refused_users(&self) -> Vec<(String, String)> {
-        self.machine.refused_users()
+        self.shared.lock().refused_users()
     }
 
     /// How many channels are connected now.
     pub fn connected_channels(&self) -> usize {
-        self.machine.connected_channels()
+        self.shared.lock().connected_channels()
     }
 
     /// How many times a channel was replaced (after a lost connection,
     /// `socket_closing`, or to renew it before it expires).
     pub fn reconnections(&self) -> u64 {
-        self.machine.reconnections()
+        self.shared.lock().reconnections()
+    }
+
+    /// How many error items were dropped because
+    /// [`MAX_QUEUED_ERRORS`](super::MAX_QUEUED_ERRORS) were waiting to be
+    /// read (events are never dropped: a user's are folded into one).
+    pub fn dropped_errors(&self) -> u64 {
+        self.shared.lock().dropped_errors()
     }
 
     /// Why a connection last ended (the watcher then reconnected by itself),
     /// for logs; `None` if none has.
-    pub fn last_disconnect(&self) -> Option<&Disconnect> {
-        self.machine.last_disconnect()
+    pub fn last_disconnect(&self) -> Option<Disconnect> {
+        self.shared.lock().last_disconnect().map(Disconnect::duplicate)
     }
 
     // ------------------------------------------------------------ the loop
 
-    /// Makes the channels for `users`, connects, subscribes and reads their
-    /// presences; the first failure is returned (and the watcher dropped,
-    /// which closes what was opened).
+    /// Starts the recovery thread, then makes the channels for `users`,
+    /// connects, subscribes and reads their presences on this thread; the
+    /// first failure is returned (and the watcher dropped, which closes
+    /// what was opened).
     pub(super) fn start(session: &Session, config: Config, users: Vec<String>) -> Result<Watcher> {
-        let (sender, signals) = mpsc::channel();
-        let mut watcher = Watcher {
+        let shared = Arc::new(Shared {
             session: session.clone(),
-            machine: Machine::new(config, retry::jitter),
-            links: HashMap::new(),
-            sender,
-            signals,
+            machine: Mutex::new(Machine::new(config, retry::jitter)),
+            items: Condvar::new(),
+            work: Condvar::new(),
+            links: Mutex::new(HashMap::new()),
             stop: StreamStop::default(),
-            closed: false,
+        });
+        let (done, finished) = mpsc::channel::<()>();
+        let thread = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("genesys-presence-recovery".into())
+                .spawn(move || {
+                    let _done = done; // dropped when the thread ends
+                    shared.recover();
+                })
+                .map_err(|e| Error::Config(format!("watch: cannot start the recovery thread: {e}")))?
         };
-        let actions = watcher.machine.add(users);
-        watcher.run(actions)?;
+        let mut watcher = Watcher {
+            shared,
+            recovery: Some((thread, finished)),
+        };
+        watcher.add_users(&users)?;
         Ok(watcher)
     }
 
     fn wait(&mut self, deadline: Option<Instant>) -> Option<Result<PresenceEvent>> {
-        // Set when due work ran past the deadline: the caller gets what is
-        // ready, then `None`, even if more work is due by then.
-        let mut past_deadline = false;
+        let mut machine = self.shared.lock();
         loop {
-            // A stop asked for meanwhile (during a reconnection, say) closes
-            // the watcher before anything more is yielded or done.
-            self.take_signals();
-            if self.closed {
-                return None;
-            }
-            if let Some(item) = self.machine.pop() {
+            if let Some(item) = machine.pop() {
                 return Some(item);
             }
-            if past_deadline {
+            if machine.is_over() {
                 return None;
             }
-            let due = self.machine.tick(Instant::now());
-            if !due.is_empty() {
-                // Failures of this work are the machine's to yield, not returned.
-                let _ = self.run(due);
-                past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
-                continue;
-            }
-            let wake = [deadline, self.machine.next_wake()].into_iter().flatten().min();
-            let signal = match wake {
-                // The watcher holds a sender, so this never ends in an error.
-                None => self.signals.recv().ok(),
-                Some(at) => self
-                    .signals
-                    .recv_timeout(at.saturating_duration_since(Instant::now()))
-                    .ok(),
+            machine = match deadline {
+                None => self.shared.items.wait(machine).unwrap_or_else(PoisonError::into_inner),
+                Some(at) => {
+                    let left = at.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return None;
+                    }
+                    self.shared
+                        .items
+                        .wait_timeout(machine, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
             };
-            match signal {
-                Some(signal) => self.handle(signal),
-                None if deadline.is_some_and(|d| Instant::now() >= d) => return None,
-                None => {}
-            }
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Machine> {
+        self.machine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn links(&self) -> MutexGuard<'_, HashMap<u64, Link>> {
+        self.links.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tells the machine something with `change`, then wakes whoever waits.
+    fn update<T>(&self, change: impl FnOnce(&mut Machine) -> T) -> T {
+        let outcome = change(&mut self.lock());
+        self.items.notify_all();
+        self.work.notify_all();
+        outcome
+    }
+
+    /// Closes the machine, every connection (also one being opened) and
+    /// every reader; wakes every waiting thread.
+    fn shut_down(&self) {
+        self.update(Machine::close);
+        self.stop.stop();
+        self.close_links();
+    }
+
+    fn close_links(&self) {
+        let links: Vec<Link> = self.links().drain().map(|(_, link)| link).collect();
+        for link in links {
+            link.close();
         }
     }
 
-    /// Handles the signals that have arrived, without waiting for more.
-    fn take_signals(&mut self) {
-        while !self.closed {
-            match self.signals.try_recv() {
-                Ok(signal) => self.handle(signal),
-                Err(_) => break,
-            }
+    /// The recovery thread: carries out the machine's background work, one
+    /// action (and what follows from it) at a time, until the watcher closes.
+    fn recover(self: &Arc<Self>) {
+        loop {
+            let action = {
+                let mut machine = self.lock();
+                loop {
+                    if machine.is_closed() {
+                        break None;
+                    }
+                    let now = Instant::now();
+                    if let Some(action) = machine.next_due(now) {
+                        break Some(action);
+                    }
+                    machine = match machine.next_wake(now) {
+                        None => self.work.wait(machine).unwrap_or_else(PoisonError::into_inner),
+                        Some(at) => {
+                            self.work
+                                .wait_timeout(machine, at.saturating_duration_since(now))
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .0
+                        }
+                    };
+                }
+            };
+            // Work due may have queued an error (the channel ceiling).
+            self.items.notify_all();
+            let Some(action) = action else { break };
+            // Failures of background work are the machine's to yield.
+            let _ = self.run(vec![action]);
         }
-    }
-
-    /// Tells the machine what a reader thread reported.
-    fn handle(&mut self, signal: Signal) {
-        let actions = match signal {
-            Signal::Presence { link, event } => return self.machine.presence_pushed(link, event),
-            Signal::Unreadable { link, error } => return self.machine.unreadable(link, error),
-            Signal::Closing { link } => self.machine.lost(link, Disconnect::Closing, Instant::now()),
-            Signal::Lost { link, error } => self.machine.lost(link, Disconnect::Lost(error), Instant::now()),
-            Signal::Stop => return self.close(),
-        };
-        let _ = self.run(actions); // only closes
+        self.close_links();
     }
 
     /// Carries out actions, and those that follow from their outcomes, in
     /// order; returns the first failure that is the caller's.
-    fn run(&mut self, actions: Vec<Action>) -> Result<()> {
+    fn run(self: &Arc<Self>, actions: Vec<Action>) -> Result<()> {
         let mut todo = VecDeque::from(actions);
         let mut first_error = None;
         while let Some(action) = todo.pop_front() {
@@ -290,56 +366,81 @@ impl Watcher {
         first_error.map_or(Ok(()), Err)
     }
 
-    fn execute(&mut self, action: Action) -> Result<Vec<Action>> {
+    fn execute(self: &Arc<Self>, action: Action) -> Result<Vec<Action>> {
         match action {
             Action::Open { slot, link, users } => {
-                let config = self.machine.config();
-                match channel::open(
-                    &self.session,
-                    config,
-                    &users,
-                    link,
-                    self.sender.clone(),
-                    &self.stop,
-                ) {
+                let config = self.lock().config().clone();
+                let report: Arc<dyn Report> = Arc::clone(self) as Arc<dyn Report>;
+                match channel::open(&self.session, &config, &users, link, report, &self.stop) {
                     Ok((opened, refused)) => {
                         let expires = opened.expires;
-                        self.links.insert(link, opened);
-                        Ok(self.machine.opened(slot, link, expires, refused, Instant::now()))
+                        let mut machine = self.lock();
+                        if machine.is_closed() {
+                            drop(machine);
+                            opened.close();
+                            return Ok(Vec::new());
+                        }
+                        self.links().insert(link, opened);
+                        let next = machine.opened(slot, link, expires, refused, Instant::now());
+                        drop(machine);
+                        self.items.notify_all();
+                        Ok(next)
                     }
                     Err(error) => {
-                        self.machine.open_failed(slot, link, error, Instant::now())?;
+                        self.update(|m| m.open_failed(slot, link, error, Instant::now()))?;
                         Ok(Vec::new())
                     }
                 }
             }
             Action::Subscribe { slot, link, users } => {
-                let Some(open) = self.links.get(&link) else {
-                    return Ok(Vec::new()); // not expected: the machine names open links
+                let Some(channel_id) = self.channel_id(link) else {
+                    return Ok(Vec::new()); // closed meanwhile
                 };
-                let refused = channel::subscribe(&self.session, &open.channel_id, &users)?;
-                Ok(self.machine.subscribed(slot, users, refused))
+                let refused = channel::subscribe(&self.session, &channel_id, &users)?;
+                Ok(self.update(|m| m.subscribed(slot, users, refused)))
             }
             Action::Resubscribe { link, users } => {
-                if let Some(open) = self.links.get(&link) {
-                    channel::resubscribe(&self.session, &open.channel_id, &users)?;
+                if let Some(channel_id) = self.channel_id(link) {
+                    channel::resubscribe(&self.session, &channel_id, &users)?;
                 }
                 Ok(Vec::new())
             }
             Action::Close { link } => {
-                if let Some(open) = self.links.remove(&link) {
-                    open.close();
+                let link = self.links().remove(&link);
+                if let Some(link) = link {
+                    link.close();
                 }
                 Ok(Vec::new())
             }
             Action::Read(read) => {
-                match user::get_purecloud_presences_bulk(&self.session, &read.users) {
-                    Ok(presences) => self.machine.presences_read(&read, presences),
-                    Err(error) => self.machine.read_failed(&read, error, Instant::now())?,
-                }
+                let answer = user::get_purecloud_presences_bulk(&self.session, &read.users);
+                self.update(|m| match answer {
+                    Ok(presences) => {
+                        m.presences_read(&read, presences);
+                        Ok(())
+                    }
+                    Err(error) => m.read_failed(&read, error, Instant::now()),
+                })?;
                 Ok(Vec::new())
             }
         }
+    }
+
+    fn channel_id(&self, link: u64) -> Option<String> {
+        self.links().get(&link).map(|open| open.channel_id.clone())
+    }
+}
+
+impl Report for Shared {
+    fn report(&self, signal: Signal) {
+        self.update(|m| match signal {
+            Signal::Presence { link, event } => m.presence_pushed(link, event),
+            Signal::Heard { link } => m.heard(link),
+            Signal::Unreadable { link, error } => m.unreadable(link, error),
+            Signal::Ended { link, closing, error } => {
+                m.lost(link, Ending { closing, error }, Instant::now());
+            }
+        });
     }
 }
 
@@ -360,13 +461,14 @@ impl Drop for Watcher {
 
 impl fmt::Debug for Watcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let machine = self.shared.lock();
         f.debug_struct("Watcher")
-            .field("users", &self.machine.user_ids().len())
-            .field("channels", &self.machine.channels())
-            .field("connected_channels", &self.connected_channels())
-            .field("refused_users", &self.machine.refused_users().len())
-            .field("reconnections", &self.reconnections())
-            .field("closed", &self.closed)
+            .field("users", &machine.user_ids().len())
+            .field("channels", &machine.channels())
+            .field("connected_channels", &machine.connected_channels())
+            .field("refused_users", &machine.refused_users().len())
+            .field("reconnections", &machine.reconnections())
+            .field("closed", &machine.is_over())
             .finish_non_exhaustive()
     }
 }

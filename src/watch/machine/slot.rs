@@ -4,28 +4,33 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use super::timing::Timing;
+use super::Ending;
 
 /// A group of users that share a channel.
 pub(super) struct Slot {
     pub(super) users: BTreeSet<String>,
     pub(super) state: State,
-    /// When to read the users' presences again (after a failed read).
-    pub(super) resync_at: Option<Instant>,
+    /// Users whose presence is to be read again (after a reconnection).
+    pub(super) to_read: BTreeSet<String>,
+    /// When to read them (later after a failed read).
+    pub(super) read_at: Option<Instant>,
     /// Failed attempts since the last connection that stayed up.
     pub(super) failures: u32,
+    /// Connections in a row that ended before delivering anything.
+    pub(super) empty_in_a_row: u32,
 }
 
 pub(super) enum State {
     /// No users, so no channel.
     Idle,
     /// Not connected: connect at `retry_at`.
-    Waiting {
-        retry_at: Instant,
-    },
+    Waiting { retry_at: Instant },
     /// A new channel was asked for ([`Action::Open`](super::Action::Open)).
     Connecting {
         link: u64,
         why: Opening,
+        /// Its socket ended before the channel was ready.
+        ended: Option<Ending>,
     },
     Connected(Connected),
 }
@@ -50,7 +55,7 @@ pub(super) struct Connected {
 }
 
 impl State {
-    /// The connection whose reports count: the connected one, also while
+    /// The connection that serves the slot: the connected one, also while
     /// its replacement is being opened.
     pub(super) fn live(&self) -> Option<Connected> {
         match self {
@@ -62,6 +67,12 @@ impl State {
             _ => None,
         }
     }
+
+    /// Whether `link` is this slot's: the live connection or the one being opened.
+    pub(super) fn has_link(&self, link: u64) -> bool {
+        self.live().is_some_and(|up| up.link == link)
+            || matches!(self, State::Connecting { link: l, .. } if *l == link)
+    }
 }
 
 impl Slot {
@@ -70,27 +81,45 @@ impl Slot {
         Slot {
             users: users.iter().cloned().collect(),
             state: State::Idle,
-            resync_at: None,
+            to_read: BTreeSet::new(),
+            read_at: None,
             failures: 0,
+            empty_in_a_row: 0,
+        }
+    }
+
+    /// When the slot's users are due to be read, if they are: only once
+    /// its channel is up, so that changes meanwhile are pushed.
+    pub(super) fn read_due(&self) -> Option<Instant> {
+        match self.state {
+            State::Connected(_) if !self.to_read.is_empty() => self.read_at,
+            _ => None,
         }
     }
 
     /// The earliest time the slot needs work: a connection, a renewal or a read.
     pub(super) fn due(&self) -> Option<Instant> {
+        if self.users.is_empty() {
+            return None;
+        }
         let link = match &self.state {
             State::Waiting { retry_at } => Some(*retry_at),
             State::Connected(up) => Some(up.renew_at),
-            State::Idle | State::Connecting { .. } => return None,
+            State::Idle | State::Connecting { .. } => None,
         };
-        [link, self.resync_at].into_iter().flatten().min()
+        [link, self.read_due()].into_iter().flatten().min()
     }
 
-    /// Leaves a slot without users idle; returns the connection to close, if any.
-    pub(super) fn idle(&mut self) -> Option<u64> {
-        let live = self.state.live();
+    /// Leaves a slot without users idle; returns the connections to close.
+    pub(super) fn idle(&mut self) -> Vec<u64> {
+        let mut links: Vec<u64> = self.state.live().map(|up| up.link).into_iter().collect();
+        if let State::Connecting { link, .. } = self.state {
+            links.push(link);
+        }
         self.state = State::Idle;
-        self.resync_at = None;
-        live.map(|up| up.link)
+        self.to_read.clear();
+        self.read_at = None;
+        links
     }
 
     /// A failed attempt: when to try again.
@@ -99,30 +128,23 @@ impl Slot {
         now + timing.backoff(self.failures)
     }
 
-    /// Its connection ended: plans the next attempt, at once if the
-    /// connection had stayed up for a while, else after a backoff.
-    pub(super) fn lost(&mut self, now: Instant, timing: &Timing) {
-        let Some(up) = self.state.live() else {
-            return;
-        };
-        let retry_at = if timing.stable(up.opened_at, now) {
+    /// When to connect again after a connection opened at `opened_at` ended:
+    /// at once if it had stayed up for a while, else after a backoff.
+    pub(super) fn retry_after_loss(&mut self, opened_at: Instant, now: Instant, timing: &Timing) -> Instant {
+        if timing.stable(opened_at, now) {
             self.failures = 0;
             now
         } else {
             self.failed(now, timing)
-        };
-        match &mut self.state {
-            // The replacement being opened reconnects instead.
-            State::Connecting { why, .. } => *why = Opening::Reconnect,
-            state => *state = State::Waiting { retry_at },
         }
     }
 
-    /// Why `link` was being opened, if it still is; the state is left idle
-    /// until the caller sets the new one.
-    pub(super) fn take_opening(&mut self, link: u64) -> Option<Opening> {
+    /// Why `link` was being opened, and whether its socket already ended,
+    /// if it still is being opened; the state is left idle until the caller
+    /// sets the new one.
+    pub(super) fn take_opening(&mut self, link: u64) -> Option<(Opening, Option<Ending>)> {
         match std::mem::replace(&mut self.state, State::Idle) {
-            State::Connecting { link: l, why } if l == link => Some(why),
+            State::Connecting { link: l, why, ended } if l == link => Some((why, ended)),
             other => {
                 self.state = other;
                 None

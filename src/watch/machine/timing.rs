@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::retry;
 use crate::watch::config::Config;
+use crate::watch::MAX_CHANNELS;
 
 /// Picks a wait from a full backoff `full`: a point in `[full / 2, full]`
 /// (kept there), random in use, fixed in tests.
@@ -27,15 +28,25 @@ impl Timing {
         }
     }
 
-    /// When to move from a channel opened at `now` that `expires` then:
-    /// `renew_before` ahead of its end, but at most a tenth of its lifetime;
-    /// and not before it counts as stable (see [`stable`](Timing::stable)),
-    /// so that a channel said to expire at once (a server clock far behind,
-    /// a bad date) is not replaced again and again without a pause. If it
-    /// does end sooner, its socket says so and it is replaced then.
-    pub(super) fn renew_at(&self, expires: Instant, now: Instant) -> Instant {
+    /// When to move from a channel opened at `now` that `expires` then.
+    ///
+    /// Renewals are spread over the last tenth of the lifetime: the
+    /// channel that was `rank`-th to open of those connected (0: the
+    /// first) renews `rank`-th, so channels opened together do not all
+    /// renew together, and the channel a new one evicts at the limit of
+    /// [`MAX_CHANNELS`] (the one used longest ago) is the one it replaces.
+    /// The last to renew does so `renew_before` ahead of the end (at most
+    /// half that tenth). Never before the channel counts as stable (see
+    /// [`stable`](Timing::stable)): a channel said to expire at once is not
+    /// replaced again and again without a pause. If it ends sooner, its
+    /// socket says so and it is replaced then.
+    pub(super) fn renew_at(&self, expires: Instant, now: Instant, rank: usize) -> Instant {
         let lifetime = expires.saturating_duration_since(now);
-        now + (lifetime - self.renew_before.min(lifetime / 10)).max(self.stable_after())
+        let window = lifetime / 10;
+        let last = self.renew_before.min(window / 2);
+        let later = MAX_CHANNELS.saturating_sub(1).saturating_sub(rank) as u32;
+        let margin = last + (window - last) / MAX_CHANNELS as u32 * later;
+        now + (lifetime - margin).max(self.stable_after())
     }
 
     /// Whether a connection opened at `opened_at` and lost at `now` had
