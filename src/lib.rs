@@ -106,9 +106,9 @@ pub mod fake;
 pub mod watch;
 
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
-pub use error::{Error, Result, TransportKind};
 #[cfg(feature = "notifications")]
 pub use error::WatchErrorKind;
+pub use error::{Error, Result, TransportKind};
 #[cfg(feature = "notifications")]
 pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
 pub use models::{

@@ -559,7 +559,10 @@ impl Machine {
         if self.creations.len() < self.config.max_channels_per_minute as usize {
             return Ok(());
         }
-        if self.ceiling_reported.is_none_or(|at| now.saturating_duration_since(at) >= MINUTE) {
+        if self
+            .ceiling_reported
+            .is_none_or(|at| now.saturating_duration_since(at) >= MINUTE)
+        {
             self.ceiling_reported = Some(now);
             let error = self.ceiling_error();
             self.outbox.report(error);
@@ -664,7 +667,10 @@ impl Machine {
             }
         }
         if slot.users.is_empty() {
-            slot.idle().into_iter().map(|link| Action::Close { link }).collect()
+            slot.idle()
+                .into_iter()
+                .map(|link| Action::Close { link })
+                .collect()
         } else {
             Vec::new()
         }

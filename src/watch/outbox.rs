@@ -237,7 +237,9 @@ mod tests {
     }
 
     fn drain(outbox: &mut Outbox) -> Vec<PresenceEvent> {
-        std::iter::from_fn(|| outbox.pop()).map(|item| item.unwrap()).collect()
+        std::iter::from_fn(|| outbox.pop())
+            .map(|item| item.unwrap())
+            .collect()
     }
 
     #[test]

@@ -250,7 +250,12 @@ fn closed_by_server(frame: Option<&CloseFrame>) -> String {
     match frame {
         None => "the server closed the WebSocket".to_owned(),
         Some(frame) => {
-            let reason: String = frame.reason.chars().take(120).filter(|c| !c.is_control()).collect();
+            let reason: String = frame
+                .reason
+                .chars()
+                .take(120)
+                .filter(|c| !c.is_control())
+                .collect();
             format!(
                 "the server closed the WebSocket (code {}{}{})",
                 u16::from(frame.code),
@@ -288,7 +293,12 @@ fn interpret(link: u64, host: &str, text: &str) -> Signal {
             .as_ref()
             .and_then(|body| body.get("systemTopicType"))
             .and_then(|kind| kind.as_str())
-            .map(|kind| kind.chars().take(60).filter(|c| !c.is_control()).collect::<String>())
+            .map(|kind| {
+                kind.chars()
+                    .take(60)
+                    .filter(|c| !c.is_control())
+                    .collect::<String>()
+            })
             .unwrap_or_else(|| "no reason given".to_owned());
         return Signal::Ended {
             link,

@@ -154,7 +154,10 @@ impl Watcher {
     pub fn close(&mut self) {
         self.shared.shut_down();
         if let Some((thread, done)) = self.recovery.take() {
-            if matches!(done.recv_timeout(CLOSE_WAIT), Err(mpsc::RecvTimeoutError::Disconnected)) {
+            if matches!(
+                done.recv_timeout(CLOSE_WAIT),
+                Err(mpsc::RecvTimeoutError::Disconnected)
+            ) {
                 let _ = thread.join();
             }
         }
@@ -242,7 +245,7 @@ impl Watcher {
         let thread = {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
-                .name("genesys-presence-recovery".into())
+                .name("genesys-watch-recovery".into())
                 .spawn(move || {
                     let _done = done; // dropped when the thread ends
                     shared.recover();
@@ -267,7 +270,11 @@ impl Watcher {
                 return None;
             }
             machine = match deadline {
-                None => self.shared.items.wait(machine).unwrap_or_else(PoisonError::into_inner),
+                None => self
+                    .shared
+                    .items
+                    .wait(machine)
+                    .unwrap_or_else(PoisonError::into_inner),
                 Some(at) => {
                     let left = at.saturating_duration_since(Instant::now());
                     if left.is_zero() {

@@ -24,7 +24,9 @@ pub(super) enum State {
     /// No users, so no channel.
     Idle,
     /// Not connected: connect at `retry_at`.
-    Waiting { retry_at: Instant },
+    Waiting {
+        retry_at: Instant,
+    },
     /// A new channel was asked for ([`Action::Open`](super::Action::Open)).
     Connecting {
         link: u64,
