@@ -30,19 +30,30 @@
 //!   blocks until a change arrives; [`Watcher::next_timeout`] waits at most
 //!   a given time, for loops that do other work too.
 //! - More users than a channel holds (1 000 topics) are spread over several
-//!   channels, each with its socket and one reader thread.
+//!   channels, each with its socket and one reader thread; at most
+//!   [`MAX_CHANNELS`] (20 000 users), the channels a user and OAuth client
+//!   may hold.
 //! - A topic the API refuses (missing permission, unknown user) is reported
 //!   once, as an `Err(`[`Error::TopicRejected`]`)` item with the reason; the
 //!   other users are watched.
 //! - Heartbeats (`channel.metadata`) are read, not yielded. A socket that is
 //!   silent for [`WatchBuilder::heartbeat_timeout`] is taken as dead.
-//! - On `v2.system.socket_closing`, a dropped or dead connection, or shortly
-//!   before the channel's 24 hours run out, the watcher makes a new channel
-//!   with the same subscriptions, waiting between failed attempts (bounded
-//!   backoff). After reconnecting it reads the users' current presences (in
-//!   bulk calls of 50) and yields an event ([`EventOrigin::Resync`]) for each
+//! - On `v2.system.socket_closing`, a WebSocket close, a dropped or dead
+//!   connection, the watcher makes a new channel with the same
+//!   subscriptions, waiting between failed attempts (bounded backoff). Once
+//!   it is up, it reads that channel's users' current presences (in bulk
+//!   calls of 50) and yields an event ([`EventOrigin::Resync`]) for each
 //!   user whose presence differs from the last one yielded, so changes made
-//!   while it was away are not lost.
+//!   while it was away are not lost. A read never takes a user back to a
+//!   presence older (by `modifiedDate`) than one already yielded.
+//! - Shortly before a channel's 24 hours run out it is renewed: the new
+//!   channel is made, subscribed and connected while the old one still
+//!   delivers, then the old one is closed, so nothing falls in a gap and
+//!   nothing needs reading. Channels made together renew at different
+//!   times, in the order they were made, so that at the limit of 20
+//!   channels the one Genesys Cloud evicts (the one used longest ago) is
+//!   the one being replaced. If the old socket ends first, its users are
+//!   read again.
 //! - Every call uses the session: with client credentials, tokens are
 //!   renewed as they expire, however long the watch.
 //! - The WebSocket connects the way the session's REST calls do, through
@@ -50,14 +61,67 @@
 //!   (minus `NO_PROXY`) or the one on an agent you gave
 //!   ([`SessionBuilder::agent`](crate::SessionBuilder::agent)), and that
 //!   agent's TLS roots and client certificate. Connecting is bounded by the
-//!   session's connect timeout, the handshake by its timeout; a certificate
-//!   that does not verify is an [`Error::Socket`] of kind
+//!   session's connect timeout, the handshake as a whole by its timeout; a
+//!   certificate that does not verify is an [`Error::Socket`] of kind
 //!   [`TransportKind::Tls`](crate::TransportKind::Tls).
 //!
 //! An `Err` item is not the end of the stream: the watcher goes on (a failed
 //! reconnection is retried after a wait). The iterator ends only after
-//! [`Watcher::close`]; dropping the watcher closes it too. Closing stops
-//! every reader thread and closes every socket before it returns.
+//! [`Watcher::close`] (dropping the watcher closes it too), or, with
+//! [`WatchBuilder::auto_reconnect`] off, after a connection ends. Closing
+//! stops every reader thread and closes every socket before it returns.
+//!
+//! # Threads and deadlines
+//!
+//! Nothing slow runs on the caller's thread but its own requests
+//! ([`WatchBuilder::start`], [`Watcher::add_users`],
+//! [`Watcher::remove_users`], whose REST calls it waits for). Each socket
+//! has a reader thread that hands every message over as it comes, and one
+//! recovery thread per watcher does the background work, one step at a
+//! time, most urgent first: closing ended connections, reconnecting,
+//! renewing, then re-reading presences. So events from channels that are up
+//! keep flowing while another channel reconnects or a read waits out a
+//! `429`; [`Watcher::next_timeout`] returns by its deadline whatever the
+//! network does; [`Watcher::close`] and [`StopHandle::stop`] take effect at
+//! once (a REST call in flight is left to finish on the recovery thread,
+//! and its outcome dropped). A watcher has `1 + channels` threads and
+//! one socket per channel, plus the session's pooled REST connections.
+//!
+//! # When the caller falls behind
+//!
+//! Presence is a state, so a watcher keeps, for each user, only the latest
+//! change the caller has not read yet: a newer one replaces it in the
+//! queue (at the older one's place) and [`PresenceEvent::folded`] counts
+//! the changes folded into it. Memory is bounded by the number of users,
+//! not by how fast changes come or how slowly they are read. Error items
+//! waiting are capped at [`MAX_QUEUED_ERRORS`]; past it they are dropped and
+//! counted ([`Watcher::dropped_errors`]). A message over
+//! [`WatchBuilder::max_message_size`] (64 KiB) is yielded as an error and
+//! skipped.
+//!
+//! # Limits against storms
+//!
+//! - A channel whose `expires` is not in the future (a clock ahead of the
+//!   server's, a misread offset) or cannot be read is taken to live the
+//!   documented 24 hours; and none is renewed sooner than ten times the
+//!   shortest backoff after it was made.
+//! - At most [`WatchBuilder::max_channels_per_minute`] channels are made in
+//!   any minute (30 by default); past it the watcher yields an
+//!   [`Error::Watch`] of kind [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling)
+//!   and waits.
+//! - After [`WatchBuilder::max_empty_connections`] connections of a channel
+//!   in a row end before delivering anything (5 by default: a server
+//!   answering each new channel with `socket_closing`
+//!   `no_longer_subscribed`, say), it yields an [`Error::Watch`] of kind
+//!   [`EmptyConnections`](crate::WatchErrorKind::EmptyConnections) saying
+//!   what keeps happening, and goes on; the caller may close it.
+//!
+//! # Costs
+//!
+//! For `n` users on `c = ⌈n / 1000⌉` channels: starting costs `c` channel
+//! creations, `c` subscriptions and `⌈n / 50⌉` bulk reads; a renewal costs
+//! one creation and one subscription; recovering a dropped channel costs
+//! one creation, one subscription and `⌈users of that channel / 50⌉` reads.
 
 mod channel;
 mod config;
@@ -210,12 +274,15 @@ impl WatchBuilder {
         self
     }
 
-    /// How long before a channel expires the watcher moves to a new one (at
-    /// most a tenth of the channel's lifetime). Default:
-    /// [`DEFAULT_RENEW_BEFORE`] (5 minutes). However soon a channel says it
-    /// expires, it is kept for ten times the shortest
-    /// [backoff](WatchBuilder::reconnect_backoff) (at most the longest) before
-    /// it is renewed; if it ends sooner, it is replaced then.
+    /// How long before a channel expires the watcher moves to a new one, for
+    /// the last channel to renew (at most a twentieth of the channel's
+    /// lifetime). Channels made together renew one after another, spread
+    /// over the last tenth of their lifetime (about 7 minutes apart for 20
+    /// channels of 24 hours). Default: [`DEFAULT_RENEW_BEFORE`] (5
+    /// minutes). However soon a channel says it expires, it is kept for ten
+    /// times the shortest [backoff](WatchBuilder::reconnect_backoff) (at
+    /// most the longest) before it is renewed; if it ends sooner, it is
+    /// replaced then.
     pub fn renew_before(mut self, margin: Duration) -> Self {
         self.config.renew_before = margin;
         self

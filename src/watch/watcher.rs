@@ -440,14 +440,21 @@ impl Shared {
 
 impl Report for Shared {
     fn report(&self, signal: Signal) {
-        self.update(|m| match signal {
-            Signal::Presence { link, event } => m.presence_pushed(link, event),
-            Signal::Heard { link } => m.heard(link),
-            Signal::Unreadable { link, error } => m.unreadable(link, error),
-            Signal::Ended { link, closing, error } => {
-                m.lost(link, Ending { closing, error }, Instant::now());
-            }
-        });
+        let now = Instant::now();
+        let mut machine = self.lock();
+        let ended = matches!(signal, Signal::Ended { .. });
+        match signal {
+            Signal::Presence { link, event } => machine.presence_pushed(link, event),
+            Signal::Heard { link } => machine.heard(link),
+            Signal::Unreadable { link, error } => machine.unreadable(link, error),
+            Signal::Ended { link, closing, error } => machine.lost(link, Ending { closing, error }, now),
+        }
+        drop(machine);
+        self.items.notify_all();
+        if ended {
+            // Work is due: closing it, and reconnecting.
+            self.work.notify_all();
+        }
     }
 }
 
