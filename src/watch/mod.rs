@@ -106,7 +106,7 @@
 //!   documented 24 hours; and none is renewed sooner than ten times the
 //!   shortest backoff after it was made.
 //! - At most [`WatchBuilder::max_channels_per_minute`] channels are made in
-//!   any minute (30 by default); past it the watcher yields an
+//!   any minute (40 by default); past it the watcher yields an
 //!   [`Error::Watch`] of kind [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling)
 //!   and waits.
 //! - After [`WatchBuilder::max_empty_connections`] connections of a channel
@@ -160,9 +160,9 @@ pub const DEFAULT_RENEW_BEFORE: Duration = Duration::from_secs(300);
 /// Cloud: a 21st removes the one used longest ago), so the most a watcher
 /// makes: up to 20 000 users at 1 000 a channel.
 pub const MAX_CHANNELS: usize = 20;
-/// The default [`WatchBuilder::max_channels_per_minute`]: 30, room for
-/// [`MAX_CHANNELS`] at start and some reconnections.
-pub const DEFAULT_MAX_CHANNELS_PER_MINUTE: u32 = 30;
+/// The default [`WatchBuilder::max_channels_per_minute`]: 40, room for
+/// [`MAX_CHANNELS`] to start and all to reconnect within one minute.
+pub const DEFAULT_MAX_CHANNELS_PER_MINUTE: u32 = 40;
 /// The default [`WatchBuilder::max_empty_connections`]: 5.
 pub const DEFAULT_MAX_EMPTY_CONNECTIONS: u32 = 5;
 /// The default [`WatchBuilder::max_message_size`]: 64 KiB (a presence event
@@ -295,7 +295,7 @@ impl WatchBuilder {
     /// once a minute) and waits; [`Watcher::add_users`] returns that error.
     /// Each channel costs API requests and, at 20 per user and OAuth
     /// client, may evict another program's. Default:
-    /// [`DEFAULT_MAX_CHANNELS_PER_MINUTE`] (30). Must not be zero.
+    /// [`DEFAULT_MAX_CHANNELS_PER_MINUTE`] (40). Must not be zero.
     pub fn max_channels_per_minute(mut self, channels: u32) -> Self {
         self.config.max_channels_per_minute = channels;
         self
