@@ -141,11 +141,15 @@ impl Machine {
             }
             let batch: Vec<String> = users.drain(..room).collect();
             match slot.state {
-                State::Connected(up) => actions.push(Action::Subscribe {
-                    slot: i,
-                    link: up.link,
-                    users: batch,
-                }),
+                // Theirs at once, so that a reconnection meanwhile includes them.
+                State::Connected(up) => {
+                    slot.users.extend(batch.iter().cloned());
+                    actions.push(Action::Subscribe {
+                        slot: i,
+                        link: up.link,
+                        users: batch,
+                    });
+                }
                 State::Idle => {
                     slot.users.extend(batch);
                     actions.push(self.open(i, Opening::New, now));
@@ -374,6 +378,18 @@ impl Machine {
         let users = users.into_iter().filter(|u| !self.refused.contains_key(u));
         actions.extend(Read::of(slot, users.collect(), false));
         actions
+    }
+
+    /// The [`Action::Subscribe`] failed: its users are not watched, unless
+    /// the channel was replaced meanwhile (its successor has them).
+    pub(super) fn subscribe_failed(&mut self, slot: usize, link: u64, users: &[String]) {
+        if let Some(s) = self.slots.get_mut(slot) {
+            if s.state.live().is_some_and(|up| up.link == link) {
+                for user in users {
+                    s.users.remove(user);
+                }
+            }
+        }
     }
 
     /// The presences the [`Action::Read`] asked for.

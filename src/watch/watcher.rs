@@ -401,10 +401,16 @@ impl Shared {
             }
             Action::Subscribe { slot, link, users } => {
                 let Some(channel_id) = self.channel_id(link) else {
-                    return Ok(Vec::new()); // closed meanwhile
+                    // Ended meanwhile: its successor subscribes them.
+                    return Ok(Vec::new());
                 };
-                let refused = channel::subscribe(&self.session, &channel_id, &users)?;
-                Ok(self.update(|m| m.subscribed(slot, users, refused)))
+                match channel::subscribe(&self.session, &channel_id, &users) {
+                    Ok(refused) => Ok(self.update(|m| m.subscribed(slot, users, refused))),
+                    Err(error) => {
+                        self.update(|m| m.subscribe_failed(slot, link, &users));
+                        Err(error)
+                    }
+                }
             }
             Action::Resubscribe { link, users } => {
                 if let Some(channel_id) = self.channel_id(link) {

@@ -9,9 +9,10 @@ pub(in crate::watch) enum Action {
         link: u64,
         users: Vec<String>,
     },
-    /// Add `users` to the channel of `link`; then tell
-    /// [`subscribed`](super::Machine::subscribed). A failure is the caller's
-    /// error (the users are not watched).
+    /// Add `users` (already counted as the slot's) to the channel of
+    /// `link`; then tell [`subscribed`](super::Machine::subscribed) or
+    /// [`subscribe_failed`](super::Machine::subscribe_failed). A failure is
+    /// the caller's error.
     Subscribe {
         slot: usize,
         link: u64,
