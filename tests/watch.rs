@@ -541,6 +541,36 @@ fn bad_settings_and_ids_are_rejected_before_any_call() {
             .start(&session)
             .unwrap_err(),
         builder().max_users_per_channel(1001).start(&session).unwrap_err(),
+        // Durations that would overflow the arithmetic of instants later.
+        builder()
+            .heartbeat_timeout(Duration::MAX)
+            .start(&session)
+            .unwrap_err(),
+        builder()
+            .reconnect_backoff(Duration::MAX, Duration::MAX)
+            .start(&session)
+            .unwrap_err(),
+        builder()
+            .reconnect_backoff(Duration::from_secs(1), Duration::from_secs(24 * 3600 + 1))
+            .start(&session)
+            .unwrap_err(),
+        builder()
+            .renew_before(Duration::MAX)
+            .start(&session)
+            .unwrap_err(),
+        builder().max_channels_per_minute(0).start(&session).unwrap_err(),
+        builder().max_empty_connections(0).start(&session).unwrap_err(),
+        builder().max_message_size(0).start(&session).unwrap_err(),
+        builder()
+            .max_message_size(1024 * 1024 + 1)
+            .start(&session)
+            .unwrap_err(),
+        // 21 channels of 1 000: more than a user and client may hold.
+        builder()
+            .max_users_per_channel(1000)
+            .users(&(0..20_001).map(|i| format!("user-{i}")).collect::<Vec<_>>())
+            .start(&session)
+            .unwrap_err(),
     ];
     let whats: Vec<&str> = cases
         .iter()
@@ -556,8 +586,22 @@ fn bad_settings_and_ids_are_rejected_before_any_call() {
             "user_ids",
             "heartbeat_timeout",
             "reconnect_backoff",
-            "max_users_per_channel"
+            "max_users_per_channel",
+            "heartbeat_timeout",
+            "reconnect_backoff",
+            "reconnect_backoff",
+            "renew_before",
+            "max_channels_per_minute",
+            "max_empty_connections",
+            "max_message_size",
+            "max_message_size",
+            "user_ids",
         ]
+    );
+    assert!(
+        cases.last().unwrap().to_string().contains("20 channels"),
+        "{}",
+        cases.last().unwrap()
     );
     assert_eq!(org.requests(), 0);
 }

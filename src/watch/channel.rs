@@ -56,6 +56,7 @@ pub(super) fn open(
     };
     let channel_id = channel.id.clone().ok_or_else(|| missing("id"))?;
     let uri = channel.connect_uri.clone().ok_or_else(|| missing("connectUri"))?;
+    refuse_clear_text(session, &uri)?;
     let lifetime = channel
         .expires
         .as_deref()
@@ -82,6 +83,32 @@ pub(super) fn open(
         subscribe(session, &link.channel_id, users)?
     };
     Ok((link, refused))
+}
+
+/// A `ws://` address while the API is reached over `https://` would carry
+/// the channel's events (and its address) in clear text: refused.
+fn refuse_clear_text(session: &Session, uri: &str) -> Result<()> {
+    let api_is_tls = session
+        .api_url()
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let socket_is_clear = uri
+        .trim_start()
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
+    if api_is_tls && socket_is_clear {
+        let host = uri
+            .parse::<tungstenite::http::Uri>()
+            .ok()
+            .and_then(|uri| uri.host().map(str::to_owned))
+            .unwrap_or_else(|| "(unknown host)".to_owned());
+        return Err(socket::socket_error(
+            &host,
+            TransportKind::Tls,
+            "the channel's connectUri is a plain ws:// address while the API is https://; refused rather than read events in clear text",
+        ));
+    }
+    Ok(())
 }
 
 /// Adds the presence topics of `users` to a channel; returns the refused ones.

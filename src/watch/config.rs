@@ -11,6 +11,10 @@ use crate::{Error, Result};
 /// replaced.
 pub(super) const READ_LIMIT: usize = 1024 * 1024;
 
+/// The longest any of a watcher's durations may be: beyond it, the
+/// arithmetic of instants could overflow, and no watcher needs more.
+pub(super) const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
 #[derive(Debug, Clone)]
 pub(super) struct Config {
     pub(super) heartbeat_timeout: Duration,
@@ -28,14 +32,23 @@ pub(super) struct Config {
 impl Config {
     /// An [`Error::InvalidInput`] naming the first bad setting.
     pub(super) fn check(&self) -> Result<()> {
-        if self.heartbeat_timeout.is_zero() {
-            return Err(Error::invalid("heartbeat_timeout", "must be greater than zero"));
+        if self.heartbeat_timeout.is_zero() || self.heartbeat_timeout > MAX_DURATION {
+            return Err(Error::invalid(
+                "heartbeat_timeout",
+                "must be greater than zero and at most 24 hours",
+            ));
         }
-        if self.backoff_min.is_zero() || self.backoff_min > self.backoff_max {
+        if self.backoff_min.is_zero()
+            || self.backoff_min > self.backoff_max
+            || self.backoff_max > MAX_DURATION
+        {
             return Err(Error::invalid(
                 "reconnect_backoff",
-                "min must be greater than zero and at most max",
+                "min must be greater than zero and at most max, max at most 24 hours",
             ));
+        }
+        if self.renew_before > MAX_DURATION {
+            return Err(Error::invalid("renew_before", "must be at most 24 hours"));
         }
         if !(1..=MAX_TOPICS_PER_CHANNEL).contains(&self.max_users_per_channel) {
             return Err(Error::invalid(

@@ -241,7 +241,7 @@ impl WatchBuilder {
 
     /// How long a socket may stay silent (no event and no heartbeat) before
     /// it is taken as dead and replaced. Default: [`DEFAULT_HEARTBEAT_TIMEOUT`]
-    /// (90 s). Must not be zero.
+    /// (90 s). From 1 ns to 24 hours.
     pub fn heartbeat_timeout(mut self, timeout: Duration) -> Self {
         self.config.heartbeat_timeout = timeout;
         self
@@ -252,7 +252,7 @@ impl WatchBuilder {
     /// drops soon after it was made counts as a failure, so a server that
     /// keeps closing sockets is not hammered. Default:
     /// [`DEFAULT_BACKOFF_MIN`] (1 s) to [`DEFAULT_BACKOFF_MAX`] (60 s).
-    /// `min` must not be zero or above `max`.
+    /// `min` must not be zero or above `max`; `max` at most 24 hours.
     pub fn reconnect_backoff(mut self, min: Duration, max: Duration) -> Self {
         self.config.backoff_min = min;
         self.config.backoff_max = max;
@@ -279,7 +279,7 @@ impl WatchBuilder {
     /// lifetime). Channels made together renew one after another, spread
     /// over the last tenth of their lifetime (about 7 minutes apart for 20
     /// channels of 24 hours). Default: [`DEFAULT_RENEW_BEFORE`] (5
-    /// minutes). However soon a channel says it expires, it is kept for ten
+    /// minutes; at most 24 hours). However soon a channel says it expires, it is kept for ten
     /// times the shortest [backoff](WatchBuilder::reconnect_backoff) (at
     /// most the longest) before it is renewed; if it ends sooner, it is
     /// replaced then.
