@@ -17,6 +17,10 @@ use crate::{notifications, Result, Session, TransportKind};
 /// Genesys's documented 24 hours.
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
+/// The longest a channel lives (Genesys: set per OAuth client, at most 48
+/// hours); a later `expires` is taken as this.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(48 * 3600);
+
 /// A connected, subscribed channel.
 pub(super) struct Link {
     pub(super) channel_id: String,
@@ -62,8 +66,10 @@ pub(super) fn open(
         .as_deref()
         .and_then(time::until)
         .filter(|lifetime| !lifetime.is_zero())
-        .unwrap_or(ASSUMED_LIFETIME);
-    let expires = Instant::now() + lifetime;
+        .unwrap_or(ASSUMED_LIFETIME)
+        .min(LONGEST_LIFETIME);
+    let now = Instant::now();
+    let expires = now.checked_add(lifetime).unwrap_or(now);
     let socket = socket::connect(session.transport(), &uri, stop)?;
     let settings = ReaderSettings {
         link,
