@@ -337,6 +337,9 @@ impl Shared {
                     if let Some(action) = machine.next_due(now) {
                         break Some(action);
                     }
+                    // Looking for work may have queued an error (the
+                    // channel ceiling): a caller waiting for items sees it.
+                    self.items.notify_all();
                     machine = match machine.next_wake(now) {
                         None => self.work.wait(machine).unwrap_or_else(PoisonError::into_inner),
                         Some(at) => {
@@ -348,7 +351,6 @@ impl Shared {
                     };
                 }
             };
-            // Work due may have queued an error (the channel ceiling).
             self.items.notify_all();
             let Some(action) = action else { break };
             // Failures of background work are the machine's to yield.
