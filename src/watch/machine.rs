@@ -21,7 +21,7 @@ mod timing;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::config::Config;
+use super::config::{Config, MAX_DURATION};
 use super::outbox::Outbox;
 use super::MAX_CHANNELS;
 use crate::error::WatchErrorKind;
@@ -347,17 +347,19 @@ impl Machine {
             return Ok(()); // no longer wanted
         };
         let s = &mut self.slots[slot];
+        // Not before the server said to try again, if it did (a 429).
+        let retry_at = s
+            .failed(now, &self.timing)
+            .max(now + error.retry_after().unwrap_or_default().min(MAX_DURATION));
         s.state = match why {
             Opening::New => {
                 s.users.clear();
                 return Err(error);
             }
-            Opening::Reconnect => State::Waiting {
-                retry_at: s.failed(now, &self.timing),
-            },
+            Opening::Reconnect => State::Waiting { retry_at },
             // The current channel is kept meanwhile.
             Opening::Renew(up) => State::Connected(Connected {
-                renew_at: s.failed(now, &self.timing),
+                renew_at: retry_at,
                 ..up
             }),
         };
@@ -372,7 +374,9 @@ impl Machine {
         users: Vec<String>,
         refused: Vec<(String, String)>,
     ) -> Vec<Action> {
-        let s = &mut self.slots[slot];
+        let Some(s) = self.slots.get_mut(slot) else {
+            return Vec::new(); // closed meanwhile
+        };
         s.users.extend(users.iter().cloned());
         let mut actions: Vec<Action> = self.refuse(slot, refused).into_iter().collect();
         let users = users.into_iter().filter(|u| !self.refused.contains_key(u));
@@ -394,6 +398,9 @@ impl Machine {
 
     /// The presences the [`Action::Read`] asked for.
     pub(super) fn presences_read(&mut self, read: &Read, presences: Vec<UcUserPresence>) {
+        if let Some(slot) = self.slots.get_mut(read.slot) {
+            slot.read_failures = 0;
+        }
         let initial = self.config.initial_presences;
         self.outbox.read(&read.users, presences, initial);
     }
@@ -404,11 +411,15 @@ impl Machine {
         if !read.resync {
             return Err(error);
         }
-        let retry_at = now + self.timing.backoff(1);
         if let Some(slot) = self.slots.get_mut(read.slot) {
             let still_watched = read.users.iter().filter(|u| slot.users.contains(*u));
             slot.to_read.extend(still_watched.cloned());
-            slot.read_at = Some(retry_at);
+            slot.read_failures += 1;
+            let wait = self
+                .timing
+                .backoff(slot.read_failures)
+                .max(error.retry_after().unwrap_or_default());
+            slot.read_at = Some(now + wait.min(MAX_DURATION));
         }
         self.outbox.report(error);
         Ok(())
@@ -664,13 +675,16 @@ impl Machine {
 
     /// Reads a new slot's presences (a failure is the caller's).
     fn read(&self, slot: usize) -> Option<Action> {
-        Read::of(slot, self.slots[slot].users.iter().cloned().collect(), false)
+        let users = self.slots.get(slot)?.users.iter().cloned().collect();
+        Read::of(slot, users, false)
     }
 
     /// Drops refused users from a slot and reports each once; a slot left
     /// without users closes its channel.
     fn refuse(&mut self, i: usize, refused: Vec<(String, String)>) -> Vec<Action> {
-        let slot = &mut self.slots[i];
+        let Some(slot) = self.slots.get_mut(i) else {
+            return Vec::new();
+        };
         for (user, reason) in refused {
             slot.users.remove(&user);
             slot.to_read.remove(&user);

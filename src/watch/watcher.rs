@@ -29,7 +29,7 @@ use crate::{retry, user, Error, Result, Session};
 
 /// How long [`Watcher::close`] waits for the recovery thread to end; one in
 /// the middle of a REST call is left to finish it (its outcome is dropped).
-const CLOSE_WAIT: Duration = Duration::from_secs(1);
+const CLOSE_WAIT: Duration = Duration::from_millis(250);
 
 /// A live stream of presence changes; see the [module docs](super).
 ///
@@ -149,7 +149,7 @@ impl Watcher {
     /// and ends the iteration: `next()` returns `None` from now on. The
     /// channels are left to expire. A REST call the recovery thread has in
     /// flight is left to finish (it makes no other), and its outcome
-    /// dropped; `close` waits for that thread at most a second. Closing
+    /// dropped; `close` waits for that thread at most 250 ms. Closing
     /// twice does nothing.
     pub fn close(&mut self) {
         self.shared.shut_down();

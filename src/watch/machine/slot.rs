@@ -18,6 +18,8 @@ pub(super) struct Slot {
     pub(super) failures: u32,
     /// Connections in a row that ended before delivering anything.
     pub(super) empty_in_a_row: u32,
+    /// Failed re-reads in a row.
+    pub(super) read_failures: u32,
 }
 
 pub(super) enum State {
@@ -87,6 +89,7 @@ impl Slot {
             read_at: None,
             failures: 0,
             empty_in_a_row: 0,
+            read_failures: 0,
         }
     }
 
