@@ -1,18 +1,41 @@
-//! The machine with a fake clock: every `now` is an offset from one instant.
+//! The machine with a fake clock: every `now` is an offset from one instant,
+//! and the jitter takes the whole backoff, so that every wait is exact.
 
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::models::PresenceDefinition;
+use crate::models::{EventOrigin, PresenceDefinition};
+use crate::watch::{
+    DEFAULT_MAX_CHANNELS_PER_MINUTE, DEFAULT_MAX_EMPTY_CONNECTIONS, DEFAULT_MAX_MESSAGE_SIZE,
+};
 use crate::TransportKind;
 
+mod limits;
+mod reconnection;
+mod renewal;
+mod resync;
 mod users;
 
 const MIN: Duration = Duration::from_secs(1);
 const MAX: Duration = Duration::from_secs(60);
 const RENEW_BEFORE: Duration = Duration::from_secs(300);
 const DAY: Duration = Duration::from_secs(24 * 3600);
+const HOUR: Duration = Duration::from_secs(3600);
 const MS: Duration = Duration::from_millis(1);
+const SECOND: Duration = Duration::from_secs(1);
+
+/// The time between the renewals of channels opened together for a `DAY`:
+/// their renewals are spread over the last tenth of the lifetime (8 640 s)
+/// but for `RENEW_BEFORE` (300 s), in [`MAX_CHANNELS`] (20) steps:
+/// (8 640 − 300) / 20 = 417 s.
+const STEP: Duration = Duration::from_secs(417);
+
+/// How long after its opening a channel opened for a `DAY` is renewed, when
+/// `rank` other channels were connected as it opened: the first renews
+/// 300 + 19 × 417 s before it expires, the twentieth `RENEW_BEFORE` before.
+fn renewal(rank: u32) -> Duration {
+    DAY - RENEW_BEFORE - STEP * (19 - rank)
+}
 
 fn config() -> Config {
     Config {
@@ -22,6 +45,10 @@ fn config() -> Config {
         max_users_per_channel: 2,
         initial_presences: false,
         renew_before: RENEW_BEFORE,
+        max_channels_per_minute: DEFAULT_MAX_CHANNELS_PER_MINUTE,
+        max_empty_connections: DEFAULT_MAX_EMPTY_CONNECTIONS,
+        auto_reconnect: true,
+        max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
     }
 }
 
@@ -34,20 +61,45 @@ fn machine() -> Machine {
     Machine::new(config(), whole)
 }
 
+fn machine_with(config: Config) -> Machine {
+    Machine::new(config, whole)
+}
+
 fn ids(users: &[&str]) -> Vec<String> {
     users.iter().map(|u| (*u).to_owned()).collect()
 }
 
-fn error() -> Error {
+/// A reader's error, saying `detail`.
+fn error_with(detail: &str) -> Error {
     Error::Socket {
         host: "streaming.example".into(),
         kind: TransportKind::Io,
-        detail: "closed by the server".into(),
+        detail: detail.into(),
     }
 }
 
-fn lost() -> Disconnect {
-    Disconnect::Lost(error())
+fn error() -> Error {
+    error_with("closed by the server")
+}
+
+/// A connection that broke, saying `detail`.
+fn dropped_with(detail: &str) -> Ending {
+    Ending {
+        closing: false,
+        error: error_with(detail),
+    }
+}
+
+fn dropped() -> Ending {
+    dropped_with("closed by the server")
+}
+
+/// A connection that ended with `v2.system.socket_closing`.
+fn closing() -> Ending {
+    Ending {
+        closing: true,
+        error: error_with("the server is closing the socket"),
+    }
 }
 
 /// A change pushed by a notification.
@@ -70,6 +122,22 @@ fn current(user: &str, definition: &str, modified: &str) -> UcUserPresence {
     }
 }
 
+fn open(slot: usize, link: u64, users: &[&str]) -> Action {
+    Action::Open {
+        slot,
+        link,
+        users: ids(users),
+    }
+}
+
+fn read(slot: usize, users: &[&str], resync: bool) -> Action {
+    Action::Read(Read {
+        slot,
+        users: ids(users),
+        resync,
+    })
+}
+
 /// The one `Open` of `actions`: its slot and link.
 #[track_caller]
 fn open_of(actions: &[Action]) -> (usize, u64) {
@@ -79,7 +147,25 @@ fn open_of(actions: &[Action]) -> (usize, u64) {
     }
 }
 
-/// The items ready to be yielded, as `user definition origin` or `refused topic` or `error`.
+/// The one `Read` of `actions`.
+#[track_caller]
+fn read_of(actions: &[Action]) -> Read {
+    match actions {
+        [Action::Read(read)] => read.clone(),
+        other => panic!("expected one Read, got {other:?}"),
+    }
+}
+
+/// Every piece of background work due at `now`, in the order the machine
+/// hands it out (as the recovery thread asks for it, one at a time).
+fn due(m: &mut Machine, now: Instant) -> Vec<Action> {
+    let actions: Vec<Action> = std::iter::from_fn(|| m.next_due(now)).take(1000).collect();
+    assert!(actions.len() < 1000, "next_due never runs dry");
+    actions
+}
+
+/// The items ready to be yielded, as `user definition origin`, `refused
+/// topic`, the kind of an [`Error::Watch`], or `error` for any other error.
 fn yielded(m: &mut Machine) -> Vec<String> {
     std::iter::from_fn(|| m.pop())
         .map(|item| match item {
@@ -90,15 +176,20 @@ fn yielded(m: &mut Machine) -> Vec<String> {
                 e.origin
             ),
             Err(Error::TopicRejected { topic, .. }) => format!("refused {topic}"),
+            Err(Error::Watch { kind, .. }) => format!("{kind:?}"),
             Err(_) => "error".to_owned(),
         })
         .collect()
 }
 
+/// Nothing to yield.
+const NOTHING: [&str; 0] = [];
+
 /// Watches `users` on a new channel connected at `now`, expiring a day
 /// later, whose read finds them as `presences`; returns the link.
+#[track_caller]
 fn connect(m: &mut Machine, users: &[&str], presences: Vec<UcUserPresence>, now: Instant) -> u64 {
-    let (slot, link) = open_of(&m.add(ids(users)));
+    let (slot, link) = open_of(&m.add(ids(users), now).unwrap());
     let read = Read {
         slot,
         users: ids(users),
@@ -112,261 +203,22 @@ fn connect(m: &mut Machine, users: &[&str], presences: Vec<UcUserPresence>, now:
     link
 }
 
-// ------------------------------------------------------------ renewal
-
-#[test]
-fn a_channel_is_renewed_once_shortly_before_it_expires() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let old = connect(&mut m, &["a"], Vec::new(), t0);
-    let renew_at = t0 + DAY - RENEW_BEFORE;
-    assert_eq!(m.next_wake(), Some(renew_at));
-    assert!(m.tick(t0).is_empty());
-    assert!(m.tick(renew_at - MS).is_empty());
-
-    let actions = m.tick(renew_at);
-    let (slot, new) = open_of(&actions);
-    assert_eq!(
-        actions,
-        [Action::Open {
-            slot,
-            link: new,
-            users: ids(&["a"])
-        }]
-    );
-    assert!(m.tick(renew_at).is_empty(), "asked for once");
-    assert!(m.tick(renew_at + Duration::from_secs(10)).is_empty());
-    assert_eq!(m.connected_channels(), 1, "the old channel serves meanwhile");
-
-    let t1 = renew_at + Duration::from_secs(2);
-    let read = Read {
-        slot,
-        users: ids(&["a"]),
-        resync: true,
-    };
-    assert_eq!(
-        m.opened(slot, new, t1 + DAY, Vec::new(), t1),
-        [Action::Close { link: old }, Action::Read(read)]
-    );
-    assert_eq!(m.reconnections(), 1);
-    assert!(m.last_disconnect().is_none(), "renewed, not lost");
-    let next = t1 + DAY - RENEW_BEFORE;
-    assert_eq!(m.next_wake(), Some(next));
-    assert!(m.tick(t1).is_empty());
-    assert!(
-        m.tick(next - MS).is_empty(),
-        "no renewal before the new channel's time"
-    );
-    assert_eq!(open_of(&m.tick(next)).0, slot);
-}
-
-#[test]
-fn a_short_lived_channel_is_renewed_a_tenth_of_its_lifetime_early() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let (slot, link) = open_of(&m.add(ids(&["a"])));
-    m.opened(slot, link, t0 + Duration::from_secs(100), Vec::new(), t0);
-    assert_eq!(m.next_wake(), Some(t0 + Duration::from_secs(90)));
-}
-
-#[test]
-fn a_channel_said_to_have_expired_is_renewed_once_it_counts_as_stable() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let (slot, link) = open_of(&m.add(ids(&["a"])));
-    m.opened(slot, link, t0, Vec::new(), t0);
-    // Ten times the shortest backoff (1 s), at most the longest (60 s).
-    let stable = t0 + 10 * MIN;
-    assert_eq!(m.next_wake(), Some(stable));
-    assert!(m.tick(t0).is_empty(), "not renewed at once");
-    assert!(m.tick(stable - MS).is_empty());
-    assert_eq!(open_of(&m.tick(stable)).0, slot);
-}
-
-#[test]
-fn a_failed_renewal_keeps_the_channel_and_is_tried_again_after_a_backoff() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let old = connect(&mut m, &["a"], Vec::new(), t0);
-    let renew_at = t0 + DAY - RENEW_BEFORE;
-    let (slot, new) = open_of(&m.tick(renew_at));
-    assert!(m.open_failed(slot, new, error(), renew_at).is_ok());
-    assert_eq!(yielded(&mut m), ["error"]);
-    assert_eq!(m.connected_channels(), 1);
-    m.presence_pushed(old, change("a", "busy", "2024-05-02T10:00:00Z"));
-    assert_eq!(
-        yielded(&mut m),
-        ["a busy Notification"],
-        "the old channel still counts"
-    );
-    assert!(m.tick(renew_at + MIN - MS).is_empty());
-    assert_eq!(open_of(&m.tick(renew_at + MIN)).0, slot);
-}
-
-// ------------------------------------------------------------ reconnection
-
-#[test]
-fn a_lost_connection_is_retried_after_a_backoff_that_doubles_up_to_the_max() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let link = connect(&mut m, &["a"], Vec::new(), t0);
-    let mut now = t0 + Duration::from_secs(3); // not stable: under 10 × MIN
-    assert_eq!(m.lost(link, lost(), now), [Action::Close { link }]);
-    assert!(matches!(m.last_disconnect(), Some(Disconnect::Lost(_))));
-    assert_eq!(m.connected_channels(), 0);
-
-    for wait in [1, 2, 4, 8, 16, 32, 60, 60].map(Duration::from_secs) {
-        assert_eq!(m.next_wake(), Some(now + wait));
-        assert!(m.tick(now + wait - MS).is_empty(), "not before {wait:?}");
-        now += wait;
-        let (slot, link) = open_of(&m.tick(now));
-        assert!(m.tick(now).is_empty(), "one attempt at a time");
-        assert!(m.open_failed(slot, link, error(), now).is_ok());
-        assert_eq!(yielded(&mut m), ["error"]);
+/// Loses the connection `link` of `slot` (not stable: up for less than
+/// ten times the shortest backoff) at `now`, then reconnects it as the I/O
+/// loop would, the channel opening at once; returns the new link, the time
+/// and the first re-read the machine then asks for (of at most 50 users;
+/// any others are left to ask for).
+#[track_caller]
+fn reconnect(m: &mut Machine, slot: usize, link: u64, now: Instant) -> (u64, Instant, Read) {
+    m.lost(link, dropped(), now);
+    assert_eq!(due(m, now), [Action::Close { link }]);
+    let now = m.next_wake(now).expect("a reconnection is planned");
+    let actions = due(m, now);
+    let (opened_slot, new) = open_of(&actions);
+    assert_eq!(opened_slot, slot);
+    assert_eq!(m.opened(slot, new, now + DAY, Vec::new(), now), []);
+    match m.next_due(now) {
+        Some(Action::Read(read)) if read.resync => (new, now, read),
+        other => panic!("expected a re-read, got {other:?}"),
     }
-}
-
-#[test]
-fn the_jitter_keeps_the_wait_between_half_and_all_of_the_backoff() {
-    let t0 = Instant::now();
-    let jitters: [Jitter; 3] = [|_| Duration::ZERO, |full| full * 3, crate::retry::jitter];
-    for jitter in jitters {
-        let mut m = Machine::new(config(), jitter);
-        let link = connect(&mut m, &["a"], Vec::new(), t0);
-        let now = t0 + MS;
-        m.lost(link, lost(), now);
-        let retry_at = m.next_wake().unwrap();
-        assert!(
-            retry_at >= now + MIN / 2 && retry_at <= now + MIN,
-            "{:?}",
-            retry_at - now
-        );
-        assert!(m.tick(retry_at - MS).is_empty());
-        open_of(&m.tick(retry_at));
-    }
-}
-
-#[test]
-fn a_stable_connection_that_is_lost_reconnects_at_once_and_starts_the_backoff_over() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let link = connect(&mut m, &["a"], Vec::new(), t0);
-    // Two failures first, so that there is a backoff to start over.
-    let mut now = t0 + MS;
-    m.lost(link, lost(), now);
-    now += MIN;
-    let (slot, link) = open_of(&m.tick(now));
-    m.open_failed(slot, link, error(), now).unwrap();
-    now += 2 * MIN;
-    let (slot, link) = open_of(&m.tick(now));
-    m.opened(slot, link, now + DAY, Vec::new(), now);
-
-    now += 10 * MIN; // stable: up for 10 × MIN
-    assert_eq!(m.lost(link, Disconnect::Closing, now), [Action::Close { link }]);
-    assert!(matches!(m.last_disconnect(), Some(Disconnect::Closing)));
-    assert_eq!(m.next_wake(), Some(now));
-    let (slot, link) = open_of(&m.tick(now));
-    m.open_failed(slot, link, error(), now).unwrap();
-    assert_eq!(m.next_wake(), Some(now + MIN), "the backoff starts over");
-}
-
-#[test]
-fn reports_of_a_replaced_connection_are_ignored() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let old = connect(&mut m, &["a"], Vec::new(), t0);
-    let renew_at = t0 + DAY - RENEW_BEFORE;
-    let (slot, new) = open_of(&m.tick(renew_at));
-    m.opened(slot, new, renew_at + DAY, Vec::new(), renew_at);
-    m.presence_pushed(old, change("a", "busy", "2024-05-02T10:00:00Z"));
-    m.unreadable(old, error());
-    assert!(m.lost(old, lost(), renew_at).is_empty());
-    assert!(yielded(&mut m).is_empty());
-    assert!(m.last_disconnect().is_none());
-    assert_eq!(m.connected_channels(), 1);
-}
-
-// ------------------------------------------------------------ resync
-
-#[test]
-fn changes_made_during_a_gap_come_out_once_after_the_resync() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let dead = connect(&mut m, &["a", "b"], Vec::new(), t0);
-    m.presence_pushed(dead, change("a", "A", "2024-05-02T10:00:00Z"));
-    assert_eq!(yielded(&mut m), ["a A Notification"]);
-
-    let now = t0 + MS;
-    m.lost(dead, lost(), now);
-    m.presence_pushed(dead, change("a", "B", "2024-05-02T10:05:00Z"));
-    assert!(yielded(&mut m).is_empty(), "a push from the dead link is ignored");
-
-    let now = now + MIN;
-    let (slot, link) = open_of(&m.tick(now));
-    let read = Read {
-        slot,
-        users: ids(&["a", "b"]),
-        resync: true,
-    };
-    assert_eq!(
-        m.opened(slot, link, now + DAY, Vec::new(), now),
-        [Action::Read(read.clone())]
-    );
-    let b = current("b", "idle", "2024-05-02T09:00:00Z");
-    m.presences_read(&read, vec![current("a", "B", "2024-05-02T10:05:00Z"), b]);
-    assert_eq!(
-        yielded(&mut m),
-        ["a B Resync"],
-        "b had not been yielded: no baseline to differ from"
-    );
-    assert_eq!(m.reconnections(), 1);
-
-    m.presence_pushed(link, change("a", "B", "2024-05-02T10:05:00Z"));
-    assert!(yielded(&mut m).is_empty(), "the same change is not yielded twice");
-    m.presence_pushed(link, change("a", "C", "2024-05-02T10:09:00Z"));
-    assert_eq!(yielded(&mut m), ["a C Notification"]);
-    m.presence_pushed(link, change("a", "C", "2024-05-02T10:09:00Z"));
-    assert_eq!(
-        yielded(&mut m),
-        ["a C Notification"],
-        "pushes are not deduplicated"
-    );
-}
-
-#[test]
-fn a_failed_resync_is_yielded_and_tried_again() {
-    let t0 = Instant::now();
-    let mut m = machine();
-    let link = connect(&mut m, &["a"], Vec::new(), t0);
-    m.lost(link, lost(), t0);
-    let now = t0 + MIN;
-    let (slot, link) = open_of(&m.tick(now));
-    let actions = m.opened(slot, link, now + DAY, Vec::new(), now);
-    let [Action::Read(read)] = &actions[..] else {
-        panic!("{actions:?}")
-    };
-    assert!(m.read_failed(read, error(), now).is_ok());
-    assert_eq!(yielded(&mut m), ["error"]);
-    assert_eq!(m.next_wake(), Some(now + MIN));
-    assert!(m.tick(now + MIN - MS).is_empty());
-    assert_eq!(m.tick(now + MIN), [Action::Read(read.clone())]);
-}
-
-#[test]
-fn initial_presences_are_yielded_when_asked_for() {
-    let t0 = Instant::now();
-    let mut m = Machine::new(
-        Config {
-            initial_presences: true,
-            ..config()
-        },
-        whole,
-    );
-    connect(
-        &mut m,
-        &["a"],
-        vec![current("a", "A", "2024-05-02T10:00:00Z")],
-        t0,
-    );
-    assert_eq!(yielded(&mut m), ["a A Initial"]);
 }
