@@ -181,7 +181,10 @@ impl Machine {
                 continue;
             }
             if slot.users.is_empty() {
-                actions.extend(slot.idle().into_iter().map(|link| Action::Close { link }));
+                for link in slot.idle() {
+                    self.delivered.remove(&link);
+                    actions.push(Action::Close { link });
+                }
             } else if let State::Connected(up) = slot.state {
                 let users = slot.users.iter().cloned().collect();
                 actions.push(Action::Resubscribe { link: up.link, users });
@@ -294,7 +297,9 @@ impl Machine {
         let s = &mut self.slots[slot];
         if let Some(ending) = ended {
             // Its socket ended before it was ready: as a failed attempt
-            // (when renewing, the current channel is kept meanwhile).
+            // (when renewing, the current channel is kept meanwhile, and it
+            // is the current channel's end, not this one's, that counts).
+            let renewing = matches!(why, Opening::Renew(_));
             s.state = match why {
                 Opening::Renew(up) => State::Connected(Connected {
                     renew_at: s.failed(now, &self.timing),
@@ -305,7 +310,11 @@ impl Machine {
                 },
             };
             actions.push(Action::Close { link });
-            self.ended(slot, link, ending);
+            if renewing {
+                self.delivered.remove(&link);
+            } else {
+                self.ended(slot, link, ending);
+            }
             if self.closed {
                 return actions;
             }
@@ -320,6 +329,7 @@ impl Machine {
                 Opening::Renew(old) => {
                     // The old channel served until now: nothing fell in a gap.
                     s.failures = 0;
+                    self.delivered.remove(&old.link);
                     actions.push(Action::Close { link: old.link });
                     self.reconnections += 1;
                 }
@@ -402,7 +412,14 @@ impl Machine {
             slot.read_failures = 0;
         }
         let initial = self.config.initial_presences;
-        self.outbox.read(&read.users, presences, initial);
+        // Users removed while the read was under way are left out.
+        let watched: Vec<String> = read
+            .users
+            .iter()
+            .filter(|u| self.is_watched(u))
+            .cloned()
+            .collect();
+        self.outbox.read(&watched, presences, initial);
     }
 
     /// The [`Action::Read`] failed: a re-read is yielded and tried again after
@@ -464,6 +481,12 @@ impl Machine {
             // Still being opened: the opener finds out when it is done.
             State::Connecting { link: l, ended, .. } if *l == link => {
                 *ended = Some(ending);
+            }
+            // The channel being replaced, with reconnection off: that is
+            // the end, as for any connection that ends.
+            State::Connecting { .. } if !self.config.auto_reconnect => {
+                self.to_close.push(link);
+                self.ended(i, link, ending);
             }
             // The channel being replaced: its successor takes over as a
             // reconnection (its users are read again).
@@ -697,10 +720,11 @@ impl Machine {
             }
         }
         if slot.users.is_empty() {
-            slot.idle()
-                .into_iter()
-                .map(|link| Action::Close { link })
-                .collect()
+            let links = slot.idle();
+            for link in &links {
+                self.delivered.remove(link);
+            }
+            links.into_iter().map(|link| Action::Close { link }).collect()
         } else {
             Vec::new()
         }

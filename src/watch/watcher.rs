@@ -118,8 +118,9 @@ impl Watcher {
     /// that would need more than [`MAX_CHANNELS`](super::MAX_CHANNELS)
     /// channels; [`Error::Watch`] when the channels they need would pass
     /// [`max_channels_per_minute`](super::WatchBuilder::max_channels_per_minute);
-    /// the failure of a subscription, a new channel or the read (the users
-    /// of the failing step are then not watched).
+    /// the failure of a subscription or a new channel (those users are then
+    /// not watched), or of the read of their current presences (they are
+    /// watched; changes from now on are yielded).
     pub fn add_users<S: AsRef<str>>(&mut self, user_ids: &[S]) -> Result<()> {
         let new = distinct_ids("user_ids", user_ids)?
             .into_iter()

@@ -266,7 +266,6 @@ fn initial_presences_are_yielded_when_asked_for() {
 }
 
 #[test]
-#[ignore = "bug: a re-read answered after its users were removed yields them (presences_read does not check they are still watched)"]
 fn a_read_answered_after_its_users_were_removed_yields_nothing_of_them() {
     let t0 = Instant::now();
     let mut m = machine_with(Config {
