@@ -18,7 +18,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::network::{Pki, WsServer, WATCHED_USER as USER};
-use genesys_presence::{user, watch, Error, RetryPolicy, Session};
+use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
 
 /// An HTTPS API that answers a watch's calls; its channels connect to `connect_uri`.
 fn start_https_api(pki: &Pki, connect_uri: String) -> u16 {
@@ -81,13 +81,17 @@ fn start_https_api(pki: &Pki, connect_uri: String) -> u16 {
 }
 
 fn https_only_session(base_url: &str, pki: &Pki) -> Session {
+    session_with(base_url, pki, true)
+}
+
+fn session_with(base_url: &str, pki: &Pki, https_only: bool) -> Session {
     let root = ureq::tls::Certificate::from_der(&pki.root).to_owned();
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::Rustls)
         .root_certs(ureq::tls::RootCerts::new_with_certs(&[root]))
         .build();
     let agent = ureq::Agent::config_builder()
-        .https_only(true)
+        .https_only(https_only)
         .tls_config(tls)
         .build()
         .new_agent();
@@ -121,9 +125,37 @@ fn an_https_only_agent_refuses_a_plain_ws_connect_uri_as_it_refuses_plain_rest()
             panic!("the watcher opened a plain ws:// socket ({opened} handshakes) with an https_only agent");
         }
         Err(error) => {
-            assert!(matches!(error, Error::Socket { .. }), "{error:?}");
-            assert!(error.to_string().contains("https only"), "{error}");
+            // Refused before the agent is asked: a ws:// address while the
+            // API is https:// is refused whatever the agent allows.
+            assert!(
+                matches!(
+                    error,
+                    Error::Socket {
+                        kind: TransportKind::Tls,
+                        ..
+                    }
+                ),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("plain ws:// address"), "{error}");
             assert_eq!(opened, 0);
         }
     }
+}
+
+/// Whatever the agent allows: a channel handed out as `ws://` while the API
+/// is `https://` would carry the channel's events in clear text.
+#[test]
+fn a_plain_ws_connect_uri_is_refused_when_the_api_is_https() {
+    let pki = Pki::new(&["127.0.0.1"], None);
+    let ws = WsServer::start(None, None);
+    let api_port = start_https_api(&pki, format!("ws://127.0.0.1:{}/channels/c1", ws.port));
+    let session = session_with(&format!("https://127.0.0.1:{api_port}"), &pki, false);
+    let error = watch::users(&session, &[USER]).unwrap_err();
+    assert!(
+        matches!(error, Error::Socket { kind: TransportKind::Tls, ref host, .. } if host == "127.0.0.1"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("plain ws:// address"), "{error}");
+    assert_eq!(ws.handshakes(), 0);
 }
