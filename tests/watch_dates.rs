@@ -345,10 +345,11 @@ fn odd_expires_dates_of_channels_do_not_stop_the_watcher() {
         .start(&session(&api.server))
         .unwrap();
     let per_round = ODD_DATES.len().div_ceil(2);
-    assert_eq!(
+    // (More once a channel that expires within a second is renewed.)
+    assert!(
+        api.channels() >= per_round,
+        "{} channels made for {} users",
         api.channels(),
-        per_round,
-        "channels made for {} users",
         ODD_DATES.len()
     );
     let mut seen = Seen::default();
