@@ -16,12 +16,19 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::transport::Transport;
 
-/// What the builder was given.
+/// What the builder was given. `setting` names where the token came from
+/// (`access_token`, or the environment variable), for errors.
 #[derive(Debug)]
 pub(crate) enum Credentials {
     Client { id: String, secret: Secret },
-    Token(Secret),
+    Token { token: Secret, setting: &'static str },
 }
+
+/// The longest access token accepted, in bytes: far above the tokens
+/// Genesys issues, and about what servers accept in one header line.
+pub(crate) const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// The longest client id or secret accepted, in bytes.
+pub(crate) const MAX_CLIENT_CREDENTIAL_LEN: usize = 1024;
 
 /// How a session authenticates its calls: the credentials, the token in
 /// use, and where and how new tokens are asked for.
@@ -88,23 +95,34 @@ impl Auth {
 impl Kind {
     fn new(credentials: Credentials) -> Result<Kind> {
         match credentials {
-            Credentials::Token(token) => {
-                let token = token.expose().trim();
-                if token.is_empty() {
-                    return Err(Error::Config("access_token is empty".into()));
-                }
-                Ok(Kind::Fixed(sensitive(
-                    &format!("Bearer {token}"),
-                    "access_token",
-                )?))
+            Credentials::Token { token, setting } => {
+                let token = check_token(token.expose(), setting)?;
+                Ok(Kind::Fixed(sensitive(&format!("Bearer {token}"), setting)?))
             }
             Credentials::Client { id, secret } => {
                 let id = id.trim().to_owned();
                 if id.is_empty() {
                     return Err(Error::Config("client id is empty".into()));
                 }
+                if id.len() > MAX_CLIENT_CREDENTIAL_LEN {
+                    return Err(Error::Config("client id is longer than 1024 bytes".into()));
+                }
+                if id.contains(':') || id.chars().any(char::is_control) {
+                    // Basic authentication separates the id from the secret with `:`.
+                    return Err(Error::Config(
+                        "client id must not contain `:` or control characters".into(),
+                    ));
+                }
                 if secret.expose().is_empty() {
                     return Err(Error::Config("client secret is empty".into()));
+                }
+                if secret.expose().len() > MAX_CLIENT_CREDENTIAL_LEN {
+                    return Err(Error::Config("client secret is longer than 1024 bytes".into()));
+                }
+                if secret.expose().chars().any(char::is_control) {
+                    return Err(Error::Config(
+                        "client secret has a control character in it (a line break read from a file?)".into(),
+                    ));
                 }
                 let pair = format!("{id}:{}", secret.expose());
                 let encoded_pair = Secret::new(STANDARD.encode(pair.as_bytes()));
@@ -120,6 +138,34 @@ impl Kind {
             }
         }
     }
+}
+
+/// The token alone, trimmed, when it can be sent as `Bearer <token>`:
+/// visible ASCII without spaces, at most [`MAX_TOKEN_LEN`] bytes, and not
+/// itself starting with an authorization scheme. Errors name `setting` and
+/// never quote the token.
+fn check_token<'a>(token: &'a str, setting: &str) -> Result<&'a str> {
+    let token = token.trim();
+    let first_word = token.split_whitespace().next().unwrap_or_default();
+    let why = if token.is_empty() {
+        "is empty"
+    } else if ["bearer", "basic"]
+        .iter()
+        .any(|scheme| first_word.eq_ignore_ascii_case(scheme))
+    {
+        "starts with an authorization scheme (`Bearer`): pass the token alone, \
+         without `Bearer ` (the session adds it)"
+    } else if token.len() > MAX_TOKEN_LEN {
+        "is longer than 8 KiB"
+    } else if token.chars().any(char::is_whitespace) {
+        "has spaces or line breaks in it: a token is one word of visible ASCII characters"
+    } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        "has characters a token cannot have: only visible ASCII characters (no control \
+         characters, no non-ASCII letters)"
+    } else {
+        return Ok(token);
+    };
+    Err(Error::Config(format!("{setting} {why}")))
 }
 
 impl Auth {

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::urls::{check_url, derive_login_url};
+use ureq::http::Uri;
+
+use super::urls::{check_url, derive_login_url, is_loopback_host, shown, INSECURE_SETTING};
 use super::Session;
 use crate::auth::{Auth, Credentials};
 use crate::definitions_cache::{DefinitionCache, DEFAULT_DEFINITIONS_CACHE_TTL};
@@ -13,13 +15,22 @@ use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::transport::{self, Transport};
 
+/// The longest [`definitions_cache_ttl`](SessionBuilder::definitions_cache_ttl): one day.
+const MAX_DEFINITIONS_CACHE_TTL: Duration = Duration::from_secs(24 * 3600);
+/// The most attempts a [`RetryPolicy`] given to a session may make.
+const MAX_RETRY_ATTEMPTS: u32 = 100;
+/// The longest [`locale`](SessionBuilder::locale) code, in bytes (BCP 47's practical limit).
+const MAX_LOCALE_LEN: usize = 35;
+
 /// Configures and builds a [`Session`]. Every setter names its default; bad
 /// values are reported by [`build`](SessionBuilder::build), before any call.
 #[derive(Default)]
 pub struct SessionBuilder {
     region: Option<Region>,
-    base_url: Option<String>,
+    /// The URL and the setting (or environment variable) it came from.
+    base_url: Option<(String, &'static str)>,
     login_url: Option<String>,
+    allow_insecure_http: bool,
     credentials: Vec<Credentials>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
@@ -36,8 +47,9 @@ impl fmt::Debug for SessionBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionBuilder")
             .field("region", &self.region)
-            .field("base_url", &self.base_url)
-            .field("login_url", &self.login_url)
+            .field("base_url", &self.base_url.as_ref().map(|(url, _)| shown(url)))
+            .field("login_url", &self.login_url.as_deref().map(shown))
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .field("credentials", &self.credentials)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
@@ -63,22 +75,68 @@ impl SessionBuilder {
     /// Any API base URL, e.g. `https://api.mypurecloud.com` or
     /// `http://127.0.0.1:8080` for a local server; overrides the region.
     /// Default: the region's API URL.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+    ///
+    /// Bounds: an `https://` URL, or a plain `http://` one to a loopback
+    /// host (see [`allow_insecure_http`](SessionBuilder::allow_insecure_http));
+    /// a host, and a port from 1 to 65535 if any; a path is kept, a trailing
+    /// `/` dropped; no query, no fragment, and no `@` anywhere, so no user
+    /// or password (`https://user:pw@host` is refused without quoting it:
+    /// give credentials with
+    /// [`client_credentials`](SessionBuilder::client_credentials) or
+    /// [`access_token`](SessionBuilder::access_token)). The scheme and host
+    /// are kept in lower case ([`Session::api_url`]).
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        self.base_url_from(url, "base_url")
+    }
+
+    /// [`base_url`](SessionBuilder::base_url), with `setting` named in errors.
+    pub(super) fn base_url_from(mut self, url: impl Into<String>, setting: &'static str) -> Self {
+        self.base_url = Some((url.into(), setting));
         self
     }
 
     /// The login base URL that serves `/oauth/token`. Default: derived from the
     /// API URL, whose `api.` host becomes `login.`; a URL without an `api.`
-    /// host (a local server, say) is used as it is.
+    /// host (a local server, say) is used as it is. Bounds: as
+    /// [`base_url`](SessionBuilder::base_url).
     pub fn login_url(mut self, url: impl Into<String>) -> Self {
         self.login_url = Some(url.into());
+        self
+    }
+
+    /// Lets the API and login URLs be plain `http://` to any host. Default:
+    /// `false`, and plain `http://` is accepted only for a host on this
+    /// machine, where nothing crosses a network: `127.0.0.0/8` written as
+    /// four decimal numbers (`127.0.0.1`, `127.8.9.10`), `[::1]`, and
+    /// `localhost` in any case. Not loopback, so refused: `localhost.` with a
+    /// trailing dot and `*.localhost` names (a resolver may ask DNS for
+    /// them), `0.0.0.0`, `[::]`, names such as `127.0.0.1.nip.io`, and
+    /// shortened forms such as `127.1`. `https://` is always accepted.
+    ///
+    /// The same holds for a loopback URL that the session's proxy
+    /// (`HTTP_PROXY` and the like, or your [`agent`](SessionBuilder::agent)'s)
+    /// would carry to a proxy on another host.
+    ///
+    /// **Insecure**: with `true`, the access token, and with client
+    /// credentials the client id and secret, are sent unencrypted to a
+    /// remote host, where anyone on the path can read and reuse them. Meant
+    /// for a test server on another machine or in a container, never for a
+    /// real org. There is no environment variable for it: a session built
+    /// with [`Session::from_env`] refuses such URLs, and a program that
+    /// really wants them says so with
+    /// `SessionBuilder::from_env()?.allow_insecure_http(true)`.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
     /// Authenticate with the OAuth client credentials grant. The token is
     /// fetched on first use, reused, and fetched again shortly before it
     /// expires or once after the API answers 401.
+    ///
+    /// Bounds: the id (trimmed) is not empty, has no `:` (it separates id
+    /// and secret in HTTP Basic) and no control characters; the secret is
+    /// not empty and has no control characters; each is at most 1024 bytes.
     pub fn client_credentials(
         mut self,
         client_id: impl Into<String>,
@@ -93,8 +151,23 @@ impl SessionBuilder {
 
     /// Authenticate with an access token you already have. It is used as is: a
     /// 401 from the API is returned to you.
-    pub fn access_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials.push(Credentials::Token(Secret::new(token)));
+    ///
+    /// Pass the token alone: the session sends `Authorization: Bearer <token>`
+    /// itself, so `"Bearer abc"` (any case) is refused rather than sent as
+    /// `Bearer Bearer abc`. Bounds: spaces around it are dropped; what is left
+    /// is one word of visible ASCII characters (no spaces, line breaks,
+    /// control or non-ASCII characters), at most 8 KiB. An error never
+    /// quotes the token.
+    pub fn access_token(self, token: impl Into<String>) -> Self {
+        self.access_token_from(token, "access_token")
+    }
+
+    /// [`access_token`](SessionBuilder::access_token), with `setting` named in errors.
+    pub(super) fn access_token_from(mut self, token: impl Into<String>, setting: &'static str) -> Self {
+        self.credentials.push(Credentials::Token {
+            token: Secret::new(token),
+            setting,
+        });
         self
     }
 
@@ -104,22 +177,31 @@ impl SessionBuilder {
     /// so an attempt lasts at most `connect_timeout + 3 × timeout` (plus the
     /// host name lookup, which the system resolver bounds), and a retried
     /// call that plus the waits of its [`RetryPolicy`].
-    /// Default: [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT) (30 s). Must not be zero.
+    /// Default: [`DEFAULT_TIMEOUT`](crate::DEFAULT_TIMEOUT) (30 s).
+    /// Bounds: from 1 ms to 1 day.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// How long opening a connection (TCP and TLS) may take.
-    /// Default: [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT) (10 s). Must not be zero.
+    /// Default: [`DEFAULT_CONNECT_TIMEOUT`](crate::DEFAULT_CONNECT_TIMEOUT) (10 s).
+    /// Bounds: from 1 ms to 1 day.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
     }
 
     /// Your program's name and version, sent in the `User-Agent` header before
-    /// the crate's own (`status-light/1.0 genesys-presence/0.1.0`).
+    /// the crate's own (`status-light/1.0 genesys-presence/0.1.0`), on REST
+    /// calls and the WebSocket handshake alike.
     /// Default: only `genesys-presence/<version>`.
+    ///
+    /// Bounds: spaces around it are dropped; what is left is not empty, at
+    /// most 256 bytes, of visible ASCII characters and spaces only (`a`–`z`,
+    /// digits, punctuation; no accents or other non-ASCII letters, no tabs,
+    /// line breaks or other control characters), so that it travels unchanged
+    /// everywhere.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -136,6 +218,10 @@ impl SessionBuilder {
     /// An agent made with a connector or resolver of your own
     /// (`ureq::Agent::with_parts`) lends the WebSocket its config only: the
     /// WebSocket connects with ureq's default connector and resolver.
+    ///
+    /// Bounds: the agent's own `timeout_global`, `timeout_per_call`,
+    /// `timeout_resolve` and `timeout_await_100`, when set, are at most 1 day
+    /// (ureq's clock would overflow on longer ones).
     pub fn agent(mut self, agent: ureq::Agent) -> Self {
         self.agent = Some(agent);
         self
@@ -144,7 +230,8 @@ impl SessionBuilder {
     /// How failed calls are retried. Default: [`RetryPolicy::default()`]
     /// (rate limits, gateway errors and lost connections, never a write the
     /// server may have applied; see [`RetryPolicy`]). [`RetryPolicy::none()`]
-    /// turns retrying off.
+    /// turns retrying off. Bounds: at most 100
+    /// [`max_attempts`](RetryPolicy::max_attempts).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -153,7 +240,7 @@ impl SessionBuilder {
     /// The largest response body read, in bytes; a longer one fails the call
     /// with [`TransportKind::TooLarge`](crate::TransportKind::TooLarge) instead
     /// of filling memory. Default: [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES) (16 MiB).
-    /// Must not be zero.
+    /// Bounds: from 1 byte to 1 GiB.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = Some(bytes);
         self
@@ -163,7 +250,9 @@ impl SessionBuilder {
     /// all threads that share it (token requests included), so that a long
     /// bulk job stays under the org's rate limit instead of collecting `429`s.
     /// Genesys's default limit for a client-credentials token is 300 requests
-    /// a minute: `4.5` leaves some room. Default: no pacing. Must be positive.
+    /// a minute: `4.5` leaves some room. Default: no pacing.
+    /// Bounds: from `1.0 / 3600.0` (one request an hour) to `1_000_000.0`;
+    /// zero, negative numbers, NaN and infinities are refused.
     pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
         self.max_requests_per_second = Some(per_second);
         self
@@ -172,7 +261,7 @@ impl SessionBuilder {
     /// How long the organization's presence definitions, read to resolve
     /// presence names ([`user::set_presence_by_name`](crate::user::set_presence_by_name)),
     /// are reused before being read again. Default: [`DEFAULT_DEFINITIONS_CACHE_TTL`]
-    /// (5 minutes); zero reads them on every use.
+    /// (5 minutes); zero reads them on every use. Bounds: from zero to 1 day.
     pub fn definitions_cache_ttl(mut self, ttl: Duration) -> Self {
         self.definitions_cache_ttl = Some(ttl);
         self
@@ -180,7 +269,8 @@ impl SessionBuilder {
 
     /// The locale whose labels presence names are matched against first,
     /// e.g. `fr` or `en_US` (labels in other locales are tried next).
-    /// Default: `en_US`.
+    /// Default: `en_US`. Bounds: spaces around it are dropped; what is left
+    /// is 1 to 35 ASCII letters, digits, `-` and `_`.
     pub fn locale(mut self, locale_code: impl Into<String>) -> Self {
         self.locale = Some(locale_code.into());
         self
@@ -190,13 +280,18 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when: no credentials or both kinds were given; an id,
-    /// secret or token is empty; a URL is not an `http`/`https` URL with a
-    /// host; an `https` URL is used in a build without TLS; a timeout or the
-    /// response size limit is zero; the user agent is not a valid header value;
-    /// without an [`agent`](SessionBuilder::agent), a proxy variable
-    /// (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, lowercase too) is set but is
-    /// not a proxy URL.
+    /// [`Error::Config`] naming the setting, without quoting a secret, when:
+    /// no credentials or both kinds were given; an id, secret or token is
+    /// outside its bounds (a token given with its `Bearer ` prefix, say); a
+    /// URL is not an `http`/`https` URL with a host, holds a user or
+    /// password, or is plain `http://` to a host that is not loopback
+    /// without [`allow_insecure_http`](SessionBuilder::allow_insecure_http);
+    /// an `https` URL is used in a build without TLS; a timeout, the
+    /// response size limit, the pacing rate, the cache lifetime, the locale,
+    /// the user agent or the retry policy's attempts are outside the bounds
+    /// their setters document; without an [`agent`](SessionBuilder::agent),
+    /// a proxy variable (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, lowercase
+    /// too) is set but is not a proxy URL.
     pub fn build(self) -> Result<Session> {
         let transport = Transport::new(transport::Settings {
             timeout: self.timeout,
@@ -206,25 +301,39 @@ impl SessionBuilder {
             user_agent: self.user_agent,
             agent: self.agent,
         })?;
-        let locale = self.locale.unwrap_or_else(|| "en_US".to_owned());
-        if locale.trim().is_empty() {
-            return Err(Error::Config("locale must not be empty".into()));
+        let locale = check_locale(self.locale.as_deref().unwrap_or("en_US"))?;
+        let ttl = self
+            .definitions_cache_ttl
+            .unwrap_or(DEFAULT_DEFINITIONS_CACHE_TTL);
+        if ttl > MAX_DEFINITIONS_CACHE_TTL {
+            return Err(Error::Config(format!(
+                "definitions_cache_ttl must be at most 1 day (86400 s), not {ttl:?}"
+            )));
         }
-        let definitions = DefinitionCache::new(
-            self.definitions_cache_ttl
-                .unwrap_or(DEFAULT_DEFINITIONS_CACHE_TTL),
-            locale,
-        );
+        let definitions = DefinitionCache::new(ttl, locale);
+        let retry = self.retry.unwrap_or_default();
+        if retry.attempts() > MAX_RETRY_ATTEMPTS {
+            return Err(Error::Config(format!(
+                "retry_policy: max_attempts must be at most {MAX_RETRY_ATTEMPTS}, not {}",
+                retry.attempts()
+            )));
+        }
+        let insecure = self.allow_insecure_http;
         let region = self.region.unwrap_or_default();
         let api_url = match &self.base_url {
-            Some(url) => check_url("base_url", url)?,
+            Some((url, setting)) => check_url(setting, url, insecure)?,
             None => region.api_url().to_owned(),
         };
         let login_url = match (&self.login_url, &self.base_url) {
-            (Some(url), _) => check_url("login_url", url)?,
+            (Some(url), _) => check_url("login_url", url, insecure)?,
             (None, Some(_)) => derive_login_url(&api_url),
             (None, None) => region.login_url().to_owned(),
         };
+        if !insecure {
+            let api_setting = self.base_url.as_ref().map_or("base_url", |(_, setting)| setting);
+            check_clear_text_proxy(api_setting, &api_url, &transport)?;
+            check_clear_text_proxy("login_url", &login_url, &transport)?;
+        }
         let mut credentials = self.credentials;
         let credentials =
             match credentials.len() {
@@ -239,8 +348,55 @@ impl SessionBuilder {
                         .into(),
                 )),
             };
-        let retry = self.retry.unwrap_or_default();
         let auth = Auth::new(credentials, login_url)?;
-        Ok(Session::new(api_url, transport, auth, retry, definitions))
+        Ok(Session::new(
+            api_url,
+            insecure,
+            transport,
+            auth,
+            retry,
+            definitions,
+        ))
     }
+}
+
+/// A plain `http://` URL (already known to name a loopback host) must not
+/// be carried to a proxy on another machine: the proxy hop would be in the clear.
+fn check_clear_text_proxy(setting: &str, url: &str, transport: &Transport) -> Result<()> {
+    if !url.starts_with("http://") {
+        return Ok(());
+    }
+    let Ok(uri) = url.parse::<Uri>() else {
+        return Ok(());
+    };
+    match transport.proxy_host_for(&uri) {
+        Some(proxy) if !is_loopback_host(&proxy) => Err(Error::Config(format!(
+            "{setting} {url:?} is plain http:// and would be sent through the proxy at {proxy} \
+             (from the proxy environment variables or the agent), so the access token and the \
+             client credentials would cross the network unencrypted. Exempt the host with \
+             NO_PROXY, use https://, or, to send them in the clear anyway, set {INSECURE_SETTING}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The locale code, trimmed, when it is 1 to [`MAX_LOCALE_LEN`] ASCII
+/// letters, digits, `-` and `_`.
+fn check_locale(locale: &str) -> Result<String> {
+    let trimmed = locale.trim();
+    if trimmed.is_empty() {
+        return Err(Error::Config("locale must not be empty".into()));
+    }
+    if trimmed.len() > MAX_LOCALE_LEN
+        || !trimmed
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        let quoted: String = format!("{trimmed:?}").chars().take(60).collect();
+        return Err(Error::Config(format!(
+            "locale {quoted} must be a locale code such as `en_US` or `fr`: 1 to 35 ASCII \
+             letters, digits, `-` and `_`"
+        )));
+    }
+    Ok(trimmed.to_owned())
 }

@@ -30,18 +30,28 @@ impl SessionBuilder {
         };
         let mut builder = Session::builder();
         if let Some(region) = get("GENESYSCLOUD_REGION") {
+            if region.contains('@') {
+                // Not quoted: `https://user:password@…` would show the password.
+                return Err(Error::Config(
+                    "GENESYSCLOUD_REGION has a user name or password in it (`user:password@host`): \
+                     credentials in URLs are not supported"
+                        .into(),
+                ));
+            }
             let region = region
                 .parse::<Region>()
                 .map_err(|e| Error::Config(format!("GENESYSCLOUD_REGION: {e}")))?;
             builder = builder.region(region);
         }
-        if let Some(url) = get("GENESYSCLOUD_API_URL").or_else(|| get("GENESYSCLOUD_API_REGION")) {
-            builder = builder.base_url(url);
+        if let Some(url) = get("GENESYSCLOUD_API_URL") {
+            builder = builder.base_url_from(url, "GENESYSCLOUD_API_URL");
+        } else if let Some(url) = get("GENESYSCLOUD_API_REGION") {
+            builder = builder.base_url_from(url, "GENESYSCLOUD_API_REGION");
         }
         let id = get("GENESYSCLOUD_OAUTHCLIENT_ID");
         let secret = get("GENESYSCLOUD_OAUTHCLIENT_SECRET");
         builder = match (get("GENESYSCLOUD_ACCESS_TOKEN"), id, secret) {
-            (Some(token), _, _) => builder.access_token(token),
+            (Some(token), _, _) => builder.access_token_from(token, "GENESYSCLOUD_ACCESS_TOKEN"),
             (None, Some(id), Some(secret)) => builder.client_credentials(id, secret),
             (None, id, secret) => {
                 let mut missing = Vec::new();

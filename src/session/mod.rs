@@ -5,6 +5,9 @@ mod builder;
 mod env;
 mod urls;
 
+#[allow(unused_imports)] // for the watcher's check of the addresses it is given
+pub(crate) use urls::is_loopback_host;
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -39,6 +42,7 @@ pub struct Session {
 
 struct Inner {
     api_url: String,
+    allow_insecure_http: bool,
     transport: Transport,
     auth: Auth,
     retry: RetryPolicy,
@@ -62,10 +66,19 @@ impl Session {
     /// | `GENESYSCLOUD_OAUTHCLIENT_ID` | OAuth client id (client credentials grant) |
     /// | `GENESYSCLOUD_OAUTHCLIENT_SECRET` | OAuth client secret |
     ///
+    /// The values are held to the bounds of the matching
+    /// [`SessionBuilder`] setters: a token without its `Bearer ` prefix, a
+    /// URL without a user or password, and plain `http://` only to a
+    /// loopback host (`127.0.0.1`, `[::1]`, `localhost`). There is no
+    /// variable to allow plain `http://` elsewhere; a program that needs it
+    /// calls `SessionBuilder::from_env()?.allow_insecure_http(true).build()`
+    /// ([`SessionBuilder::allow_insecure_http`]).
+    ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming what is missing or wrong: no token and not both
-    /// client variables, an unknown region, a bad URL.
+    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or wrong: no
+    /// token and not both client variables, an unknown region, a bad URL, a
+    /// value outside its bounds.
     pub fn from_env() -> Result<Session> {
         SessionBuilder::from_env()?.build()
     }
@@ -88,9 +101,24 @@ impl Session {
         SessionBuilder::from_env_with(lookup)?.build()
     }
 
-    /// The API base URL calls go to, e.g. `https://api.mypurecloud.com`.
+    /// The API base URL calls go to, e.g. `https://api.mypurecloud.com`,
+    /// without a trailing `/`, its scheme and host in lower case.
     pub fn api_url(&self) -> &str {
         &self.inner.api_url
+    }
+
+    /// True when API calls go over `https://` (the rule a server-given
+    /// WebSocket address is held to: no `ws://` under an `https://` API).
+    #[allow(dead_code)] // for the watcher's check of the addresses it is given
+    pub(crate) fn api_is_https(&self) -> bool {
+        self.inner.api_url.starts_with("https://")
+    }
+
+    /// True when the caller allowed plain `http://` to hosts that are not
+    /// loopback ([`SessionBuilder::allow_insecure_http`]).
+    #[allow(dead_code)] // for the watcher's check of the addresses it is given
+    pub(crate) fn allows_insecure_http(&self) -> bool {
+        self.inner.allow_insecure_http
     }
 
     /// Drops the presence definitions cached for name lookups, so that the
@@ -106,6 +134,7 @@ impl Session {
 
     pub(crate) fn new(
         api_url: String,
+        allow_insecure_http: bool,
         transport: Transport,
         auth: Auth,
         retry: RetryPolicy,
@@ -114,6 +143,7 @@ impl Session {
         Session {
             inner: Arc::new(Inner {
                 api_url,
+                allow_insecure_http,
                 transport,
                 auth,
                 retry,
@@ -148,6 +178,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("api_url", &self.inner.api_url)
             .field("login_url", &self.login_url())
+            .field("allow_insecure_http", &self.inner.allow_insecure_http)
             .field("auth", &self.inner.auth)
             .field("transport", &self.inner.transport)
             .field("retry", &self.inner.retry)

@@ -14,9 +14,10 @@ mod pacing;
 mod stream;
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use ureq::http::{header, HeaderValue, Request};
+use ureq::http::{header, HeaderValue, Request, Uri};
 
 pub(crate) use classify::{classify, Failure};
 #[cfg(feature = "notifications")]
@@ -148,38 +149,46 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting: a zero timeout or size limit, a
-    /// pacing rate that is not a positive number, a user agent that is not a
-    /// valid header value.
+    /// [`Error::Config`] naming the setting: a timeout outside
+    /// [`TIMEOUT_BOUNDS`], a size limit outside [`MAX_RESPONSE_BYTES_BOUNDS`],
+    /// a pacing rate outside [`REQUESTS_PER_SECOND_BOUNDS`], a user agent that
+    /// is not [`check_user_agent`]'s, a caller's agent whose own timeouts are
+    /// too long, a proxy variable that is not a proxy URL.
     pub(crate) fn new(settings: Settings) -> Result<Transport> {
-        let timeout = positive("timeout", settings.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
-        let connect_timeout = positive(
+        let timeout = within_timeout_bounds("timeout", settings.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
+        let connect_timeout = within_timeout_bounds(
             "connect_timeout",
             settings.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         )?;
         let max_response_bytes = settings.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
-        if max_response_bytes == 0 {
-            return Err(Error::Config(
-                "max_response_bytes must be greater than zero".into(),
-            ));
+        if !MAX_RESPONSE_BYTES_BOUNDS.contains(&max_response_bytes) {
+            return Err(Error::Config(format!(
+                "max_response_bytes must be from 1 byte to 1 GiB ({} bytes), not {max_response_bytes}",
+                MAX_RESPONSE_BYTES_BOUNDS.end()
+            )));
         }
         let pacer = match settings.max_requests_per_second {
             None => None,
-            Some(rate) if rate.is_finite() && rate > 0.0 && rate <= 1e9 => Some(Pacer::new(rate)),
+            Some(rate) if REQUESTS_PER_SECOND_BOUNDS.contains(&rate) => Some(Pacer::new(rate)),
             Some(rate) => {
                 return Err(Error::Config(format!(
-                    "max_requests_per_second must be a positive number, not {rate}"
-                )))
+                "max_requests_per_second must be a number from {} (one request an hour) to {}, not {rate}",
+                REQUESTS_PER_SECOND_BOUNDS.start(),
+                REQUESTS_PER_SECOND_BOUNDS.end()
+            )))
             }
         };
         let user_agent = match &settings.user_agent {
-            Some(ua) => format!("{} {CRATE_USER_AGENT}", ua.trim()),
+            Some(ua) => format!("{} {CRATE_USER_AGENT}", check_user_agent(ua)?),
             None => CRATE_USER_AGENT.to_owned(),
         };
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::Config(format!("user_agent {user_agent:?} is not a valid header value")))?;
         let (agent, custom_agent) = match settings.agent {
-            Some(agent) => (agent, true),
+            Some(agent) => {
+                check_agent_timeouts(&agent)?;
+                (agent, true)
+            }
             None => {
                 env_proxy::check_variables()?;
                 (build_agent(timeout, connect_timeout), false)
@@ -196,6 +205,13 @@ impl Transport {
             #[cfg(feature = "notifications")]
             stream_connector: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The host of the proxy a request to `url` goes through, when it goes
+    /// through one (the agent's proxy, unless `NO_PROXY` exempts the host).
+    pub(crate) fn proxy_host_for(&self, url: &Uri) -> Option<String> {
+        let proxy = self.agent.config().proxy()?;
+        (!proxy.is_no_proxy(url)).then(|| proxy.host().to_owned())
     }
 
     /// The `User-Agent` every request and the WebSocket handshake carry.
@@ -282,12 +298,74 @@ impl Transport {
     }
 }
 
-fn positive(what: &str, value: Duration) -> Result<Duration> {
-    if value.is_zero() {
-        Err(Error::Config(format!("{what} must be greater than zero")))
-    } else {
+/// The timeouts a session accepts: from 1 ms to 1 day. Longer ones would
+/// overflow the clock inside ureq (`Instant + Duration`) on the first call.
+pub(crate) const TIMEOUT_BOUNDS: RangeInclusive<Duration> =
+    Duration::from_millis(1)..=Duration::from_secs(24 * 3600);
+/// The response size limits a session accepts: from 1 byte to 1 GiB.
+pub(crate) const MAX_RESPONSE_BYTES_BOUNDS: RangeInclusive<u64> = 1..=1024 * 1024 * 1024;
+/// The pacing rates a session accepts: from one request an hour to a
+/// million a second (NaN, infinities and negative rates are outside).
+pub(crate) const REQUESTS_PER_SECOND_BOUNDS: RangeInclusive<f64> = (1.0 / 3600.0)..=1_000_000.0;
+/// The longest user agent a caller may give, in bytes.
+pub(crate) const MAX_USER_AGENT_LEN: usize = 256;
+
+/// `value`, when within [`TIMEOUT_BOUNDS`]; else an error naming `what`.
+pub(crate) fn within_timeout_bounds(what: &str, value: Duration) -> Result<Duration> {
+    if TIMEOUT_BOUNDS.contains(&value) {
         Ok(value)
+    } else if value.is_zero() {
+        Err(Error::Config(format!(
+            "{what} must be greater than zero: from 1 ms to 1 day (86400 s)"
+        )))
+    } else {
+        Err(Error::Config(format!(
+            "{what} must be from 1 ms to 1 day (86400 s), not {value:?}"
+        )))
     }
+}
+
+/// A caller's user agent, trimmed, when it can travel as it is on every
+/// path (REST and the WebSocket handshake): visible ASCII and spaces, not
+/// empty, at most [`MAX_USER_AGENT_LEN`] bytes.
+fn check_user_agent(user_agent: &str) -> Result<&str> {
+    let trimmed = user_agent.trim();
+    let why = if trimmed.is_empty() {
+        "is empty: leave it unset to send only the crate's own"
+    } else if trimmed.len() > MAX_USER_AGENT_LEN {
+        "is longer than 256 bytes"
+    } else if !trimmed.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        "is not a valid header value on every path (REST and the WebSocket): it may hold only \
+         visible ASCII characters and spaces (no accents or other non-ASCII letters, no tabs, \
+         line breaks or other control characters)"
+    } else {
+        return Ok(trimmed);
+    };
+    // Quoted with escapes, and cut short: it is the caller's own text, not a secret.
+    let quoted: String = format!("{trimmed:?}").chars().take(80).collect();
+    Err(Error::Config(format!("user_agent {quoted} {why}")))
+}
+
+/// A caller's agent whose own timeouts (those the session does not lay
+/// over each request: global, per call, resolve, 100-continue) exceed
+/// [`TIMEOUT_BOUNDS`] would overflow ureq's clock on the first call.
+fn check_agent_timeouts(agent: &ureq::Agent) -> Result<()> {
+    let timeouts = agent.config().timeouts();
+    for (name, value) in [
+        ("timeout_global", timeouts.global),
+        ("timeout_per_call", timeouts.per_call),
+        ("timeout_resolve", timeouts.resolve),
+        ("timeout_await_100", timeouts.await_100),
+    ] {
+        if let Some(value) = value {
+            if value > *TIMEOUT_BOUNDS.end() {
+                return Err(Error::Config(format!(
+                    "agent: its {name} must be at most 1 day (86400 s), not {value:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn build_agent(timeout: Duration, connect_timeout: Duration) -> ureq::Agent {

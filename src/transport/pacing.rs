@@ -12,7 +12,10 @@ pub(crate) struct Pacer {
 }
 
 impl Pacer {
-    /// A pacer for `per_second` requests a second (checked positive and finite by the builder).
+    /// A pacer for `per_second` requests a second, which the builder keeps
+    /// within [`REQUESTS_PER_SECOND_BOUNDS`](super::REQUESTS_PER_SECOND_BOUNDS):
+    /// outside them the interval could not be a `Duration` (a rate near zero)
+    /// or a send time an `Instant`.
     pub(crate) fn new(per_second: f64) -> Pacer {
         Pacer {
             interval: Duration::from_secs_f64(1.0 / per_second),

@@ -101,10 +101,20 @@ fn read_bulk<S: AsRef<str>>(session: &Session, path: &str, user_ids: &[S]) -> Re
 /// # Errors
 ///
 /// [`Error::InvalidInput`] for an empty list or an element without a user
-/// id; [`Error::Api`] for an error answer (400, 403 without
-/// `presence:userPresence:edit`, 413 for too large a batch). When a call
-/// fails after earlier ones succeeded, [`Error::BulkIncomplete`] says which
-/// users were applied and which were not, around the call's error.
+/// id; [`Error::Api`] for an error answer (400, 403 without permission, 413
+/// for too large a batch). When a call fails after earlier ones succeeded,
+/// [`Error::BulkIncomplete`] says which users were applied and which were
+/// not, around the call's error.
+///
+/// A `403` ([`Error::status`] `Some(403)`; its message names the missing
+/// permission) means the token lacks `presence:userPresence:edit`. The bulk
+/// update has needed it since 2021, for every user in the list, one's own
+/// included; since 2025-07-20 the single-user updates
+/// ([`update_purecloud_presence`](super::update_purecloud_presence)) need it
+/// too, for other users. It is granted through a role: to the OAuth client
+/// with client credentials, to the user for a user's token. Without it the
+/// first call fails, before anything is applied. Retrying does not help:
+/// add the permission to the role and fetch a new token.
 pub fn update_presences_bulk(session: &Session, presences: &[UserPresence]) -> Result<Vec<UserPresence>> {
     if presences.is_empty() {
         return Err(Error::invalid(

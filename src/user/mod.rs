@@ -88,7 +88,18 @@ pub fn get_microsoft_teams_presence(session: &Session, user_id: &str) -> Result<
 /// # Errors
 ///
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api) for
-/// an error answer (400 unknown definition id, 404 unknown user).
+/// an error answer (400 unknown definition id, 403 without permission, 404
+/// unknown user).
+///
+/// A `403` ([`Error::Api`](crate::Error::Api) with
+/// [`status`](crate::Error::status) `Some(403)`; its message names the missing
+/// permission, code e.g. `missing.any.permissions`) means the token may not
+/// change this user's presence: since 2025-07-20, changing **another**
+/// user's presence needs the `presence:userPresence:edit` permission —
+/// granted through a role to the OAuth client (client credentials, whose
+/// tokens have no user, so every user is another user) or to the user
+/// whose token it is. Changing one's own presence needs none. Retrying does
+/// not help: add the permission to the role and fetch a new token.
 pub fn update_presence(
     session: &Session,
     user_id: &str,
@@ -108,7 +119,17 @@ pub fn update_presence(
 /// # Errors
 ///
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
-/// answer (400 unknown definition id, 404 unknown user).
+/// answer (400 unknown definition id, 403 without permission, 404 unknown user).
+///
+/// A `403` ([`Error::Api`](crate::Error::Api) with
+/// [`status`](crate::Error::status) `Some(403)`; its message names the missing
+/// permission, code e.g. `missing.any.permissions`) means the token may not
+/// change this user's presence: since 2025-07-20, changing **another**
+/// user's presence needs the `presence:userPresence:edit` permission —
+/// granted through a role to the OAuth client (client credentials, whose
+/// tokens have no user, so every user is another user) or to the user
+/// whose token it is. Changing one's own presence needs none. Retrying does
+/// not help: add the permission to the role and fetch a new token.
 ///
 /// # Example
 ///
@@ -147,6 +168,17 @@ pub fn update_purecloud_presence(
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id,
 /// or naming `name` when it matches no definition (listing the known names)
 /// or several; otherwise as [`update_purecloud_presence`].
+///
+/// A `403` ([`Error::Api`](crate::Error::Api), [`status`](crate::Error::status)
+/// `Some(403)`) comes from one of the two calls, and its message names the
+/// missing permission: reading the definitions
+/// (`GET /api/v2/presence/definitions`) needs
+/// `presence:presenceDefinition:view`; the change itself, since 2025-07-20,
+/// needs `presence:userPresence:edit` when the user is **another** user
+/// (always, with client credentials, whose tokens have no user) and none
+/// for one's own presence. The error's method and `path` (in its message
+/// too) tell the two apart. Retrying does not help: add the permission to
+/// the role and fetch a new token.
 ///
 /// # Example
 ///
