@@ -168,7 +168,23 @@ fn next_timeout_returns_by_its_deadline_while_work_keeps_coming_due() {
 /// call does, also when the caller's part is not ASCII (a valid header value,
 /// sent as is by REST).
 #[test]
-fn the_websocket_sends_the_sessions_user_agent_even_when_it_is_not_ascii() {
+fn the_websocket_sends_the_sessions_user_agent_unchanged() {
+    // A user agent that is not visible ASCII is refused when the session is built.
+    let refused = Session::builder()
+        .access_token("test-token")
+        .user_agent("Z\u{fc}rich-Monitor/1.0")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(refused, genesys_presence::Error::Config(_)),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .starts_with("session configuration: user_agent"),
+        "{refused}"
+    );
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let (seen, agents) = std::sync::mpsc::channel();
@@ -193,19 +209,17 @@ fn the_websocket_sends_the_sessions_user_agent_even_when_it_is_not_ascii() {
         }
     });
     let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", port), FAR_FUTURE);
+    let user_agent = "Zurich-Monitor/1.0 (ops; +https://example.test/~bot) \"q\"";
     let session = Session::builder()
         .base_url(api.url())
         .access_token("test-token")
-        .user_agent("Z\u{fc}rich-Monitor/1.0")
+        .user_agent(user_agent)
         .build()
         .unwrap();
     let mut watcher = WatchBuilder::new().users(&[USER]).start(&session).unwrap();
     let agent = agents.recv_timeout(Duration::from_secs(5)).unwrap();
     watcher.close();
-    let expected = format!(
-        "Z\u{fc}rich-Monitor/1.0 genesys-presence/{}",
-        env!("CARGO_PKG_VERSION")
-    );
+    let expected = format!("{user_agent} genesys-presence/{}", env!("CARGO_PKG_VERSION"));
     assert_eq!(agent.as_deref(), Some(expected.as_str()));
 }
 
@@ -317,12 +331,20 @@ fn an_unknown_host_and_a_refused_port_are_the_same_kind_for_rest_and_websocket()
                 serde_json::json!({"id": "c1", "connectUri": format!("ws://{host}/channels/c1")}).to_string(),
             )
             .create();
-        let socket = WatchBuilder::new()
-            .users(&[USER])
-            .start(&session(&api))
-            .unwrap_err();
+        // A ws:// host off this machine needs the opt-in too.
+        let insecure = Session::builder()
+            .base_url(api.url())
+            .access_token("test-token")
+            .allow_insecure_http(true)
+            .retry_policy(RetryPolicy::none())
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let socket = WatchBuilder::new().users(&[USER]).start(&insecure).unwrap_err();
         let direct = Session::builder()
             .base_url(format!("http://{host}"))
+            // A host that cannot resolve is not loopback: plain http needs the opt-in.
+            .allow_insecure_http(true)
             .access_token("t")
             .retry_policy(RetryPolicy::none())
             .connect_timeout(Duration::from_secs(2))
@@ -337,4 +359,42 @@ fn an_unknown_host_and_a_refused_port_are_the_same_kind_for_rest_and_websocket()
             "{host}: WebSocket: {socket}; REST: {rest}"
         );
     }
+}
+
+/// A `ws://` address off this machine, handed out by an API on loopback
+/// `http://`, would carry the channel's events in clear text over the
+/// network: refused, naming the setting that allows it; with that setting,
+/// it is tried (and here fails to resolve).
+#[test]
+fn a_plain_ws_address_off_this_machine_needs_the_insecure_setting() {
+    let (api, _) = watch_api("ws://no-such-host.invalid/channels/c1", FAR_FUTURE);
+    let error = genesys_presence::watch::users(&session(&api), &[USER]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            genesys_presence::Error::Socket { kind: genesys_presence::TransportKind::Tls, ref host, .. }
+                if host == "no-such-host.invalid"
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("allow_insecure_http"), "{error}");
+
+    let allowed = Session::builder()
+        .base_url(api.url())
+        .access_token("test-token")
+        .retry_policy(RetryPolicy::none())
+        .allow_insecure_http(true)
+        .build()
+        .unwrap();
+    let error = genesys_presence::watch::users(&allowed, &[USER]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            genesys_presence::Error::Socket {
+                kind: genesys_presence::TransportKind::Dns,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }

@@ -109,14 +109,14 @@ impl Session {
 
     /// True when API calls go over `https://` (the rule a server-given
     /// WebSocket address is held to: no `ws://` under an `https://` API).
-    #[allow(dead_code)] // for the watcher's check of the addresses it is given
+    #[cfg(feature = "notifications")]
     pub(crate) fn api_is_https(&self) -> bool {
         self.inner.api_url.starts_with("https://")
     }
 
     /// True when the caller allowed plain `http://` to hosts that are not
     /// loopback ([`SessionBuilder::allow_insecure_http`]).
-    #[allow(dead_code)] // for the watcher's check of the addresses it is given
+    #[cfg(feature = "notifications")]
     pub(crate) fn allows_insecure_http(&self) -> bool {
         self.inner.allow_insecure_http
     }

@@ -9,6 +9,7 @@ use super::config::Config;
 use super::socket::{self, Reader, ReaderSettings, Report};
 use super::time;
 use crate::models::{user_of_presence_topic, ChannelTopic};
+use crate::session::is_loopback_host;
 use crate::transport::StreamStop;
 use crate::{notifications, Result, Session, TransportKind};
 
@@ -91,30 +92,36 @@ pub(super) fn open(
     Ok((link, refused))
 }
 
-/// A `ws://` address while the API is reached over `https://` would carry
-/// the channel's events (and its address) in clear text: refused.
+/// A plain `ws://` address carries the channel's events (and its address,
+/// all it takes to read them) in clear text: refused while the API is
+/// `https://`, and otherwise refused for a host off this machine unless
+/// the session allows insecure HTTP (the rule of its own URLs).
 fn refuse_clear_text(session: &Session, uri: &str) -> Result<()> {
-    let api_is_tls = session
-        .api_url()
-        .get(..8)
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
-    let socket_is_clear = uri
+    let plain = uri
         .trim_start()
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
-    if api_is_tls && socket_is_clear {
-        let host = uri
-            .parse::<tungstenite::http::Uri>()
-            .ok()
-            .and_then(|uri| uri.host().map(str::to_owned))
-            .unwrap_or_else(|| "(unknown host)".to_owned());
-        return Err(socket::socket_error(
-            &host,
-            TransportKind::Tls,
-            "the channel's connectUri is a plain ws:// address while the API is https://; refused rather than read events in clear text",
-        ));
+    if !plain {
+        return Ok(());
     }
-    Ok(())
+    let host = uri
+        .parse::<tungstenite::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned))
+        .unwrap_or_default();
+    let why = if session.api_is_https() {
+        "the channel's connectUri is a plain ws:// address while the API is https://; refused rather than read events in clear text"
+    } else if !is_loopback_host(&host) && !session.allows_insecure_http() {
+        "the channel's connectUri is a plain ws:// address off this machine; refused unless SessionBuilder::allow_insecure_http(true)"
+    } else {
+        return Ok(());
+    };
+    let shown = if host.is_empty() {
+        "(unknown host)"
+    } else {
+        host.as_str()
+    };
+    Err(socket::socket_error(shown, TransportKind::Tls, why))
 }
 
 /// Adds the presence topics of `users` to a channel; returns the refused ones.
