@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::models::ErrorBody;
+use crate::secret::Redactor;
 
 /// The result of every operation in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -18,7 +19,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// `Display` is one line that says what happened and where, for example
 /// `GET /api/v2/users/u1/presences/purecloud: 404 not.found: The requested resource was not found. (correlation id 5e0b…)`.
-/// No variant ever holds the client secret or an access token.
+///
+/// No variant ever holds the client secret or an access token, in whatever
+/// form a server echoed it (JSON- or percent-escaped, HTML character
+/// references, base64): what an error quotes from a server is searched for
+/// every such form after decoding, and each one found is replaced with
+/// `<redacted>`.
+///
+/// Sizes are bounded whatever the input: every text an error quotes (a
+/// path with an id in it, a server's message or code, a correlation id,
+/// an excerpt of a body, a decoder's message) is cut to its first
+/// [`MAX_QUOTED_CHARS`](Error::MAX_QUOTED_CHARS) characters, followed by
+/// `…`; the crate's own explanations (why an argument or a setting was
+/// refused) to [`MAX_EXPLANATION_CHARS`](Error::MAX_EXPLANATION_CHARS); and
+/// a Genesys error body keeps at most [`ErrorBody::MAX_TEXT_CHARS`]
+/// characters of text in all (see [`ErrorBody`] for its other limits). So
+/// a 100 KB user id gives a one-line message of well under 1 KB.
 ///
 /// The type is kept under 128 bytes, so returning `Result<T, Error>` from your
 /// own functions does not trip clippy's `result_large_err`.
@@ -26,16 +42,18 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with a status outside 2xx.
-    #[error("{method} {path}: {status}{}{}", describe_api(body.as_deref(), excerpt, *retry_after), describe_context(correlation_id.as_deref(), *attempts))]
+    #[error("{method} {}: {status}{}{}", Shown(path), describe_api(body.as_deref(), excerpt, *retry_after), describe_context(correlation_id.as_deref(), *attempts))]
     #[non_exhaustive]
     Api {
         /// HTTP method of the request, e.g. `GET`.
         method: &'static str,
-        /// Request path (percent-encoded, without the query), e.g. `/api/v2/systempresences`.
+        /// Request path (percent-encoded, without the query), e.g. `/api/v2/systempresences`;
+        /// cut to [`MAX_QUOTED_CHARS`](Error::MAX_QUOTED_CHARS) characters.
         path: String,
         /// HTTP status code.
         status: u16,
-        /// The Genesys error body, when the answer was one.
+        /// The Genesys error body, when the answer was one (bounded as
+        /// [`ErrorBody`] says).
         body: Option<Box<ErrorBody>>,
         /// The start of the raw body when it was not a Genesys error body (an HTML page, say).
         excerpt: Box<str>,
@@ -48,7 +66,7 @@ pub enum Error {
     },
 
     /// A 2xx answer whose body is not what the operation returns.
-    #[error("{method} {path}: {status} but the body is not a valid {type_name}: {reason}; body starts {excerpt:?}{}", describe_context(correlation_id.as_deref(), *attempts))]
+    #[error("{method} {}: {status} but the body is not a valid {type_name}: {}; body starts {:?}{}", Shown(path), Shown(reason), Shown(excerpt), describe_context(correlation_id.as_deref(), *attempts))]
     #[non_exhaustive]
     Decode {
         /// HTTP method of the request.
@@ -73,7 +91,7 @@ pub enum Error {
     /// No access token could be obtained from the login service.
     ///
     /// Never quotes the token endpoint's body, which may hold a token.
-    #[error("authentication failed at {login_url}: {reason}{}", describe_context(correlation_id.as_deref(), *attempts))]
+    #[error("authentication failed at {}: {}{}", Shown(login_url), Shown(reason), describe_context(correlation_id.as_deref(), *attempts))]
     #[non_exhaustive]
     Auth {
         /// The login base URL that was asked, e.g. `https://login.mypurecloud.com`.
@@ -94,7 +112,7 @@ pub enum Error {
     },
 
     /// The request did not get an answer: timeout, DNS, connect, TLS or I/O failure.
-    #[error("{method} {path}: {kind}: {detail}{}", describe_context(None, *attempts))]
+    #[error("{method} {}: {kind}: {}{}", Shown(path), Shown(detail), describe_context(None, *attempts))]
     #[non_exhaustive]
     Transport {
         /// HTTP method of the request.
@@ -110,7 +128,7 @@ pub enum Error {
     },
 
     /// An argument was rejected before any request was sent.
-    #[error("invalid {what}: {why}")]
+    #[error("invalid {what}: {}", Explained(why))]
     #[non_exhaustive]
     InvalidInput {
         /// The argument, e.g. `user_id`.
@@ -138,7 +156,10 @@ pub enum Error {
     /// A listing announced more pages than are followed (see
     /// [`definitions::MAX_PAGES`](crate::definitions::MAX_PAGES)); what was
     /// read is dropped rather than returned as if it were complete.
-    #[error("GET {path}: still more pages after {pages}; narrow the query or read pages with list")]
+    #[error(
+        "GET {}: still more pages after {pages}; narrow the query or read pages with list",
+        Shown(path)
+    )]
     #[non_exhaustive]
     TooManyPages {
         /// Request path of the listing.
@@ -148,7 +169,7 @@ pub enum Error {
     },
 
     /// The session could not be built from the configuration given.
-    #[error("session configuration: {0}")]
+    #[error("session configuration: {}", Explained(.0))]
     Config(String),
 
     /// A notification topic was refused by the API (the caller lacks a
@@ -156,7 +177,7 @@ pub enum Error {
     /// [`Watcher`](crate::watch::Watcher) reports each refused user once, as an
     /// `Err` item, and goes on watching the others.
     #[cfg(feature = "notifications")]
-    #[error("subscription to {topic} rejected: {reason}")]
+    #[error("subscription to {} rejected: {}", Shown(topic), Explained(reason))]
     #[non_exhaustive]
     TopicRejected {
         /// The topic, e.g. `v2.users.{userId}.presence`.
@@ -170,7 +191,7 @@ pub enum Error {
     /// Shows the host only: the socket's full address is the channel's
     /// `connectUri`, which is all it takes to read the channel's events.
     #[cfg(feature = "notifications")]
-    #[error("notification socket to {host}: {detail}")]
+    #[error("notification socket to {}: {}", Shown(host), Shown(detail))]
     #[non_exhaustive]
     Socket {
         /// The WebSocket host, e.g. `streaming.mypurecloud.com`.
@@ -184,7 +205,7 @@ pub enum Error {
     /// A [`Watcher`](crate::watch::Watcher) hit one of its limits: it yields
     /// this as an `Err` item and goes on (see [`WatchErrorKind`]).
     #[cfg(feature = "notifications")]
-    #[error("watch: {detail}")]
+    #[error("watch: {}", Explained(detail))]
     #[non_exhaustive]
     Watch {
         /// Which limit.
@@ -246,6 +267,20 @@ pub enum WatchErrorKind {
 }
 
 impl Error {
+    /// The most characters an error quotes of any one text: a path (with
+    /// the ids in it), a server's message, code or correlation id, an
+    /// excerpt of a body, a decoder's message. A longer text is cut at a
+    /// character boundary and followed by `…`.
+    pub const MAX_QUOTED_CHARS: usize = 300;
+
+    /// The most characters of an explanation the crate writes itself and
+    /// that may quote several values (the reason of an
+    /// [`InvalidInput`](Error::InvalidInput), a [`Config`](Error::Config)
+    /// error, a refused topic's reason); each value in it is quoted as
+    /// [`MAX_QUOTED_CHARS`](Error::MAX_QUOTED_CHARS) says. A longer one is
+    /// cut and followed by `…`.
+    pub const MAX_EXPLANATION_CHARS: usize = 1000;
+
     /// The HTTP status of the answer, for API, decode and authentication errors.
     pub fn status(&self) -> Option<u16> {
         match self.cause() {
@@ -341,8 +376,164 @@ impl Error {
     pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Self {
         Error::InvalidInput {
             what,
-            why: why.into(),
+            why: Redactor::default().quote(&why.into(), Error::MAX_EXPLANATION_CHARS),
         }
+    }
+
+    /// This error with every text it quotes cut to [`Error::MAX_QUOTED_CHARS`]
+    /// and every secret `redactor` knows replaced, in any form (see
+    /// [`Redactor`]); a Genesys error body is bounded as [`ErrorBody`] says.
+    /// Every error leaving the request path goes through here.
+    pub(crate) fn bounded(self, redactor: &Redactor) -> Error {
+        let quote = |text: &str| redactor.quote(text, Error::MAX_QUOTED_CHARS);
+        let explain = |text: &str| redactor.quote(text, Error::MAX_EXPLANATION_CHARS);
+        let quote_opt = |text: Option<String>| text.map(|t| quote(&t));
+        let boxed = |text: &str| Box::<str>::from(quote(text));
+        match self {
+            Error::Api {
+                method,
+                path,
+                status,
+                mut body,
+                excerpt,
+                correlation_id,
+                retry_after,
+                attempts,
+            } => {
+                if let Some(body) = body.as_deref_mut() {
+                    body.bound(redactor);
+                }
+                Error::Api {
+                    method,
+                    path: quote(&path),
+                    status,
+                    body,
+                    excerpt: boxed(&excerpt),
+                    correlation_id: quote_opt(correlation_id),
+                    retry_after,
+                    attempts,
+                }
+            }
+            Error::Decode {
+                method,
+                path,
+                status,
+                type_name,
+                reason,
+                excerpt,
+                correlation_id,
+                attempts,
+            } => Error::Decode {
+                method,
+                path: quote(&path),
+                status,
+                type_name,
+                reason: boxed(&reason),
+                excerpt: boxed(&excerpt),
+                correlation_id: quote_opt(correlation_id),
+                attempts,
+            },
+            Error::Auth {
+                login_url,
+                status,
+                code,
+                reason,
+                correlation_id,
+                attempts,
+                transport,
+            } => Error::Auth {
+                login_url: quote(&login_url),
+                status,
+                code: quote_opt(code),
+                reason: quote(&reason),
+                correlation_id: quote_opt(correlation_id),
+                attempts,
+                transport,
+            },
+            Error::Transport {
+                method,
+                path,
+                kind,
+                detail,
+                attempts,
+            } => Error::Transport {
+                method,
+                path: quote(&path),
+                kind,
+                detail: quote(&detail),
+                attempts,
+            },
+            Error::InvalidInput { what, why } => Error::InvalidInput {
+                what,
+                why: explain(&why),
+            },
+            Error::BulkIncomplete {
+                applied_user_ids,
+                not_applied_user_ids,
+                applied,
+                source,
+            } => Error::BulkIncomplete {
+                applied_user_ids,
+                not_applied_user_ids,
+                applied,
+                source: Box::new(source.bounded(redactor)),
+            },
+            Error::TooManyPages { path, pages } => Error::TooManyPages {
+                path: quote(&path),
+                pages,
+            },
+            Error::Config(text) => Error::Config(explain(&text)),
+            #[cfg(feature = "notifications")]
+            Error::TopicRejected { topic, reason } => Error::TopicRejected {
+                topic: quote(&topic),
+                reason: explain(&reason),
+            },
+            #[cfg(feature = "notifications")]
+            Error::Socket { host, kind, detail } => Error::Socket {
+                host: quote(&host),
+                kind,
+                detail: quote(&detail),
+            },
+            #[cfg(feature = "notifications")]
+            Error::Watch { kind, detail } => Error::Watch {
+                kind,
+                detail: explain(&detail),
+            },
+        }
+    }
+}
+
+/// A quoted text as `Display` shows it: cut to [`Error::MAX_QUOTED_CHARS`]
+/// characters (errors made outside the request path may hold longer ones).
+struct Shown<'a>(&'a str);
+
+/// An explanation as `Display` shows it: cut to [`Error::MAX_EXPLANATION_CHARS`].
+struct Explained<'a>(&'a str);
+
+/// `text` cut after `max` characters, with `…`; a text a bounded error
+/// holds (cut, with its `…`) is shown as it is.
+fn show_cut(f: &mut fmt::Formatter<'_>, text: &str, max: usize) -> fmt::Result {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) if &text[cut..] != "…" => write!(f, "{}…", &text[..cut]),
+        _ => f.write_str(text),
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        show_cut(f, self.0, Error::MAX_QUOTED_CHARS)
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+impl fmt::Display for Explained<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        show_cut(f, self.0, Error::MAX_EXPLANATION_CHARS)
     }
 }
 
@@ -384,13 +575,16 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The first ~300 characters of a body, cut on a character boundary, for error
-/// messages. Invalid UTF-8 is replaced.
-pub(crate) fn excerpt(bytes: &[u8]) -> String {
-    const LIMIT: usize = 300;
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(LIMIT * 4)]);
-    let mut out: String = text.chars().take(LIMIT).collect();
-    if text.chars().count() > LIMIT || bytes.len() > LIMIT * 4 {
+/// The start of a body, for error messages: at most
+/// [`Error::MAX_QUOTED_CHARS`] characters, followed by `…` when there is
+/// more, with every secret `redactor` knows replaced (in any form, also one
+/// that straddles the cut). Invalid UTF-8 is replaced.
+pub(crate) fn excerpt(bytes: &[u8], redactor: &Redactor) -> String {
+    // Enough bytes for the characters shown and a secret starting among them.
+    let window = Error::MAX_QUOTED_CHARS * 4 + redactor.widest_match();
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(window)]);
+    let (mut out, cut) = redactor.redact_prefix(&text, Error::MAX_QUOTED_CHARS);
+    if cut || bytes.len() > window {
         out.push('…');
     }
     out

@@ -10,11 +10,13 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use ureq::http::HeaderValue;
+
 use crate::error::excerpt;
 use crate::error::{Error, Result};
 use crate::models::ErrorBody;
 use crate::retry::Attempts;
-use crate::secret::{redact, redact_bytes};
+use crate::secret::Redactor;
 use crate::session::Session;
 use crate::transport::{Method, Outgoing, Reply};
 
@@ -123,20 +125,21 @@ fn percent_encode(value: &str) -> String {
 
 /// Sends `call` and decodes a 2xx answer's body as `T`.
 pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> Result<T> {
-    let (reply, attempts) = execute(session, call)?;
+    let (reply, attempts, bearer) = execute(session, call)?;
     serde_json::from_slice(&reply.body).map_err(|e| {
         // serde quotes what it could not decode: the body may echo a secret.
-        let secrets = session.auth().secrets();
+        let redactor = redactor(session, Some(&bearer));
         Error::Decode {
             method: call.method.as_str(),
             path: call.path.clone(),
             status: reply.status,
             type_name: shorten(std::any::type_name::<T>()).into(),
-            reason: redact(&e.to_string(), &secrets).into(),
-            excerpt: excerpt(&redact_bytes(&reply.body, &secrets)).into(),
-            correlation_id: reply.correlation_id.map(|id| redact(&id, &secrets)),
+            reason: e.to_string().into(),
+            excerpt: excerpt(&reply.body, &redactor).into(),
+            correlation_id: reply.correlation_id,
             attempts,
         }
+        .bounded(&redactor)
     })
 }
 
@@ -147,9 +150,22 @@ pub(crate) fn send_empty(session: &Session, call: &Call) -> Result<()> {
 
 /// Sends `call` with the session's token, following the session's
 /// [`RetryPolicy`](crate::RetryPolicy); a 401 with client credentials fetches a
-/// new token and sends the call once more. Returns a 2xx answer and how many
-/// sends it took, or the error the last answer (or failure) means.
-fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
+/// new token and sends the call once more. Returns a 2xx answer, how many
+/// sends it took and the `Authorization` it went with, or the error the last
+/// answer (or failure) means, bounded and without any secret
+/// ([`Error::bounded`]).
+fn execute(session: &Session, call: &Call) -> Result<(Reply, u32, HeaderValue)> {
+    let mut used = None;
+    let outcome = send_with_retries(session, call, &mut used);
+    outcome.map_err(|error| error.bounded(&redactor(session, used.as_ref())))
+}
+
+/// [`execute`]'s loop; `used` is the last `Authorization` sent.
+fn send_with_retries(
+    session: &Session,
+    call: &Call,
+    used: &mut Option<HeaderValue>,
+) -> Result<(Reply, u32, HeaderValue)> {
     let url = call.url(session.api_url());
     let body = call.body.as_deref().map(|b| (JSON, b));
     let (auth, transport) = (session.auth(), session.transport());
@@ -157,6 +173,7 @@ fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
     let mut refreshed = false;
     loop {
         let bearer = auth.bearer(transport, session.retry_policy())?;
+        *used = Some(bearer.header.clone());
         attempts.begin();
         let request = Outgoing {
             method: call.method,
@@ -178,7 +195,7 @@ fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
             }
         };
         if (200..300).contains(&reply.status) {
-            return Ok((reply, attempts.made()));
+            return Ok((reply, attempts.made(), bearer.header));
         }
         if reply.status == 401 && !refreshed && auth.can_refresh() {
             auth.invalidate(&bearer);
@@ -186,23 +203,33 @@ fn execute(session: &Session, call: &Call) -> Result<(Reply, u32)> {
             continue;
         }
         if !attempts.again_after_status(reply.status, reply.retry_after) {
-            return Err(api_error(session, call, reply, attempts.made()));
+            return Err(api_error(session, call, reply, attempts.made(), &bearer.header));
         }
     }
 }
 
-/// The error an answer outside 2xx means. The body is shown in part, so any
-/// secret it echoes (a server quoting the `Authorization` header, say) is
-/// redacted first.
-fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32) -> Error {
-    let secrets = session.auth().secrets();
-    let shown = redact_bytes(&reply.body, &secrets);
-    let body = serde_json::from_slice::<ErrorBody>(&shown)
+/// Every secret error text must not show: the session's (client secret,
+/// encoded credentials, current token) and the token a call was sent with.
+fn redactor(session: &Session, used: Option<&HeaderValue>) -> Redactor {
+    let mut secrets = session.auth().secrets();
+    let token = used
+        .and_then(|header| header.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    secrets.extend(token.map(str::to_owned));
+    Redactor::new(secrets)
+}
+
+/// The error an answer outside 2xx means. The body is decoded first, then
+/// whatever is shown of it (every string of the decoded body, or an
+/// excerpt of the raw body) has any secret it echoes replaced, in any
+/// encoding, and is cut to size ([`Error::bounded`]).
+fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32, used: &HeaderValue) -> Error {
+    let redactor = redactor(session, Some(used));
+    let body = serde_json::from_slice::<ErrorBody>(&reply.body)
         .ok()
         .filter(|b| b.code.is_some() || b.message.is_some());
     let correlation_id = reply
         .correlation_id
-        .map(|id| redact(&id, &secrets))
         .or_else(|| body.as_ref().and_then(|b| b.context_id.clone()));
     Error::Api {
         method: call.method.as_str(),
@@ -211,13 +238,14 @@ fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32) -> Err
         excerpt: if body.is_some() {
             Box::default()
         } else {
-            excerpt(&shown).into()
+            excerpt(&reply.body, &redactor).into()
         },
         body: body.map(Box::new),
         correlation_id,
         retry_after: reply.retry_after,
         attempts,
     }
+    .bounded(&redactor)
 }
 
 /// `genesys_presence::models::presence::UserPresence` → `UserPresence`,

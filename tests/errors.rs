@@ -769,3 +769,285 @@ fn missing_fields_decode_as_none() {
     m.assert();
     assert_eq!(p, UserPresence::default());
 }
+
+// ---------------------------------------------------------------- sizes
+
+/// A user id of about 100 KB made of `unit`.
+fn huge_id(unit: &str) -> String {
+    unit.repeat(100_000 / unit.len())
+}
+
+/// `id` as the crate puts it in a path.
+fn encoded(id: &str) -> String {
+    id.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Asserts that no printed form of `err` is longer than `max` characters,
+/// and returns `Display`.
+#[track_caller]
+fn assert_printed_within(err: &Error, display_max: usize, debug_max: usize) -> String {
+    let display = err.to_string();
+    let count = |text: &str| text.chars().count();
+    assert!(
+        count(&display) <= display_max,
+        "Display: {} chars",
+        count(&display)
+    );
+    for debug in [format!("{err:?}"), format!("{err:#?}")] {
+        assert!(count(&debug) <= debug_max, "Debug: {} chars", count(&debug));
+    }
+    display
+}
+
+/// The text between `start` and the next `end` in `text`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text
+        .find(start)
+        .map(|at| at + start.len())
+        .unwrap_or_else(|| panic!("{start:?} in {text}"));
+    let to = text[from..].find(end).map_or(text.len(), |at| from + at);
+    &text[from..to]
+}
+
+#[test]
+fn a_100_kb_user_id_gives_a_short_error() {
+    // ureq refuses a URI that long before connecting: the error quotes the path.
+    let server = Server::start(Vec::<(String, Vec<Step>)>::new());
+    for base_url in [server.url(), format!("http://127.0.0.1:{}", closed_port())] {
+        for unit in ["a", "é", "😀", "a/b"] {
+            let id = huge_id(unit);
+            let session = Session::builder()
+                .base_url(&base_url)
+                .access_token(TOKEN)
+                .retry_policy(RetryPolicy::none())
+                .build()
+                .unwrap();
+            let err = user::get_purecloud_presence(&session, &id).unwrap_err();
+            let display = assert_printed_within(&err, 2 * Error::MAX_QUOTED_CHARS + 100, 2_000);
+            let shown_path = between(&display, "GET ", ": ");
+            assert_eq!(shown_path.chars().count(), Error::MAX_QUOTED_CHARS + 1, "{unit}");
+            assert!(shown_path.ends_with('…'), "{unit}");
+            let path = format!("/api/v2/users/{}", encoded(&id));
+            assert!(path.starts_with(shown_path.trim_end_matches('…')), "{unit}");
+        }
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn a_server_echoing_a_long_id_at_length_gives_a_short_error() {
+    let max = Error::MAX_QUOTED_CHARS;
+    for unit in ["a", "é", "😀", "a/b"] {
+        // As long as a URI may be (64 KiB) once encoded.
+        let id = unit.repeat(8_000 / unit.len());
+        let path = format!("/api/v2/users/{}/presences/purecloud", encoded(&id));
+        let echo = format!("User {} not found", id.repeat(20));
+        let body = json!({
+            "code": format!("not.found.{}", id.repeat(20)), "message": echo, "contextId": id,
+            "entityId": id, "details": [{"entityId": id}], "errors": [{"message": echo}],
+        });
+        let server = Server::start(vec![(
+            format!("GET {path}"),
+            vec![common::script_server::json(404, &body.to_string())
+                .header("inin-correlation-id", &"c".repeat(20_000))],
+        )]);
+        let session = Session::builder()
+            .base_url(server.url())
+            .access_token(TOKEN)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+
+        let err = user::get_purecloud_presence(&session, &id).unwrap_err();
+
+        assert_eq!(server.requests().len(), 1, "{unit}");
+        assert_eq!(err.status(), Some(404), "{unit}");
+        let display = assert_printed_within(&err, 4 * (max + 1) + 100, 4 * 4096);
+        // Each quoted text: its first 300 characters, then `…`.
+        let shown_path = between(&display, "GET ", ": 404");
+        assert_eq!(shown_path.chars().count(), max + 1, "{unit}");
+        assert!(path.starts_with(shown_path.trim_end_matches('…')), "{unit}");
+        let body = err.body().unwrap();
+        for text in [&body.code, &body.message, &body.context_id, &body.entity_id] {
+            let text = text.as_deref().unwrap();
+            assert_eq!(text.chars().count(), max + 1, "{unit}");
+            assert!(text.ends_with('…'), "{unit}");
+        }
+        assert_eq!(err.correlation_id().unwrap(), format!("{}…", "c".repeat(max)));
+    }
+}
+
+#[test]
+fn a_100_kb_name_gives_a_short_invalid_input_error() {
+    let mut server = mockito::Server::new();
+    let _definitions = server
+        .mock("GET", "/api/v2/presence/definitions")
+        .match_query(mockito::Matcher::Any)
+        .reply_json(
+            200,
+            &json!({"entities": [{"id": "d1", "languageLabels": {"en_US": huge_id("L")}}]}).to_string(),
+        )
+        .create();
+    let err = genesys_presence::presence_definitions::find_by_name(&session_for(&server), &huge_id("n"))
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { what: "name", .. }), "{err:?}");
+    let display = assert_printed_within(
+        &err,
+        Error::MAX_EXPLANATION_CHARS + 100,
+        Error::MAX_EXPLANATION_CHARS + 200,
+    );
+    assert!(
+        display.starts_with("invalid name: no presence definition is called \"nnn"),
+        "{display}"
+    );
+    assert!(display.ends_with('…'), "{display}");
+}
+
+#[test]
+fn a_success_body_with_a_100_kb_string_of_the_wrong_type_gives_a_short_decode_error() {
+    let mut server = mockito::Server::new();
+    let _api = api(&mut server, "GET", SYSTEM)
+        .reply_json(200, &json!(huge_id("é")).to_string())
+        .create();
+    let err = system::list(&session_for(&server)).unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let display = assert_printed_within(
+        &err,
+        3 * Error::MAX_QUOTED_CHARS + 200,
+        3 * Error::MAX_QUOTED_CHARS + 400,
+    );
+    assert!(display.contains("invalid type: string \"ééé"), "{display}");
+}
+
+#[test]
+fn an_error_body_with_huge_lists_keeps_a_bounded_part_of_them() {
+    let many = 20_000;
+    let body = json!({
+        "code": "bad.request",
+        "message": "m".repeat(50_000),
+        "details": vec![json!({"fieldName": "f".repeat(100), "entityName": "e".repeat(100)}); many],
+        "errors": vec![json!({"code": "nested", "errors": [{"message": "x".repeat(100)}]}); many],
+        "messageParams": (0..many).map(|i| (format!("p{i}"), json!([[["deep"]]]))).collect::<serde_json::Map<_, _>>(),
+    });
+    let mut server = mockito::Server::new();
+    let _api = api(&mut server, "GET", SYSTEM)
+        .reply_json(400, &body.to_string())
+        .create();
+    let err = system::list(&session_for(&server)).unwrap_err();
+    let display = assert_printed_within(&err, 3 * Error::MAX_QUOTED_CHARS + 100, 32 * 1024);
+    assert!(
+        display.starts_with("GET /api/v2/systempresences: 400 bad.request: mmmm"),
+        "{display}"
+    );
+    let body = err.body().unwrap();
+    assert!(body.details.len() <= genesys_presence::ErrorBody::MAX_ITEMS);
+    assert!(body.errors.len() <= genesys_presence::ErrorBody::MAX_ITEMS);
+    assert!(body.message_params.len() <= genesys_presence::ErrorBody::MAX_ITEMS);
+    let text = serde_json::to_string(body).unwrap();
+    assert!(
+        text.chars().count() < 2 * genesys_presence::ErrorBody::MAX_TEXT_CHARS,
+        "{}",
+        text.len()
+    );
+}
+
+/// Runs `f` on a thread with a 256 KiB stack (a debug build).
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .expect("the thread ends without overflowing its stack")
+}
+
+/// An error body whose `errors` nest `levels` deep.
+fn nested_errors(levels: usize) -> String {
+    format!(
+        "{}{{\"code\":\"deepest\"}}{}",
+        r#"{"code":"nested","errors":["#.repeat(levels),
+        "]}".repeat(levels)
+    )
+}
+
+#[test]
+fn an_error_body_nested_100_000_levels_decodes_on_a_small_stack() {
+    let mut server = mockito::Server::new();
+    let _api = api(&mut server, "GET", SYSTEM)
+        .reply_json(400, &nested_errors(100_000))
+        .create();
+    let url = server.url();
+    let err = on_small_stack(move || {
+        let session = Session::builder()
+            .base_url(url)
+            .access_token(TOKEN)
+            .build()
+            .unwrap();
+        system::list(&session).unwrap_err()
+    });
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.code(), Some("nested"));
+    let mut depth = 0;
+    let mut body = err.body().unwrap();
+    while let Some(inner) = body.errors.first() {
+        depth += 1;
+        body = inner;
+    }
+    assert_eq!(depth, genesys_presence::ErrorBody::MAX_NESTING);
+    // Decoded directly, too: the bound is the type's own.
+    let deepest = on_small_stack(|| {
+        serde_json::from_str::<genesys_presence::ErrorBody>(&nested_errors(100_000)).map(|b| b.code)
+    });
+    assert_eq!(deepest.unwrap().as_deref(), Some("nested"));
+}
+
+#[test]
+fn success_bodies_nested_past_serde_jsons_limit_are_decode_errors_on_a_small_stack() {
+    // serde_json stops at 128 levels; the deepest it accepts decodes on a
+    // 256 KiB stack (debug build), and anything deeper is refused there.
+    let extra = |levels: usize| {
+        format!(
+            r#"{{"id":"p1","name":"x","extra":{}1{}}}"#,
+            "[".repeat(levels),
+            "]".repeat(levels)
+        )
+    };
+    let mut server = mockito::Server::new();
+    let _deepest_accepted = api(&mut server, "GET", "/api/v2/users/deep/presences/purecloud")
+        .reply_json(200, &extra(126))
+        .create();
+    let _too_deep = api(&mut server, "GET", "/api/v2/users/deeper/presences/purecloud")
+        .reply_json(200, &extra(100_000))
+        .create();
+    let url = server.url();
+    let (accepted, refused) = on_small_stack(move || {
+        let session = Session::builder()
+            .base_url(url)
+            .access_token(TOKEN)
+            .build()
+            .unwrap();
+        (
+            user::get_purecloud_presence(&session, "deep").map(|p| p.extra.len()),
+            user::get_purecloud_presence(&session, "deeper").unwrap_err(),
+        )
+    });
+    assert_eq!(accepted.unwrap(), 1);
+    assert!(matches!(refused, Error::Decode { .. }), "{refused:?}");
+    assert!(
+        refused.to_string().contains("recursion limit exceeded"),
+        "{refused}"
+    );
+    assert_printed_within(
+        &refused,
+        3 * Error::MAX_QUOTED_CHARS + 200,
+        3 * Error::MAX_QUOTED_CHARS + 400,
+    );
+}

@@ -958,3 +958,435 @@ proptest! {
         });
     }
 }
+
+// ---------------------------------------------------------------- secrets echoed escaped
+
+/// A token with the characters escaping changes: `/` (`\/` in JSON), `+`
+/// and `=` (percent-encoded in a URL, different in URL-safe base64).
+const SLASHY_TOKEN: &str = "tok/Zq9+Xw7/Rt5=Yu3";
+/// The token [`slashy_client_session`]'s token endpoint hands out.
+const SLASHY_FETCHED: &str = "ft/Kp4+Lm8/Nb6=Vc2x";
+/// A client secret with the same characters.
+const SLASHY_SECRET: &str = "S3cr3t/Zq9+x?y=z";
+
+/// base64 of `presence-bot:<SLASHY_SECRET>`.
+fn slashy_pair() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{SLASHY_SECRET}"))
+}
+
+/// The forms a server may echo `secret` in: JSON escapes (`\/`, `\u00XX`
+/// for some or every character), percent-encoding (upper and lower case,
+/// reserved or every byte, JSON-escaped), HTML character references, and
+/// base64 (standard and URL-safe, alone or inside an encoded header).
+///
+/// Each comes with the part of it that must not show: all of it, or for
+/// base64 of a longer text the characters that encode the secret (those
+/// before encode the header's name or the client id).
+fn escaped_forms(secret: &str) -> Vec<(&'static str, String, String)> {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine;
+    let each = |f: &dyn Fn(usize, char) -> String| {
+        secret
+            .chars()
+            .enumerate()
+            .map(|(i, c)| f(i, c))
+            .collect::<String>()
+    };
+    let reserved = |c: char| !(c.is_ascii_alphanumeric() || "-._~".contains(c));
+    let whole = |name: &'static str, form: String| (name, form.clone(), form);
+    // Base64 of `prefix` and the secret: the characters after those that
+    // encode the prefix (and the one that mixes both).
+    let after = |name: &'static str, form: String, prefix: &str| {
+        let skip = (prefix.len() * 8).div_ceil(6) + 1;
+        (name, form.clone(), form[skip..].to_owned())
+    };
+    let bearer = format!("Authorization: Bearer {secret}");
+    let pair = format!("{CLIENT_ID}:{secret}");
+    vec![
+        whole("JSON \\/", secret.replace('/', "\\/")),
+        whole(
+            "JSON \\u00XX of every character",
+            each(&|_, c| format!("\\u{:04x}", c as u32)),
+        ),
+        whole(
+            "JSON \\u00XX of every other character",
+            each(&|i, c| {
+                if i % 2 == 0 {
+                    format!("\\u{:04X}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            }),
+        ),
+        whole(
+            "percent-encoded",
+            each(&|_, c| {
+                if reserved(c) {
+                    format!("%{:02X}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            }),
+        ),
+        whole(
+            "percent-encoded in lower case, every byte",
+            each(&|_, c| format!("%{:02x}", c as u32)),
+        ),
+        whole(
+            "percent-encoded, then JSON-escaped",
+            each(&|_, c| {
+                if reserved(c) {
+                    format!("\\u0025{:02X}", c as u32)
+                } else {
+                    c.to_string()
+                }
+            }),
+        ),
+        whole(
+            "HTML character references",
+            each(&|i, c| {
+                if i % 2 == 0 {
+                    format!("&#{};", c as u32)
+                } else {
+                    format!("&#x{:X};", c as u32)
+                }
+            }),
+        ),
+        whole("base64", STANDARD.encode(secret)),
+        whole("URL-safe base64", URL_SAFE_NO_PAD.encode(secret)),
+        after(
+            "base64 of a Bearer header",
+            STANDARD.encode(&bearer),
+            "Authorization: Bearer ",
+        ),
+        after(
+            "base64 of a Basic pair",
+            STANDARD.encode(&pair),
+            &format!("{CLIENT_ID}:"),
+        ),
+        after(
+            "URL-safe base64 of a Basic pair",
+            URL_SAFE_NO_PAD.encode(&pair),
+            &format!("{CLIENT_ID}:"),
+        ),
+    ]
+}
+
+/// The part of the base64 `id:secret` pair that encodes the secret (the
+/// first 17 characters encode the client id, the 18th both).
+fn secret_part_of_pair(pair: &str) -> &str {
+    &pair[(CLIENT_ID.len() + 1) * 8 / 6 + 1..]
+}
+
+/// A JSON string literal's content for `text` where `"` and `\` would
+/// break it (the forms above never hold them: they go in as they are).
+fn raw(form: &str) -> &str {
+    assert!(!form.contains('"'), "{form}");
+    form
+}
+
+/// The places an API error answer may carry text: (case, status, content
+/// type, body), `{f}` standing for the echoed form.
+fn api_placements(f: &str) -> Vec<(&'static str, u16, &'static str, String)> {
+    let f = raw(f);
+    let json = "application/json";
+    vec![
+        (
+            "message",
+            401,
+            json,
+            format!(r#"{{"code":"bad.credentials","message":"Invalid token {f} given"}}"#),
+        ),
+        ("code", 400, json, format!(r#"{{"code":"{f}","message":"bad"}}"#)),
+        (
+            "contextId",
+            403,
+            json,
+            format!(r#"{{"code":"x","message":"y","contextId":"{f}"}}"#),
+        ),
+        (
+            "entity fields",
+            400,
+            json,
+            format!(
+                r#"{{"code":"x","message":"y","entityId":"{f}","entityName":"id {f}","messageWithParams":"{f} {{p}}"}}"#
+            ),
+        ),
+        (
+            "messageParams",
+            400,
+            json,
+            format!(
+                r#"{{"code":"x","message":"y","messageParams":{{"{f}":"{f}","list":["{f}",{{"k":"{f}"}}]}}}}"#
+            ),
+        ),
+        (
+            "details",
+            400,
+            json,
+            format!(
+                r#"{{"code":"x","message":"y","details":[{{"errorCode":"{f}","fieldName":"{f}","entityId":"{f}","entityName":"{f}"}}]}}"#
+            ),
+        ),
+        (
+            "nested errors",
+            400,
+            json,
+            format!(
+                r#"{{"code":"x","message":"y","errors":[{{"code":"z","errors":[{{"message":"token {f}","details":[{{"fieldName":"{f}"}}]}}]}}]}}"#
+            ),
+        ),
+        (
+            "limit",
+            429,
+            json,
+            format!(r#"{{"code":"x","message":"y","limit":{{"key":"{f}","namespace":"{f}"}}}}"#),
+        ),
+        (
+            "an HTML page",
+            502,
+            "text/html",
+            format!("<html><pre>Authorization: Bearer {f}\n</pre></html>"),
+        ),
+        (
+            "a JSON body that is not an error body",
+            500,
+            json,
+            format!(r#"{{"headers":{{"authorization":"Bearer {f}"}}}}"#),
+        ),
+        (
+            "a page where the excerpt's cut falls inside the secret",
+            503,
+            "text/plain",
+            format!("{}{f} and more", "x".repeat(Error::MAX_QUOTED_CHARS - 4)),
+        ),
+    ]
+}
+
+/// The 12-character pieces of `secrets` and of `forms` (also as `Debug`
+/// writes them) that `text` shows.
+fn shown_pieces(text: &str, secrets: &[&str], forms: &[&str]) -> Vec<String> {
+    let mut wanted: Vec<String> = Vec::new();
+    for s in secrets.iter().chain(forms) {
+        wanted.push((*s).to_owned());
+        let debug = format!("{s:?}");
+        wanted.push(debug[1..debug.len() - 1].to_owned());
+    }
+    let mut found = Vec::new();
+    for w in wanted {
+        let chars: Vec<char> = w.chars().collect();
+        for piece in chars.windows(PIECE.min(chars.len())) {
+            let piece: String = piece.iter().collect();
+            if text.contains(&piece) && !found.contains(&w) {
+                found.push(w.clone());
+            }
+        }
+    }
+    found
+}
+
+/// One line per printed form of `err` that shows a secret or a piece of
+/// an echoed form.
+fn leaking_escaped(case: &str, err: &Error, secrets: &[&str], form: &str) -> Option<String> {
+    let forms: Vec<String> = printed(err)
+        .into_iter()
+        .filter_map(|(name, text)| {
+            let found = shown_pieces(&text, secrets, &[form]);
+            (!found.is_empty()).then(|| format!("{name} shows {found:?}"))
+        })
+        .collect();
+    (!forms.is_empty()).then(|| format!("{case}: {}; Display: {err}", forms.join(", ")))
+}
+
+fn slashy_token_session(url: &str) -> Session {
+    Session::builder()
+        .base_url(url)
+        .access_token(SLASHY_TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+fn slashy_client_session(url: &str) -> Session {
+    Session::builder()
+        .base_url(url)
+        .client_credentials(CLIENT_ID, SLASHY_SECRET)
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn api_errors_echoing_a_secret_escaped_never_print_it() {
+    let pair = slashy_pair();
+    let mut server = Server::new();
+    let mut found = Vec::new();
+    let mut cases = 0;
+    type MakeSession = fn(&str) -> Session;
+    let sessions: [(&str, MakeSession, Vec<&str>); 2] = [
+        ("fixed token", slashy_token_session, vec![SLASHY_TOKEN]),
+        (
+            "client credentials",
+            slashy_client_session,
+            vec![SLASHY_FETCHED, SLASHY_SECRET, pair.as_str()],
+        ),
+    ];
+    for (kind, session, echoed) in &sessions {
+        let secrets = [
+            SLASHY_TOKEN,
+            SLASHY_FETCHED,
+            SLASHY_SECRET,
+            secret_part_of_pair(&pair),
+        ];
+        for secret in echoed {
+            for (encoding, form, guarded) in escaped_forms(secret) {
+                for (place, status, content_type, body) in api_placements(&form) {
+                    server.reset();
+                    let _token = server
+                        .mock("POST", "/oauth/token")
+                        .with_status(200)
+                        .with_body(format!(
+                            r#"{{"access_token":"{SLASHY_FETCHED}","expires_in":3600}}"#
+                        ))
+                        .create();
+                    let _api = server
+                        .mock("GET", "/api/v2/systempresences")
+                        .with_status(status.into())
+                        .with_header("content-type", content_type)
+                        .with_header("inin-correlation-id", &form)
+                        .with_body(&body)
+                        .create();
+                    let err = system::list(&session(&server.url())).unwrap_err();
+                    let case = format!("{kind}: {secret} {encoding} in {place}");
+                    assert!(matches!(err, Error::Api { .. }), "{case}: {err:?}");
+                    assert_eq!(err.status(), Some(status), "{case}");
+                    found.extend(leaking_escaped(&case, &err, &secrets, &guarded));
+                    cases += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 4 * 12 * 11);
+    assert!(
+        found.is_empty(),
+        "{} cases leak:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn api_errors_echoing_a_secret_escaped_keep_the_rest_of_the_text() {
+    let mut server = Server::new();
+    let form = SLASHY_TOKEN.replace('/', "\\/");
+    let _api = server
+        .mock("GET", "/api/v2/systempresences")
+        .with_status(401)
+        .with_header("content-type", "application/json")
+        .with_body(format!(
+            r#"{{"code":"bad.credentials","message":"Invalid token {form} given","contextId":"c-1","details":[{{"fieldName":"auth {form}"}}]}}"#
+        ))
+        .create();
+    let err = system::list(&slashy_token_session(&server.url())).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "GET /api/v2/systempresences: 401 bad.credentials: Invalid token <redacted> given (correlation id c-1)"
+    );
+    let body = err.body().unwrap();
+    assert_eq!(body.details[0].field_name.as_deref(), Some("auth <redacted>"));
+}
+
+#[test]
+fn decode_errors_of_bodies_echoing_a_secret_escaped_never_print_it() {
+    let mut server = Server::new();
+    let mut found = Vec::new();
+    for (encoding, form, guarded) in escaped_forms(SLASHY_TOKEN) {
+        let f = raw(&form);
+        for (place, body) in [
+            ("a string where a list is", format!(r#""Bearer {f}""#)),
+            (
+                "a list item of the wrong type",
+                format!(r#"[{{"id":"Available"}}, "Bearer {f}"]"#),
+            ),
+            ("a field of the wrong type", format!(r#"[{{"id": ["{f}"]}}]"#)),
+            ("a cut body", format!(r#"[{{"id":"x","echo":"Bearer {f}""#)),
+            ("HTML", format!("<html>Authorization: Bearer {f}</html>")),
+            (
+                "a long body",
+                format!(r#"[{{"id":"{}{f}"}}, 1]"#, "y".repeat(280)),
+            ),
+        ] {
+            server.reset();
+            let _api = server
+                .mock("GET", "/api/v2/systempresences")
+                .with_status(200)
+                .with_header("inin-correlation-id", &form)
+                .with_body(&body)
+                .create();
+            let err = system::list(&slashy_token_session(&server.url())).unwrap_err();
+            let case = format!("{encoding} in {place}");
+            assert!(matches!(err, Error::Decode { .. }), "{case}: {err:?}");
+            found.extend(leaking_escaped(&case, &err, &[SLASHY_TOKEN], &guarded));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} cases leak:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn auth_errors_of_answers_echoing_a_secret_escaped_never_print_it() {
+    let pair = slashy_pair();
+    let mut server = Server::new();
+    let mut found = Vec::new();
+    for secret in [SLASHY_SECRET, pair.as_str()] {
+        for (encoding, form, guarded) in escaped_forms(secret) {
+            let f = raw(&form);
+            for (place, status, body) in [
+                (
+                    "error_description",
+                    401,
+                    format!(r#"{{"error":"invalid_client","error_description":"secret {f} refused"}}"#),
+                ),
+                (
+                    "description and message",
+                    400,
+                    format!(r#"{{"error":"invalid_grant","description":"{f}","message":"Basic {f}"}}"#),
+                ),
+                ("error", 401, format!(r#"{{"error":"{f}"}}"#)),
+                (
+                    "an HTML page",
+                    503,
+                    format!("<html><pre>Authorization: Basic {f}</pre></html>"),
+                ),
+                ("a 200 without a token", 200, format!(r#"{{"token":"{f}"}}"#)),
+            ] {
+                server.reset();
+                let _token = server
+                    .mock("POST", "/oauth/token")
+                    .with_status(status)
+                    .with_header("content-type", "application/json")
+                    .with_header("inin-correlation-id", &form)
+                    .with_body(&body)
+                    .create();
+                let err = system::list(&slashy_client_session(&server.url())).unwrap_err();
+                let case = format!("{secret} {encoding} in {place}");
+                assert!(matches!(err, Error::Auth { .. }), "{case}: {err:?}");
+                let secrets = [SLASHY_SECRET, secret_part_of_pair(&pair)];
+                found.extend(leaking_escaped(&case, &err, &secrets, &guarded));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "{} cases leak:\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
