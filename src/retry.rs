@@ -15,7 +15,8 @@ use crate::random::random_u64;
 /// | `429 Too Many Requests` | yes | yes: the request was refused, not applied |
 /// | `502`, `503`, `504` | yes | no: the server may have applied it |
 /// | no connection (refused, host not found) | yes | yes: the server never saw it |
-/// | TLS failure, or the connection broke (reset, closed early) | yes | no: the server may have applied it |
+/// | the connection broke (reset, closed early) | yes | no: the server may have applied it |
+/// | TLS failure (a certificate that does not verify, a failed handshake) | no | no: it does not fix itself |
 /// | timeout | no | no |
 /// | any other status (400, 401, 403, 404, 409, 500, …) | no | no |
 ///
@@ -124,8 +125,12 @@ impl RetryPolicy {
         waited: Duration,
     ) -> Option<Duration> {
         let retry = match kind {
+            // The request never left: sending it again cannot apply it twice.
             TransportKind::Dns | TransportKind::Connect => true,
-            TransportKind::Tls | TransportKind::Io => idempotent,
+            // It may have reached the server.
+            TransportKind::Io => idempotent,
+            // A certificate or handshake failure happens again on every try.
+            TransportKind::Tls => false,
             _ => false,
         };
         if !retry {
@@ -261,10 +266,18 @@ mod tests {
         let policy = RetryPolicy::default();
         for kind in [TransportKind::Connect, TransportKind::Dns] {
             assert!(policy.after_failure(false, kind, 1, NO_WAIT).is_some());
+            assert!(policy.after_failure(true, kind, 3, NO_WAIT).is_some());
+            assert_eq!(policy.after_failure(false, kind, 4, NO_WAIT), None);
         }
-        for kind in [TransportKind::Io, TransportKind::Tls] {
-            assert!(policy.after_failure(true, kind, 1, NO_WAIT).is_some());
-            assert_eq!(policy.after_failure(false, kind, 1, NO_WAIT), None);
+        assert!(policy
+            .after_failure(true, TransportKind::Io, 1, NO_WAIT)
+            .is_some());
+        assert_eq!(policy.after_failure(false, TransportKind::Io, 1, NO_WAIT), None);
+        for idempotent in [true, false] {
+            assert_eq!(
+                policy.after_failure(idempotent, TransportKind::Tls, 1, NO_WAIT),
+                None
+            );
         }
         assert_eq!(
             policy.after_failure(true, TransportKind::Timeout, 1, NO_WAIT),

@@ -736,6 +736,68 @@ fn a_refused_connection_is_retried_for_get_and_patch_up_to_max_attempts() {
     assert_transport(&patch, "PATCH", PRESENCE, TransportKind::Connect, 3);
 }
 
+/// A name that cannot resolve (RFC 6761 reserves `.invalid`), or `None`
+/// when this machine's resolver answers for it anyway: then a connection
+/// could leave 127.0.0.0/8, and the test does not run.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn unresolvable_host() -> Option<&'static str> {
+    use std::net::ToSocketAddrs;
+    const HOST: &str = "no-such-host.invalid";
+    match (HOST, 443).to_socket_addrs() {
+        Err(_) => Some(HOST),
+        Ok(found) => {
+            eprintln!("{HOST} resolves here ({:?}): skipped", found.collect::<Vec<_>>());
+            None
+        }
+    }
+}
+
+// The address is `https://`: a plain `http://` one is for loopback hosts.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+#[test]
+fn a_host_that_does_not_resolve_is_retried_for_every_method_up_to_max_attempts() {
+    let Some(host) = unresolvable_host() else { return };
+    let session = Session::builder()
+        .base_url(format!("https://{host}"))
+        .access_token(TOKEN)
+        .retry_policy(fast().max_attempts(3))
+        .connect_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+
+    let started = Instant::now();
+    let post = definitions::create(&session, &focus_time()).unwrap_err();
+    let patch = user::update_purecloud_presence(&session, "u1", &lunch()).unwrap_err();
+    let get = system::list(&session).unwrap_err();
+
+    assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
+    // The server never saw them: a POST and a PATCH are sent again too.
+    assert_transport(&post, "POST", DEFINITIONS, TransportKind::Dns, 3);
+    assert_transport(&patch, "PATCH", PRESENCE, TransportKind::Dns, 3);
+    assert_transport(&get, "GET", SYSTEM, TransportKind::Dns, 3);
+    assert!(post.to_string().contains("host not found"), "{post}");
+
+    // The token request, the same way.
+    let session = Session::builder()
+        .base_url(format!("https://{host}"))
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(fast().max_attempts(3))
+        .build()
+        .unwrap();
+    let err = definitions::create(&session, &focus_time()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                transport: Some(TransportKind::Dns),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 3, "{err}");
+}
+
 // ---------------------------------------------------------------- tokens
 
 #[test]

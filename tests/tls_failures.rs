@@ -2,7 +2,9 @@
 //! WebSocket (`Error::Socket`) as for REST (`Error::Transport`): a
 //! certificate for another name, an expired certificate, a server that
 //! accepts TCP and never speaks, a server that answers TLS with plain HTTP.
-//! Also: a trusted `wss://` server reached through a `CONNECT` proxy.
+//! Also: a trusted `wss://` server reached through a `CONNECT` proxy, and
+//! TLS failures that are not retried (one connection, whatever the method
+//! and the retry policy).
 //!
 //! The REST side of a watch is a mockito server; the `wss://` servers are
 //! rustls + tungstenite on 127.0.0.1, with certificates from a root made here.
@@ -22,7 +24,8 @@ use common::network::{
     kind_of, open_tunnel, presence_event, read_head, target_of, watch_api, Pki, WsServer, FAR_FUTURE,
     WATCHED_USER as USER,
 };
-use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
+use genesys_presence::definitions::{self, DefinitionQuery};
+use genesys_presence::{user, watch, Error, OrganizationPresence, RetryPolicy, Session, TransportKind};
 
 /// The TLS providers of this build.
 fn providers() -> Vec<ureq::tls::TlsProvider> {
@@ -343,4 +346,156 @@ fn the_websocket_presents_the_agents_client_certificate() {
         let error = watch::users(&session_without, &[USER]).unwrap_err();
         assert!(matches!(error, Error::Socket { .. }), "{provider:?}: {error:?}");
     }
+}
+
+// ---------------------------------------------------------------- TLS failures are not retried
+
+/// A TLS server on 127.0.0.1 (with `tls`, else plain HTTP answering 400)
+/// that counts the connections it accepts.
+fn start_counting(tls: Option<rustls::ServerConfig>) -> (u16, Arc<Mutex<usize>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(Mutex::new(0));
+    let count = Arc::clone(&accepted);
+    let tls = tls.map(Arc::new);
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            *count.lock().unwrap() += 1;
+            let tls = tls.clone();
+            thread::spawn(move || {
+                let mut buf = [0u8; 1024];
+                match tls {
+                    Some(config) => {
+                        let connection = rustls::ServerConnection::new(config).unwrap();
+                        let mut stream = rustls::StreamOwned::new(connection, tcp);
+                        // Drives the handshake, which the client gives up.
+                        let _ = stream.read(&mut buf);
+                    }
+                    None => {
+                        let mut tcp = tcp;
+                        let _ = tcp.read(&mut buf);
+                        let _ = tcp.write_all(
+                            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        );
+                    }
+                }
+            });
+        }
+    });
+    (port, accepted)
+}
+
+/// Retries on, with backoffs short enough that a wrong retry shows in the
+/// count, not in the time.
+fn retrying() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(4)
+        .backoff(Duration::from_millis(5), Duration::from_millis(10))
+}
+
+#[test]
+fn tls_failures_are_tls_errors_sent_once_whatever_the_method() {
+    let trusted = Pki::new(&["127.0.0.1"], None);
+    let wrong_name = Pki::new(&["wrong.example"], None);
+    let expired = Pki::new(&["127.0.0.1"], Some((2001, 1, 1)));
+    // (case, the server's TLS, the root the client trusts)
+    let cases: [(&str, Option<rustls::ServerConfig>, Option<&Pki>); 4] = [
+        ("an untrusted certificate", Some(trusted.server_config()), None),
+        (
+            "a certificate for another name",
+            Some(wrong_name.server_config()),
+            Some(&wrong_name),
+        ),
+        (
+            "an expired certificate",
+            Some(expired.server_config()),
+            Some(&expired),
+        ),
+        ("plain HTTP on a TLS port", None, Some(&trusted)),
+    ];
+    let definition = OrganizationPresence {
+        language_labels: Some([("en_US".to_owned(), "Focus".to_owned())].into()),
+        ..OrganizationPresence::default()
+    };
+    for provider in providers() {
+        for (case, tls, root) in &cases {
+            let (port, accepted) = start_counting(tls.clone());
+            let tls_config = match root {
+                Some(pki) => trusting(pki, provider),
+                // The roots the session uses by default, which do not hold the test's.
+                None => {
+                    let roots = match provider {
+                        ureq::tls::TlsProvider::NativeTls => ureq::tls::RootCerts::PlatformVerifier,
+                        _ => ureq::tls::RootCerts::WebPki,
+                    };
+                    ureq::tls::TlsConfig::builder()
+                        .provider(provider)
+                        .root_certs(roots)
+                        .build()
+                }
+            };
+            let session = Session::builder()
+                .base_url(format!("https://127.0.0.1:{port}"))
+                .access_token("test-token")
+                .agent(
+                    ureq::Agent::config_builder()
+                        .tls_config(tls_config)
+                        .build()
+                        .new_agent(),
+                )
+                .retry_policy(retrying())
+                .connect_timeout(Duration::from_secs(1))
+                .timeout(Duration::from_secs(2))
+                .build()
+                .unwrap();
+            type Call<'a> = Box<dyn Fn() -> Error + 'a>;
+            let calls: [(&str, Call); 4] = [
+                (
+                    "GET",
+                    Box::new(|| user::get_purecloud_presence(&session, USER).unwrap_err()),
+                ),
+                (
+                    "GET, paged",
+                    Box::new(|| definitions::list_all(&session, &DefinitionQuery::default()).unwrap_err()),
+                ),
+                (
+                    "PUT",
+                    Box::new(|| definitions::update(&session, "d1", &definition).unwrap_err()),
+                ),
+                (
+                    "DELETE",
+                    Box::new(|| definitions::delete(&session, "d1").unwrap_err()),
+                ),
+            ];
+            for (method, call) in calls {
+                let before = *accepted.lock().unwrap();
+                let started = Instant::now();
+                let error = call();
+                let what = format!("{provider:?}, {case}, {method}");
+                assert_eq!(kind_of(&error), Some(TransportKind::Tls), "{what}: {error}");
+                assert_eq!(error.attempts(), 1, "{what}: {error}");
+                assert!(
+                    started.elapsed() < Duration::from_secs(2),
+                    "{what}: {:?}",
+                    started.elapsed()
+                );
+                // The server may count the connection just after the client gave up.
+                thread::sleep(Duration::from_millis(50));
+                assert_eq!(*accepted.lock().unwrap() - before, 1, "{what}: connections");
+            }
+        }
+    }
+    // The session's own agent, with the build's roots: the same.
+    let (port, accepted) = start_counting(Some(trusted.server_config()));
+    let session = Session::builder()
+        .base_url(format!("https://127.0.0.1:{port}"))
+        .access_token("test-token")
+        .retry_policy(retrying())
+        .build()
+        .unwrap();
+    let error = user::get_purecloud_presence(&session, USER).unwrap_err();
+    assert_eq!(kind_of(&error), Some(TransportKind::Tls), "{error}");
+    assert_eq!(error.attempts(), 1, "{error}");
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(*accepted.lock().unwrap(), 1);
 }
