@@ -153,7 +153,8 @@ pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPr
 ///
 /// As [`list`]; the first failing page's error is returned.
 /// [`Error::TooManyPages`] when there are still more pages after
-/// [`MAX_PAGES`]: a partial list is never returned as if it were whole.
+/// [`MAX_PAGES`], and [`Error::IncompleteListing`] when the pages do not add
+/// up (see [`iter`]): a partial list is never returned as if it were whole.
 pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<OrganizationPresence>> {
     iter(session, query).collect()
 }
@@ -162,11 +163,21 @@ pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<Organi
 /// only when the previous one is used up, from the query's page number
 /// (default 1) on.
 ///
-/// Stops after a page with no entities, the last page (`pageNumber >=
-/// pageCount`, or no `nextUri` when the count is missing), or a page that
-/// adds no definition not already seen (a server repeating itself); each
-/// definition is yielded once. An error is yielded once, and ends the
-/// iteration.
+/// Stops after the last page (`pageNumber >= pageCount`, or no `nextUri`
+/// when the count is missing), or a page with no entities where none
+/// are announced; each definition is yielded once (a definition repeated
+/// on a later page, as when the listing shifts, is skipped).
+///
+/// The pages must add up, else the last item is an
+/// [`Error::IncompleteListing`] (after the definitions read until then):
+/// the server answered another page than the one asked for; a page brought
+/// nothing new although more pages were announced; the `total` changed
+/// from one page to the next (the listing changed while it was read); or
+/// the definitions delivered are not the `total` announced (less what lies
+/// before the first page read). Checks need the fields the server sends:
+/// without `pageNumber`, `pageCount` or `total` the matching check is skipped.
+///
+/// An error is yielded once, and ends the iteration.
 ///
 /// # Example
 ///
@@ -180,13 +191,19 @@ pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<Organi
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn iter<'a>(session: &'a Session, query: &DefinitionQuery) -> Definitions<'a> {
+    let first_page = query.page_number.unwrap_or(1);
     Definitions {
         session,
         query: query.clone(),
-        next_page: Some(query.page_number.unwrap_or(1)),
+        next_page: Some(first_page),
+        first_page,
         pages_read: 0,
         buffered: Vec::new().into_iter(),
         seen: HashSet::new(),
+        delivered: 0,
+        total: None,
+        page_size: None,
+        pending: None,
     }
 }
 
@@ -197,9 +214,42 @@ pub struct Definitions<'a> {
     query: DefinitionQuery,
     /// The page to read when the buffer is empty; `None` once done.
     next_page: Option<u32>,
+    /// The page the listing started at.
+    first_page: u32,
     pages_read: usize,
     buffered: std::vec::IntoIter<OrganizationPresence>,
     seen: HashSet<String>,
+    /// How many definitions the pages read so far brought (each once).
+    delivered: u64,
+    /// The `total` the first page that had one announced.
+    total: Option<i64>,
+    /// The `pageSize` the first page that had one said.
+    page_size: Option<i64>,
+    /// Yielded once the buffer is drained: the pages did not add up.
+    pending: Option<Error>,
+}
+
+/// The path of the listing, as errors name it.
+const LIST_PATH: &str = "/api/v2/presencedefinitions";
+
+fn incomplete(detail: String) -> Error {
+    Error::IncompleteListing {
+        path: LIST_PATH.into(),
+        detail,
+    }
+}
+
+/// For a listing that is not paged (`path` answers every match at once):
+/// an [`Error::IncompleteListing`] when its `total` is not the number of
+/// entities it holds.
+pub(crate) fn require_whole(path: &str, total: Option<i64>, entities: usize) -> Result<()> {
+    match total {
+        Some(total) if usize::try_from(total).ok() != Some(entities) => Err(Error::IncompleteListing {
+            path: path.to_owned(),
+            detail: format!("the server announced {total} entities and delivered {entities}"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 impl Definitions<'_> {
@@ -207,31 +257,87 @@ impl Definitions<'_> {
     fn read_page(&mut self, page_number: u32) -> Result<()> {
         if self.pages_read == MAX_PAGES {
             return Err(Error::TooManyPages {
-                path: "/api/v2/presencedefinitions".into(),
+                path: LIST_PATH.into(),
                 pages: MAX_PAGES,
             });
         }
         self.pages_read += 1;
         let call = self.query.call(Some(page_number))?;
         let page: OrganizationPresenceEntityListing = request::send_json(self.session, &call)?;
-        let last = match page.page_count {
-            Some(count) => i64::from(page_number) >= count,
-            None => page.next_uri.is_none(),
+        let asked = i64::from(page_number);
+        if let Some(answered) = page.page_number.filter(|&n| n != asked) {
+            return Err(incomplete(format!(
+                "asked for page {asked}, the server answered page {answered}"
+            )));
+        }
+        match (self.total, page.total) {
+            (Some(before), Some(now)) if before != now => {
+                return Err(incomplete(format!(
+                    "the total changed from {before} to {now} while the pages were read"
+                )))
+            }
+            (None, Some(now)) => self.total = Some(now),
+            _ => {}
+        }
+        self.page_size = self.page_size.or(page.page_size);
+        let more = match page.page_count {
+            Some(count) => asked < count,
+            None => page.next_uri.is_some(),
         };
+        let on_page = page.entities.len();
         let seen = &mut self.seen;
         let fresh: Vec<_> = page
             .entities
             .into_iter()
             .filter(|entity| entity.id.as_ref().is_none_or(|id| seen.insert(id.clone())))
             .collect();
-        // A page with nothing new ends the listing, whatever it announces.
-        self.next_page = if last || fresh.is_empty() {
-            None
-        } else {
-            page_number.checked_add(1)
-        };
+        if fresh.is_empty() && more {
+            let announced = match page.page_count {
+                Some(count) => format!("{count} pages"),
+                None => "a next page".to_owned(),
+            };
+            let what = if on_page == 0 {
+                "is empty"
+            } else {
+                "only repeats definitions already read"
+            };
+            return Err(incomplete(format!(
+                "page {asked} {what}, but the server announced {announced}"
+            )));
+        }
+        self.delivered += fresh.len() as u64;
         self.buffered = fresh.into_iter();
+        self.next_page = page_number.checked_add(1).filter(|_| more);
+        if self.next_page.is_none() {
+            self.pending = self.shortfall();
+        }
         Ok(())
+    }
+
+    /// At the end: an error when the definitions delivered are not the
+    /// `total` announced (less what lies before the first page read).
+    fn shortfall(&self) -> Option<Error> {
+        let total = self.total?;
+        let before = i64::from(self.first_page - 1);
+        let skipped = if before == 0 {
+            0
+        } else {
+            let size = self.page_size.or(self.query.page_size.map(i64::from))?;
+            before.saturating_mul(size)
+        };
+        let expected = total.saturating_sub(skipped).max(0);
+        let delivered = i64::try_from(self.delivered).unwrap_or(i64::MAX);
+        (delivered != expected).then(|| {
+            let from = if before == 0 {
+                String::new()
+            } else {
+                format!(" from page {}", self.first_page)
+            };
+            incomplete(format!(
+                "the server announced {total} definitions and delivered {delivered}{from} \
+                 (expected {expected})"
+            ))
+        })
     }
 }
 
@@ -242,6 +348,9 @@ impl Iterator for Definitions<'_> {
         loop {
             if let Some(definition) = self.buffered.next() {
                 return Some(Ok(definition));
+            }
+            if let Some(error) = self.pending.take() {
+                return Some(Err(error));
             }
             let page_number = self.next_page?;
             if let Err(error) = self.read_page(page_number) {

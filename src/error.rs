@@ -168,6 +168,20 @@ pub enum Error {
         pages: usize,
     },
 
+    /// A listing's pages do not add up: the server answered another page
+    /// than the one asked for, announced pages or items it did not deliver,
+    /// or delivered more than it announced. What was read is dropped rather
+    /// than returned as if it were complete; reading again usually helps
+    /// (the listing may have changed while it was read).
+    #[error("GET {}: incomplete listing: {}", Shown(path), Shown(detail))]
+    #[non_exhaustive]
+    IncompleteListing {
+        /// Request path of the listing.
+        path: String,
+        /// What does not add up, e.g. `asked for page 3, the server answered page 2`.
+        detail: String,
+    },
+
     /// The session could not be built from the configuration given.
     #[error("session configuration: {}", Explained(.0))]
     Config(String),
@@ -481,6 +495,10 @@ impl Error {
             Error::TooManyPages { path, pages } => Error::TooManyPages {
                 path: quote(&path),
                 pages,
+            },
+            Error::IncompleteListing { path, detail } => Error::IncompleteListing {
+                path: quote(&path),
+                detail: quote(&detail),
             },
             Error::Config(text) => Error::Config(explain(&text)),
             #[cfg(feature = "notifications")]

@@ -294,15 +294,17 @@ fn list_all_starts_at_the_query_page_number() {
 }
 
 #[test]
-fn list_all_stops_at_an_empty_page() {
+fn list_all_reports_an_empty_page_where_more_pages_are_announced() {
     let mut server = mockito::Server::new();
     let first = api(&mut server, "GET", LIST)
         .match_query(Matcher::Exact("pageNumber=1&pageSize=2".into()))
         .no_body()
-        // Announces five pages.
+        // Announces nine definitions on five pages, as the empty page does.
         .reply_json(
             200,
-            &fixture!("definitions_page_1.json").replace("\"pageCount\": 3", "\"pageCount\": 5"),
+            &fixture!("definitions_page_1.json")
+                .replace("\"pageCount\": 3", "\"pageCount\": 5")
+                .replace("\"total\": 5", "\"total\": 9"),
         )
         .expect(1)
         .create();
@@ -314,12 +316,13 @@ fn list_all_stops_at_an_empty_page() {
         .create();
     let guards = nothing_else(&mut server);
 
-    let all = definitions::list_all(&session_for(&server), &DefinitionQuery::default().page_size(2)).unwrap();
+    let err =
+        definitions::list_all(&session_for(&server), &DefinitionQuery::default().page_size(2)).unwrap_err();
 
     first.assert();
     empty.assert();
     assert_all(&guards);
-    assert_eq!(ids(&all), ["6a3af858-942f-489d-9700-5f9bcdcdae9b", LUNCH_ID]);
+    assert_incomplete(&err, "page 2 is empty, but the server announced 5 pages");
 }
 
 #[test]
@@ -347,7 +350,7 @@ fn list_all_without_page_count_stops_when_next_uri_is_absent() {
 }
 
 #[test]
-fn list_all_stops_when_the_server_repeats_a_page() {
+fn list_all_reports_a_server_that_repeats_page_1() {
     let mut server = mockito::Server::new();
     // Whatever page is asked, the server answers page 1 again, still
     // announcing three pages.
@@ -361,12 +364,307 @@ fn list_all_stops_when_the_server_repeats_a_page() {
     });
     let guards = nothing_else(&mut server);
 
-    let all = definitions::list_all(&session_for(&server), &DefinitionQuery::default()).unwrap();
+    let err = definitions::list_all(&session_for(&server), &DefinitionQuery::default()).unwrap_err();
 
     assert_all(&pages);
     assert_all(&guards);
-    // Each definition once.
-    assert_eq!(ids(&all), ["6a3af858-942f-489d-9700-5f9bcdcdae9b", LUNCH_ID]);
+    assert_incomplete(&err, "asked for page 2, the server answered page 1");
+}
+
+/// Asserts `err` is an [`Error::IncompleteListing`] of the listing saying `detail`.
+#[track_caller]
+fn assert_incomplete(err: &Error, detail: &str) {
+    assert!(
+        matches!(err, Error::IncompleteListing { path, detail: d, .. } if path == LIST && d == detail),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("GET /api/v2/presencedefinitions: incomplete listing: {detail}")
+    );
+    assert_eq!(err.status(), None);
+}
+
+/// A page of the listing: definitions `ids`, and the paging fields given
+/// (`None` leaves one out).
+fn page(
+    number: Option<i64>,
+    ids: &[&str],
+    total: Option<i64>,
+    page_count: Option<i64>,
+    next_uri: bool,
+) -> String {
+    let mut page = json!({
+        "entities": ids.iter().map(|id| json!({"id": id, "languageLabels": {"en_US": id}})).collect::<Vec<_>>(),
+        "pageSize": 2,
+    });
+    let fields = page.as_object_mut().unwrap();
+    if let Some(number) = number {
+        fields.insert("pageNumber".into(), json!(number));
+        if next_uri {
+            fields.insert(
+                "nextUri".into(),
+                json!(format!(
+                    "/api/v2/presencedefinitions?pageSize=2&pageNumber={}",
+                    number + 1
+                )),
+            );
+        }
+    } else if next_uri {
+        fields.insert(
+            "nextUri".into(),
+            json!("/api/v2/presencedefinitions?pageSize=2&pageNumber=9"),
+        );
+    }
+    if let Some(total) = total {
+        fields.insert("total".into(), json!(total));
+    }
+    if let Some(count) = page_count {
+        fields.insert("pageCount".into(), json!(count));
+    }
+    page.to_string()
+}
+
+/// Serves `pages` in turn (each once) to `pageSize=2` requests from
+/// `pageNumber=first` on; returns what `iter` yields.
+fn iterate(first: u32, pages: Vec<String>) -> Vec<Result<String, Error>> {
+    let mut server = mockito::Server::new();
+    let mocks: Vec<_> = pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            api(&mut server, "GET", LIST)
+                .match_query(Matcher::Exact(format!(
+                    "pageNumber={}&pageSize=2",
+                    first + i as u32
+                )))
+                .reply_json(200, &body)
+                .expect(1)
+                .create()
+        })
+        .collect();
+    let guards = nothing_else(&mut server);
+    let session = session_for(&server);
+    let query = DefinitionQuery::default().page_number(first).page_size(2);
+    let mut iter = definitions::iter(&session, &query);
+    let items: Vec<_> = iter.by_ref().map(|item| item.map(|d| d.id.unwrap())).collect();
+    assert!(iter.next().is_none(), "fused after the end");
+    assert_all(&mocks);
+    assert_all(&guards);
+    items
+}
+
+/// The ids yielded, then the error's detail if the last item is one.
+fn outcome(items: &[Result<String, Error>]) -> (Vec<&str>, Option<String>) {
+    let mut ids = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Ok(id) => ids.push(id.as_str()),
+            Err(err) => {
+                assert_eq!(i, items.len() - 1, "an error is the last item: {items:?}");
+                let Error::IncompleteListing { detail, .. } = err else {
+                    panic!("{err:?}")
+                };
+                return (ids, Some(detail.clone()));
+            }
+        }
+    }
+    (ids, None)
+}
+
+#[test]
+fn a_server_that_answers_page_2_to_every_later_request_is_an_incomplete_listing() {
+    // The input of the report: five definitions on three pages of two, but
+    // asked for page 3 the server answers page 2 again (nextUri and all).
+    let mut server = mockito::Server::new();
+    let first = api(&mut server, "GET", LIST)
+        .match_query(Matcher::Exact("pageNumber=1&pageSize=2".into()))
+        .reply_json(200, &page(Some(1), &["d1", "d2"], Some(5), Some(3), true))
+        .expect(2)
+        .create();
+    // Pages 2 and 3, twice: once for list_all, once for iter.
+    let stuck = api(&mut server, "GET", LIST)
+        .match_query(Matcher::Regex("^pageNumber=[2-9]&pageSize=2$".into()))
+        .reply_json(200, &page(Some(2), &["d3", "d4"], Some(5), Some(3), true))
+        .expect(4)
+        .create();
+    let guards = nothing_else(&mut server);
+    let session = session_for(&server);
+    let query = DefinitionQuery::default().page_size(2);
+
+    let err = definitions::list_all(&session, &query).unwrap_err();
+    assert_incomplete(&err, "asked for page 3, the server answered page 2");
+
+    // iter yields the four definitions read, then the error, then nothing.
+    let items: Vec<_> = definitions::iter(&session, &query)
+        .map(|item| item.map(|d| d.id.unwrap()))
+        .collect();
+    let (ids, detail) = outcome(&items);
+    assert_eq!(ids, ["d1", "d2", "d3", "d4"]);
+    assert_eq!(
+        detail.as_deref(),
+        Some("asked for page 3, the server answered page 2")
+    );
+    first.assert();
+    stuck.assert();
+    assert_all(&guards);
+}
+
+#[test]
+fn pages_that_do_not_add_up_end_with_an_incomplete_listing() {
+    let d12 = ["d1", "d2"];
+    let d34 = ["d3", "d4"];
+    // (case, first page, pages, ids yielded, the error's detail)
+    type Case = (
+        &'static str,
+        u32,
+        Vec<String>,
+        &'static [&'static str],
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "the last page repeats the one before",
+            1,
+            vec![
+                page(Some(1), &d12, Some(5), Some(3), true),
+                page(Some(2), &d34, Some(5), Some(3), true),
+                page(Some(3), &d34, Some(5), Some(3), false),
+            ],
+            &["d1", "d2", "d3", "d4"],
+            "the server announced 5 definitions and delivered 4 (expected 5)",
+        ),
+        (
+            "a page that only repeats while more are announced",
+            1,
+            vec![
+                page(Some(1), &d12, Some(6), Some(3), true),
+                page(Some(2), &d12, Some(6), Some(3), true),
+            ],
+            &["d1", "d2"],
+            "page 2 only repeats definitions already read, but the server announced 3 pages",
+        ),
+        (
+            "no page numbers, the last page repeating",
+            1,
+            vec![
+                page(None, &d12, Some(5), Some(3), true),
+                page(None, &d34, Some(5), Some(3), true),
+                page(None, &d34, Some(5), Some(3), false),
+            ],
+            &["d1", "d2", "d3", "d4"],
+            "the server announced 5 definitions and delivered 4 (expected 5)",
+        ),
+        (
+            "fewer pages than the total needs",
+            1,
+            vec![
+                page(Some(1), &d12, Some(5), Some(2), true),
+                page(Some(2), &d34, Some(5), Some(2), false),
+            ],
+            &["d1", "d2", "d3", "d4"],
+            "the server announced 5 definitions and delivered 4 (expected 5)",
+        ),
+        (
+            "more definitions than the total",
+            1,
+            vec![
+                page(Some(1), &d12, Some(3), Some(2), true),
+                page(Some(2), &d34, Some(3), Some(2), false),
+            ],
+            &["d1", "d2", "d3", "d4"],
+            "the server announced 3 definitions and delivered 4 (expected 3)",
+        ),
+        (
+            "the total changes between pages",
+            1,
+            vec![
+                page(Some(1), &d12, Some(5), Some(3), true),
+                page(Some(2), &d34, Some(4), Some(2), false),
+            ],
+            &["d1", "d2"],
+            "the total changed from 5 to 4 while the pages were read",
+        ),
+        (
+            "an empty page where only nextUri announces more",
+            1,
+            vec![
+                page(Some(1), &d12, None, None, true),
+                page(Some(2), &[], None, None, true),
+            ],
+            &["d1", "d2"],
+            "page 2 is empty, but the server announced a next page",
+        ),
+        (
+            "from page 2, a definition missing",
+            2,
+            vec![
+                page(Some(2), &d34, Some(5), Some(3), true),
+                page(Some(3), &[], Some(5), Some(3), false),
+            ],
+            &["d3", "d4"],
+            "the server announced 5 definitions and delivered 2 from page 2 (expected 3)",
+        ),
+    ];
+    for (case, first, pages, ids, detail) in cases {
+        let items = iterate(first, pages);
+        let (got, error) = outcome(&items);
+        assert_eq!(got, ids, "{case}");
+        assert_eq!(error.as_deref(), Some(detail), "{case}");
+    }
+}
+
+#[test]
+fn pages_that_add_up_end_without_an_error() {
+    let cases: Vec<(&str, u32, Vec<String>, &[&str])> = vec![
+        (
+            "three counted pages",
+            1,
+            vec![
+                page(Some(1), &["d1", "d2"], Some(5), Some(3), true),
+                page(Some(2), &["d3", "d4"], Some(5), Some(3), true),
+                page(Some(3), &["d5"], Some(5), Some(3), false),
+            ],
+            &["d1", "d2", "d3", "d4", "d5"],
+        ),
+        (
+            "from page 2",
+            2,
+            vec![
+                page(Some(2), &["d3", "d4"], Some(5), Some(3), true),
+                page(Some(3), &["d5"], Some(5), Some(3), false),
+            ],
+            &["d3", "d4", "d5"],
+        ),
+        (
+            "past the last page",
+            4,
+            vec![page(Some(4), &[], Some(5), Some(3), false)],
+            &[],
+        ),
+        (
+            "no counts, nextUri only",
+            1,
+            vec![
+                page(Some(1), &["d1", "d2"], None, None, true),
+                page(Some(2), &["d3"], None, None, false),
+            ],
+            &["d1", "d2", "d3"],
+        ),
+        (
+            "an empty page where none is announced",
+            1,
+            vec![
+                page(Some(1), &["d1", "d2"], None, None, true),
+                page(Some(2), &[], None, None, false),
+            ],
+            &["d1", "d2"],
+        ),
+    ];
+    for (case, first, pages, ids) in cases {
+        let items = iterate(first, pages);
+        assert_eq!(outcome(&items), (ids.to_vec(), None), "{case}");
+    }
 }
 
 #[test]
@@ -885,5 +1183,41 @@ fn delete_of_an_unknown_id_reports_404() {
         err.to_string(),
         "DELETE /api/v2/presencedefinitions/gone: 404 not.found: The requested resource was not found. \
          (correlation id del-404)"
+    );
+}
+
+// ---------------------------------------------------------------- listings that are not paged
+
+#[test]
+fn find_by_name_refuses_a_listing_shorter_than_its_total() {
+    let mut server = mockito::Server::new();
+    // Three definitions announced, two delivered: "Lunch" might be the third.
+    let read = api(&mut server, "GET", "/api/v2/presence/definitions")
+        .match_query(Matcher::Exact("localeCode=ALL".into()))
+        .reply_json(
+            200,
+            &json!({
+                "total": 3,
+                "entities": [
+                    {"id": "a-1", "type": "System", "languageLabels": {"en_US": "Available"}, "systemPresence": "Available"},
+                    {"id": "b-1", "type": "System", "languageLabels": {"en_US": "Busy"}, "systemPresence": "Busy"}
+                ]
+            })
+            .to_string(),
+        )
+        .expect(1)
+        .create();
+    let session = session_for(&server);
+
+    let err = genesys_presence::presence_definitions::find_by_name(&session, "Lunch").unwrap_err();
+
+    read.assert();
+    assert!(
+        matches!(&err, Error::IncompleteListing { path, .. } if path == "/api/v2/presence/definitions"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "GET /api/v2/presence/definitions: incomplete listing: the server announced 3 entities and delivered 2"
     );
 }

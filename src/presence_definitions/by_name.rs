@@ -2,6 +2,7 @@
 //! [`find_by_name`](super::find_by_name), over the session's cached definitions.
 
 use crate::args::require_text;
+use crate::definitions::require_whole;
 use crate::models::OrganizationPresenceDefinition;
 use crate::{Error, Result, Session, SystemPresenceName};
 
@@ -15,7 +16,10 @@ pub(super) fn find(session: &Session, name: &str) -> Result<OrganizationPresence
     let cache = session.definitions_cache();
     let definitions = cache.get_or_read(|| {
         let query = PresenceDefinitionQuery::default().locale_code("ALL");
-        Ok(list(session, &query)?.entities)
+        let listing = list(session, &query)?;
+        // "No such name" needs every definition: a short listing is an error.
+        require_whole(super::BASE, listing.total, listing.entities.len())?;
+        Ok(listing.entities)
     })?;
     let wanted_lower = wanted.to_lowercase();
     let same = |label: &str| label.trim().to_lowercase() == wanted_lower;

@@ -78,7 +78,9 @@ fn definition_path(id: &str) -> Result<String> {
 /// Lists the organization's presence definitions matching `query`, all at once.
 ///
 /// `GET /api/v2/presence/definitions`; several divisions are sent as one
-/// comma-separated `divisionId`. Official SDKs: `get_presence_definitions`,
+/// comma-separated `divisionId`. The listing is not paged; it is returned
+/// as the API sent it (compare `total` with `entities.len()` to be sure
+/// nothing is missing, as [`find_by_name`] does). Official SDKs: `get_presence_definitions`,
 /// `getPresenceDefinitions0`. Legacy equivalent: [`definitions::list`](crate::definitions::list).
 ///
 /// # Errors
@@ -200,7 +202,10 @@ pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
 ///
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `name` when no definition matches (the
 /// message lists the known names) or several do (it lists their ids); the
-/// listing's error when the definitions cannot be read.
+/// listing's error when the definitions cannot be read, and
+/// [`Error::IncompleteListing`](crate::Error::IncompleteListing) when the
+/// listing holds fewer (or more) definitions than its `total` says (a name
+/// it lacks might exist).
 ///
 /// # Example
 ///
