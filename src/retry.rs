@@ -290,6 +290,33 @@ mod tests {
     }
 
     #[test]
+    fn by_default_a_call_still_refused_gives_up_after_4_sends_and_about_2_6_s_of_waiting() {
+        // What the README says of a throttled token request (a 429 without
+        // Retry-After): 3 waits of 0.25–0.5 s, 0.5–1 s and 1–2 s.
+        let policy = RetryPolicy::default();
+        let runs = 400u32;
+        let mut sum = Duration::ZERO;
+        for _ in 0..runs {
+            let (mut sends, mut waited) = (1, Duration::ZERO);
+            while let Some(wait) = policy.after_status(true, 429, None, sends, waited) {
+                waited += wait;
+                sends += 1;
+            }
+            assert_eq!(sends, 4);
+            assert!(
+                waited >= Duration::from_millis(1750) && waited <= Duration::from_millis(3500),
+                "{waited:?}"
+            );
+            sum += waited;
+        }
+        let mean = sum / runs;
+        assert!(
+            mean > Duration::from_millis(2500) && mean < Duration::from_millis(2750),
+            "{mean:?}"
+        );
+    }
+
+    #[test]
     fn attempts_and_total_wait_are_bounded() {
         let policy = RetryPolicy::default()
             .max_attempts(3)

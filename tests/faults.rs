@@ -981,6 +981,27 @@ fn a_rejected_client_is_an_auth_error_and_no_api_call_is_made() {
 }
 
 #[test]
+fn a_token_endpoint_that_stays_throttled_gives_up_after_max_attempts() {
+    // The login service throttles with `400 invalid_request`, "rate limit
+    // exceeded", which is retried as a 429 would be; then given up.
+    let throttled = json(
+        400,
+        r#"{"error":"invalid_request","error_description":"rate limit exceeded; try again later"}"#,
+    );
+    let server = Server::start(vec![(POST_TOKEN, vec![throttled; 5])]);
+    let started = Instant::now();
+    let err = system::list(&client_session(&server, fast())).unwrap_err();
+
+    assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.code(), Some("invalid_request"));
+    assert_eq!(err.attempts(), 4, "the default policy's sends");
+    assert!(err.to_string().ends_with(" after 4 attempts"), "{err}");
+    assert_token_requests(&server, 4);
+}
+
+#[test]
 fn a_503_from_the_token_endpoint_is_retried_before_the_call() {
     let server = Server::start(vec![
         (
