@@ -61,6 +61,14 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The most attempts a session accepts.
+    pub const MAX_ATTEMPTS: u32 = 100;
+    /// The longest [`max_total_wait`](RetryPolicy::max_total_wait) a session accepts: 1 day.
+    pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(24 * 3600);
+    /// The longest backoff wait ([`backoff`](RetryPolicy::backoff)'s
+    /// `max_delay`) a session accepts: 1 hour.
+    pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
     /// Never retry: every failure is returned at once.
     pub fn none() -> Self {
         RetryPolicy {
@@ -70,13 +78,15 @@ impl RetryPolicy {
     }
 
     /// How many times a call may be sent in all, the first included
-    /// (default 4; 1 means no retry; 0 is taken as 1).
+    /// (default 4; 1 means no retry; 0 is taken as 1; a session accepts at
+    /// most [`MAX_ATTEMPTS`](RetryPolicy::MAX_ATTEMPTS), 100).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
-    /// The most time spent waiting between attempts of one call (default 60 s).
+    /// The most time spent waiting between attempts of one call (default 60
+    /// s; a session accepts at most [`MAX_TOTAL_WAIT`](RetryPolicy::MAX_TOTAL_WAIT), 1 day).
     /// A `Retry-After` longer than what is left is not waited for: the `429`
     /// is returned, with [`Error::retry_after`](crate::Error::retry_after).
     pub fn max_total_wait(mut self, wait: Duration) -> Self {
@@ -84,7 +94,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The first backoff wait and the largest (defaults 500 ms and 10 s).
+    /// The first backoff wait and the largest (defaults 500 ms and 10 s; a
+    /// session accepts a largest of at most [`MAX_DELAY`](RetryPolicy::MAX_DELAY), 1 hour).
     pub fn backoff(mut self, base_delay: Duration, max_delay: Duration) -> Self {
         self.base_delay = base_delay;
         self.max_delay = max_delay.max(base_delay);
@@ -94,6 +105,32 @@ impl RetryPolicy {
     /// The configured number of attempts.
     pub fn attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// What is outside the bounds a session accepts, if anything: at most
+    /// [`MAX_ATTEMPTS`](RetryPolicy::MAX_ATTEMPTS) attempts, [`MAX_TOTAL_WAIT`](RetryPolicy::MAX_TOTAL_WAIT) of waiting and
+    /// [`MAX_DELAY`](RetryPolicy::MAX_DELAY) per backoff wait.
+    pub(crate) fn out_of_bounds(&self) -> Option<String> {
+        if self.max_attempts > Self::MAX_ATTEMPTS {
+            return Some(format!(
+                "max_attempts must be at most {}, not {}",
+                Self::MAX_ATTEMPTS,
+                self.max_attempts
+            ));
+        }
+        if self.max_total_wait > Self::MAX_TOTAL_WAIT {
+            return Some(format!(
+                "max_total_wait must be at most 1 day, not {:?}",
+                self.max_total_wait
+            ));
+        }
+        if self.max_delay > Self::MAX_DELAY {
+            return Some(format!(
+                "the backoff's max_delay must be at most 1 hour, not {:?}",
+                self.max_delay
+            ));
+        }
+        None
     }
 
     /// How long to wait before sending again after an answer with `status`,

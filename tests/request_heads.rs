@@ -153,7 +153,6 @@ fn assert_never_chunked(request: &Seen) {
 /// request without a body, ureq 3 frames POST, PUT and PATCH as chunked
 /// when given `()`; given an empty byte slice it writes `content-length: 0`.
 #[test]
-#[ignore = "needs src/transport/mod.rs to send an empty body (&[][..]) rather than () for POST, PUT and PATCH"]
 fn a_post_without_a_body_says_content_length_0() {
     let request = sent(|s| {
         notifications::create_channel(s).unwrap();

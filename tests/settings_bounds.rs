@@ -152,6 +152,36 @@ fn a_retry_policy_of_more_than_a_hundred_attempts_is_refused() {
 }
 
 #[test]
+fn a_retry_policy_waiting_over_a_day_or_backing_off_over_an_hour_is_refused() {
+    let day = Duration::from_secs(24 * 3600);
+    let hour = Duration::from_secs(3600);
+    for (policy, named) in [
+        (
+            RetryPolicy::default().max_total_wait(Duration::MAX),
+            "max_total_wait",
+        ),
+        (
+            RetryPolicy::default().max_total_wait(day + Duration::from_nanos(1)),
+            "max_total_wait",
+        ),
+        (
+            RetryPolicy::default().backoff(Duration::MAX, Duration::MAX),
+            "max_delay",
+        ),
+        (
+            RetryPolicy::default().backoff(Duration::from_secs(1), hour + Duration::from_nanos(1)),
+            "max_delay",
+        ),
+    ] {
+        let message = refused(builder().retry_policy(policy), "retry_policy", &[TOKEN]);
+        assert!(message.contains(named), "{message}");
+    }
+    assert_eq!(RetryPolicy::MAX_TOTAL_WAIT, day);
+    assert_eq!(RetryPolicy::MAX_DELAY, hour);
+    built(builder().retry_policy(RetryPolicy::default().max_total_wait(day).backoff(hour, hour)));
+}
+
+#[test]
 fn a_locale_that_is_not_a_locale_code_is_refused() {
     for locale in [
         "",

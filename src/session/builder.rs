@@ -18,7 +18,6 @@ use crate::transport::{self, Transport};
 /// The longest [`definitions_cache_ttl`](SessionBuilder::definitions_cache_ttl): one day.
 const MAX_DEFINITIONS_CACHE_TTL: Duration = Duration::from_secs(24 * 3600);
 /// The most attempts a [`RetryPolicy`] given to a session may make.
-const MAX_RETRY_ATTEMPTS: u32 = 100;
 /// The longest [`locale`](SessionBuilder::locale) code, in bytes (BCP 47's practical limit).
 const MAX_LOCALE_LEN: usize = 35;
 
@@ -231,7 +230,9 @@ impl SessionBuilder {
     /// (rate limits, gateway errors and lost connections, never a write the
     /// server may have applied; see [`RetryPolicy`]). [`RetryPolicy::none()`]
     /// turns retrying off. Bounds: at most 100
-    /// [`max_attempts`](RetryPolicy::max_attempts).
+    /// [`max_attempts`](RetryPolicy::max_attempts), 1 day of
+    /// [`max_total_wait`](RetryPolicy::max_total_wait), 1 hour of
+    /// [`backoff`](RetryPolicy::backoff) `max_delay`.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
@@ -312,11 +313,8 @@ impl SessionBuilder {
         }
         let definitions = DefinitionCache::new(ttl, locale);
         let retry = self.retry.unwrap_or_default();
-        if retry.attempts() > MAX_RETRY_ATTEMPTS {
-            return Err(Error::Config(format!(
-                "retry_policy: max_attempts must be at most {MAX_RETRY_ATTEMPTS}, not {}",
-                retry.attempts()
-            )));
+        if let Some(why) = retry.out_of_bounds() {
+            return Err(Error::Config(format!("retry_policy: {why}")));
         }
         let insecure = self.allow_insecure_http;
         let region = self.region.unwrap_or_default();

@@ -240,6 +240,14 @@ impl Transport {
                     .map_err(|e| Failure::new(TransportKind::Other, e.to_string()))?;
                 self.run(request)
             }
+            // An empty body rather than none: ureq would send a bodiless
+            // POST chunked, where `Content-Length: 0` is what every gateway takes.
+            None if matches!(request.method, Method::Post | Method::Put | Method::Patch) => {
+                let request = builder
+                    .body(&[][..])
+                    .map_err(|e| Failure::new(TransportKind::Other, e.to_string()))?;
+                self.run(request)
+            }
             None => {
                 let request = builder
                     .body(())

@@ -167,7 +167,10 @@ pub fn update_purecloud_presence(
 ///
 /// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id,
 /// or naming `name` when it matches no definition (listing the known names)
-/// or several; otherwise as [`update_purecloud_presence`].
+/// or several; [`Error::IncompleteListing`](crate::Error::IncompleteListing)
+/// when the definitions listing does not add up (its `total` differs from
+/// what it holds), since "no such name" needs the whole list; otherwise as
+/// [`update_purecloud_presence`].
 ///
 /// A `403` ([`Error::Api`](crate::Error::Api), [`status`](crate::Error::status)
 /// `Some(403)`) comes from one of the two calls, and its message names the

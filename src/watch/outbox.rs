@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use super::time;
 use crate::models::{EventOrigin, PresenceEvent, UcUserPresence};
+use crate::secret::Redactor;
 use crate::{Error, Result};
 
 /// The most error items waiting to be read; further ones are dropped (and
@@ -68,7 +69,10 @@ impl Outbox {
             return;
         }
         self.errors += 1;
-        self.order.push_back(Entry::Error(error));
+        // Server texts in it (a close reason, a refused topic's reason)
+        // are cut to the lengths every error keeps to.
+        self.order
+            .push_back(Entry::Error(error.bounded(&Redactor::default())));
     }
 
     /// Errors dropped because too many were waiting.

@@ -14,6 +14,7 @@ use tungstenite::{ClientRequestBuilder, HandshakeError, Message, WebSocket};
 
 use super::config::READ_LIMIT;
 use crate::models::{user_of_presence_topic, NotificationMessage, PresenceEvent};
+use crate::secret::Redactor;
 use crate::transport::{self, Stream, StreamStop, Transport};
 use crate::{Error, Result, TransportKind};
 
@@ -362,4 +363,5 @@ pub(super) fn socket_error(host: &str, kind: TransportKind, detail: impl Into<St
             format!("{kind}: {detail}")
         },
     }
+    .bounded(&Redactor::default())
 }
