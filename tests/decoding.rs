@@ -1246,10 +1246,20 @@ fn a_huge_retry_after_from_the_token_endpoint_after_a_first_wait_is_an_auth_erro
 fn an_enormous_backoff_is_an_error_not_a_panic() {
     let server = LocalServer::start();
     server.set(vec![Answer::json(503, "{}")], Vec::new());
-    let session = Session::builder()
+    // Beyond the bounds: refused when the session is built.
+    let refused = Session::builder()
         .base_url(&server.url)
         .access_token("t")
         .retry_policy(RetryPolicy::default().backoff(Duration::MAX, Duration::MAX))
+        .build()
+        .unwrap_err();
+    assert!(refused.to_string().contains("retry_policy"), "{refused}");
+    // The largest accepted backoff (an hour) is more than the default
+    // minute of waiting: the 503 is returned, not waited on.
+    let session = Session::builder()
+        .base_url(&server.url)
+        .access_token("t")
+        .retry_policy(RetryPolicy::default().backoff(RetryPolicy::MAX_DELAY, RetryPolicy::MAX_DELAY))
         .build()
         .unwrap();
     let err = system::list(&session).unwrap_err();
