@@ -957,11 +957,11 @@ fn run(settings: &Settings) -> Report {
             let spent = org.stats() - renewal_stats;
             let renewed = match all {
                 Some(took) => format!(
-                    "all {first_channels} channels renewed within {} of the first renewal",
+                    "all {first_channels} first channels replaced within {} of the first renewal",
                     secs(took)
                 ),
                 None => format!(
-                    "not all channels renewed in {} ({} of {first_channels})",
+                    "not all first channels replaced in {} ({} of {first_channels})",
                     secs(deadline),
                     spent.channels_created
                 ),
