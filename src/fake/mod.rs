@@ -71,22 +71,30 @@
 //!
 //! With the `notifications` feature too, it serves the Notifications API:
 //! `POST`/`GET /api/v2/notifications/channels` (channels live 24 h, see
-//! `FakeOrg::set_channel_lifetime`), `HEAD …/{channelId}`,
+//! `FakeOrg::set_channel_lifetime`; at most 20 live channels, a 21st
+//! evicts the one used longest ago, unconnected ones first, see
+//! `FakeOrg::channels_evicted`), `HEAD …/{channelId}`,
 //! `GET`/`POST`/`PUT`/`DELETE …/{channelId}/subscriptions` (only
 //! `v2.users.{id}.presence` of known users is permitted, at most 1 000 topics;
 //! `ignoreErrors=true` lists refused topics as `Rejected`, else they are a
 //! 400), `GET /api/v2/notifications/availabletopics`, and each channel's
 //! WebSocket at `ws://127.0.0.1:PORT/channels/{channelId}`
 //! (`FakeOrg::streaming_url`; no token, one socket per
-//! channel). A presence change through the API (PATCH or bulk PUT) of a
-//! user's primary source is pushed to the sockets subscribed to it; every
+//! channel). A presence change through the API (PATCH or bulk PUT), or made
+//! with `FakeOrg::set_presence_now`, of a user's primary source is pushed to
+//! the sockets subscribed to it; every
 //! socket gets a `channel.metadata` heartbeat (every 30 s, see
 //! `FakeOrg::set_heartbeat_interval`) and answers
 //! `{"message":"ping"}`. Tests can close sockets, send `socket_closing`,
 //! expire channels, silence sockets or reject a topic.
 //!
 //! Every `/api/` call needs a valid bearer token (401 `authentication.required`,
-//! `bad.credentials` or `credentials.expired`). Unknown paths answer 404
+//! `bad.credentials` or `credentials.expired`). With a rate limit
+//! ([`set_rate_limit`](FakeOrg::set_rate_limit); none by default), a token's
+//! calls past the limit in its 60 s window answer 429
+//! `too.many.requests.retry.after` with `Retry-After`, and every call with a
+//! valid token carries `inin-ratelimit-count`, `-allowed` and `-reset`.
+//! Unknown paths answer 404
 //! `not.found`, other methods on a known path 405, bodies over 1 MiB 413. Every
 //! answer has an `inin-correlation-id` header, and error bodies are Genesys
 //! error bodies whose `contextId` is that id. Path segments are
@@ -94,6 +102,21 @@
 //!
 //! Each request is handled on its own short-lived thread, with the org's
 //! state behind one lock: sessions on several threads are fine.
+//!
+//! # What tests and benchmarks can do to it
+//!
+//! | Method | Effect |
+//! |---|---|
+//! | [`add_user`](FakeOrg::add_user) | a new user, Offline (users are looked up by id, so 20 000 are fine) |
+//! | [`set_presence_now`](FakeOrg::set_presence_now) | a `PURECLOUD` presence change, as a PATCH makes it and pushes it, without a request (not counted, not rate limited) |
+//! | [`set_rate_limit`](FakeOrg::set_rate_limit), [`rate_limited`](FakeOrg::rate_limited) | API requests a minute per access token (fixed 60 s windows); how many were answered 429 |
+//! | [`expire_tokens`](FakeOrg::expire_tokens), [`set_token_lifetime`](FakeOrg::set_token_lifetime) | tokens issued so far stop working; lifetime of new ones |
+//! | [`token_requests`](FakeOrg::token_requests), [`requests`](FakeOrg::requests) | token requests answered 200; requests answered in all |
+//! | `set_channel_lifetime`, `set_heartbeat_interval` | lifetime of new channels (24 h); heartbeat of new sockets (30 s) |
+//! | `close_sockets`, `send_socket_closing`, `expire_channels`, `silence_sockets`, `reject_topic` | drop every socket without a close frame; send `v2.system.socket_closing`; expire every channel; silence every socket; refuse a topic |
+//! | `channels`, `channel_topics`, `channels_created`, `channels_evicted`, `open_sockets`, `sockets_opened` | the live channels (id, topics, when their socket connected); their topics; channels made; channels evicted at the limit of 20; sockets open now; sockets opened in all |
+//!
+//! The methods without a link need the `notifications` feature.
 
 mod bulk;
 #[cfg(feature = "notifications")]
@@ -113,6 +136,7 @@ mod presence_edit;
 mod presence_events;
 mod presences;
 mod primary_source;
+mod rate_limit;
 mod router;
 mod server;
 mod settings;
@@ -124,4 +148,6 @@ mod streaming;
 mod url;
 mod wire;
 
+#[cfg(feature = "notifications")]
+pub use channels::ChannelInfo;
 pub use org::FakeOrg;

@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::{json, Value};
 
-use super::channels::Channel;
+use super::channels::{Channel, Topics};
 use super::clock::iso_at;
 use super::ids::uuid;
 use super::state::State;
@@ -34,25 +34,20 @@ fn topics_json(channel: &Channel) -> Value {
 }
 
 /// `POST /api/v2/notifications/channels`: a channel that lives for the org's
-/// channel lifetime (24 h).
+/// channel lifetime (24 h); at the limit of 20, the one used longest ago
+/// makes room (see `Notifications::add`).
 pub(super) fn create_channel(state: &mut State, _request: &Incoming) -> Outcome {
     let lifetime = state.notifications.channel_lifetime;
     let channel = Channel {
         id: format!("streaming-0-{}", uuid().replace('-', "")),
-        topics: Vec::new(),
+        topics: Topics::default(),
         expires_at: Instant::now() + lifetime,
         expires: iso_at(SystemTime::now() + lifetime),
         socket: None,
+        last_used: 0,
     };
     let answer = channel_json(&channel, &state.notifications.streaming_url);
-    let now = Instant::now();
-    // Expired channels are forgotten when a new one is made.
-    state
-        .notifications
-        .channels
-        .retain(|c| c.expires_at > now || c.socket.is_some());
-    state.notifications.channels.push(channel);
-    state.notifications.channels_created += 1;
+    state.notifications.add(channel);
     Ok(Reply::json(200, answer))
 }
 
@@ -101,7 +96,10 @@ pub(super) fn replace_subscriptions(state: &mut State, request: &Incoming) -> Ou
 
 /// `DELETE …/{channelId}/subscriptions`: removes every topic.
 pub(super) fn delete_subscriptions(state: &mut State, request: &Incoming) -> Outcome {
-    live(state, request.param(0))?.topics.clear();
+    let used = state.notifications.next_use();
+    let channel = live(state, request.param(0))?;
+    channel.topics = Topics::default();
+    channel.last_used = used;
     Ok(Reply::empty(204))
 }
 
@@ -163,16 +161,16 @@ fn subscribe(state: &mut State, request: &Incoming, replace: bool) -> Outcome {
             None => accepted.push(topic),
         }
     }
+    let used = state.notifications.next_use();
     let channel = live(state, request.param(0))?;
-    let mut topics = if replace {
-        Vec::new()
-    } else {
-        channel.topics.clone()
-    };
-    for topic in accepted {
-        if !topics.contains(&topic) {
-            topics.push(topic);
+    let mut topics = Topics::default();
+    if !replace {
+        for topic in channel.topics.iter() {
+            topics.insert(topic.clone());
         }
+    }
+    for topic in accepted {
+        topics.insert(topic);
     }
     if topics.len() > MAX_TOPICS {
         return Err(Reply::bad_request(format!(
@@ -181,6 +179,7 @@ fn subscribe(state: &mut State, request: &Incoming, replace: bool) -> Outcome {
         )));
     }
     channel.topics = topics;
+    channel.last_used = used;
     let mut answer = topics_json(channel);
     if let Some(Value::Array(entities)) = answer.get_mut("entities") {
         entities.extend(rejected);

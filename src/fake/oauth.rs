@@ -40,9 +40,10 @@ pub(super) fn token(state: &mut State, request: &Incoming) -> Outcome {
     ))
 }
 
-/// Checks the bearer token of an API call: 401 `authentication.required`
-/// (none), `bad.credentials` (unknown) or `credentials.expired`.
-pub(super) fn authorize(state: &State, request: &Incoming) -> Result<(), Reply> {
+/// Checks the bearer token of an API call, and returns it: 401
+/// `authentication.required` (none), `bad.credentials` (unknown) or
+/// `credentials.expired`.
+pub(super) fn authorize<'a>(state: &State, request: &'a Incoming) -> Result<&'a str, Reply> {
     let Some(token) = credentials(request, "bearer") else {
         return Err(Reply::error(
             401,
@@ -50,14 +51,17 @@ pub(super) fn authorize(state: &State, request: &Incoming) -> Result<(), Reply> 
             "No authentication bearer token specified in authorization header.",
         ));
     };
-    state.check_token(token).map_err(|problem| match problem {
-        TokenProblem::Unknown => Reply::error(401, "bad.credentials", "Invalid login credentials."),
-        TokenProblem::Expired => Reply::error(
-            401,
-            "credentials.expired",
-            "The authentication token has expired.",
-        ),
-    })
+    state
+        .check_token(token)
+        .map(|()| token)
+        .map_err(|problem| match problem {
+            TokenProblem::Unknown => Reply::error(401, "bad.credentials", "Invalid login credentials."),
+            TokenProblem::Expired => Reply::error(
+                401,
+                "credentials.expired",
+                "The authentication token has expired.",
+            ),
+        })
 }
 
 /// The non-empty credentials of an `Authorization: <scheme> <credentials>`

@@ -9,7 +9,8 @@ use std::thread::JoinHandle;
 use crate::{Error, Result, Session};
 
 #[cfg(feature = "notifications")]
-use super::channels::Outgoing;
+use super::channels::{ChannelInfo, Outgoing};
+use super::presence_edit::set_directly;
 use super::server;
 use super::state::State;
 #[cfg(feature = "notifications")]
@@ -157,6 +158,47 @@ impl FakeOrg {
         self.lock().requests
     }
 
+    /// Limits API requests to `per_minute` a minute per access token (`None`:
+    /// no limit, the default), as Genesys Cloud limits a client-credentials
+    /// token (300 a minute by default there).
+    ///
+    /// Each token's requests are counted over fixed 60 s windows, a window
+    /// starting with the token's first request after the last one ended;
+    /// setting the limit starts every window afresh. Past the limit an
+    /// `/api/` call is answered `429` with `Retry-After` (whole seconds until
+    /// the window ends, at least 1) and Genesys Cloud's normalised body,
+    /// `{"message": "Rate limit exceeded the maximum. Retry the request in
+    /// [N] seconds", "code": "too.many.requests.retry.after", "status": 429,
+    /// "contextId": "…", "details": [], "errors": []}`. While a limit is set,
+    /// every answer to an `/api/` call with a valid token, a 429 too, carries
+    /// `inin-ratelimit-count` (requests admitted in the window),
+    /// `inin-ratelimit-allowed` (the limit) and `inin-ratelimit-reset`
+    /// (seconds until the window ends). `POST /oauth/token`, calls refused
+    /// with 401, and [`set_presence_now`](FakeOrg::set_presence_now) are not
+    /// counted.
+    pub fn set_rate_limit(&self, per_minute: Option<u32>) {
+        self.lock().rate_limits.set(per_minute);
+    }
+
+    /// How many requests were answered `429` because of the
+    /// [rate limit](FakeOrg::set_rate_limit).
+    pub fn rate_limited(&self) -> usize {
+        self.lock().rate_limits.refused
+    }
+
+    /// Sets a user's `PURECLOUD` presence to the primary definition of
+    /// `system_presence` (any spelling: `Busy`, `ON_QUEUE`, `On Queue`) and,
+    /// when given, the message (`None` keeps the message), without a request:
+    /// nothing is counted or rate limited. The change is the one a `PATCH
+    /// /api/v2/users/{userId}/presences/purecloud` makes (a new
+    /// `modifiedDate`), and with `notifications` it is pushed the same way to
+    /// the sockets subscribed to `v2.users.{userId}.presence` when
+    /// `PURECLOUD` is the user's primary source. Returns false, changing
+    /// nothing, for an unknown user or system presence.
+    pub fn set_presence_now(&self, user_id: &str, system_presence: &str, message: Option<&str>) -> bool {
+        set_directly(&mut self.lock(), user_id, system_presence, message)
+    }
+
     /// Makes every token issued so far invalid: API calls with one answer 401
     /// `credentials.expired`. Tokens issued later are valid.
     pub fn expire_tokens(&self) {
@@ -251,6 +293,29 @@ impl FakeOrg {
         self.lock().notifications.channels_created
     }
 
+    /// How many channels were removed to make room for a new one.
+    ///
+    /// The org keeps at most 20 live channels for its OAuth client (Genesys
+    /// Cloud: 20 per user and application), whichever token made them.
+    /// Making a 21st removes the one used longest ago, unconnected channels
+    /// first; a channel is used when it is made, when its subscriptions
+    /// change (`POST`, `PUT`, `DELETE …/subscriptions`) and when its
+    /// WebSocket connects. The removed channel's socket, if it has one, gets
+    /// `v2.system.socket_closing` and a close frame; the channel and its
+    /// subscriptions are gone (its REST operations answer 404). Expired
+    /// channels do not count.
+    #[cfg(feature = "notifications")]
+    pub fn channels_evicted(&self) -> usize {
+        self.lock().notifications.channels_evicted
+    }
+
+    /// Every channel that has not expired (nor been removed), in the order
+    /// they were made: its id, topics and when its socket connected.
+    #[cfg(feature = "notifications")]
+    pub fn channels(&self) -> Vec<ChannelInfo> {
+        self.lock().notifications.infos()
+    }
+
     /// The topics of every channel that has not expired, in the order the
     /// channels were made.
     #[cfg(feature = "notifications")]
@@ -261,7 +326,7 @@ impl FakeOrg {
             .channels
             .iter()
             .filter(|c| c.expires_at > now)
-            .map(|c| c.topics.clone())
+            .map(|c| c.topics.to_vec())
             .collect()
     }
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::clock::now_iso;
 #[cfg(feature = "notifications")]
 use super::presence_events::notify_presence;
-use super::state::{SourcePresence, State};
+use super::state::{SourcePresence, State, PURECLOUD};
 use super::wire::Reply;
 
 /// The fields of a PATCH (or of a bulk element) that change a presence.
@@ -62,6 +62,31 @@ pub(super) fn check_definition(state: &State, id: Option<&str>, context: &str) -
         ))),
         _ => Ok(()),
     }
+}
+
+/// Sets a user's `PURECLOUD` presence to the primary definition of
+/// `system_presence` (and the message, when given) as a PATCH of
+/// `…/presences/purecloud` does, pushing the event the same way; false for
+/// an unknown user or system presence.
+pub(super) fn set_directly(
+    state: &mut State,
+    user_id: &str,
+    system_presence: &str,
+    message: Option<&str>,
+) -> bool {
+    let (Some(index), Some(definition_id)) = (
+        state.user_index(user_id),
+        state.primary_definition(system_presence),
+    ) else {
+        return false;
+    };
+    let change = Change {
+        definition_id: Some(definition_id),
+        message: message.map(str::to_owned),
+        primary: None,
+    };
+    apply(state, index, PURECLOUD, &change);
+    true
 }
 
 /// Applies a checked change to one of a user's presences (creating it,

@@ -3,6 +3,8 @@
 //!
 //! To add an endpoint, write a [`Handler`] and add a line to [`ROUTES`].
 
+use std::time::Instant;
+
 #[cfg(feature = "notifications")]
 use super::notifications;
 use super::state::State;
@@ -142,13 +144,26 @@ impl Route {
 }
 
 /// Finds the route and runs its handler: 401 for `/api/` paths without a
-/// valid token, 404 for no route, 405 for a method the route lacks.
-pub(super) fn dispatch(state: &mut State, mut incoming: Incoming) -> Reply {
-    if incoming.segments.first().is_some_and(|s| s == "api") {
-        if let Err(refusal) = oauth::authorize(state, &incoming) {
-            return refusal;
-        }
+/// valid token, 429 for those over the [rate limit](super::rate_limit), 404
+/// for no route, 405 for a method the route lacks. With a rate limit, every
+/// answer to an `/api/` call with a valid token carries the
+/// `inin-ratelimit-*` headers.
+pub(super) fn dispatch(state: &mut State, incoming: Incoming) -> Reply {
+    if incoming.segments.first().is_none_or(|s| s != "api") {
+        return route(state, incoming);
     }
+    let verdict = match oauth::authorize(state, &incoming) {
+        Ok(token) => state.rate_limits.admit(token, Instant::now()),
+        Err(refusal) => return refusal,
+    };
+    match verdict {
+        None => route(state, incoming),
+        Some(verdict) if verdict.admitted => verdict.mark(route(state, incoming)),
+        Some(verdict) => verdict.mark(verdict.refusal()),
+    }
+}
+
+fn route(state: &mut State, mut incoming: Incoming) -> Reply {
     for route in ROUTES {
         let Some(params) = route.matches(&incoming.segments) else {
             continue;

@@ -82,6 +82,7 @@ fn headers(reply: &Reply, correlation_id: &str) -> Vec<Header> {
     if let Some(allow) = reply.allow() {
         pairs.push(("Allow", allow.to_owned()));
     }
+    pairs.extend(reply.headers().iter().cloned());
     pairs
         .into_iter()
         .filter_map(|(name, value)| Header::from_bytes(name.as_bytes(), value.as_bytes()).ok())

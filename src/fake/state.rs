@@ -12,6 +12,7 @@ use crate::SystemPresenceName;
 #[cfg(feature = "notifications")]
 use super::channels::Notifications;
 use super::ids::{random_string, uuid};
+use super::rate_limit::RateLimits;
 use super::stored_definition::{seed_definition, Definition, SEED_DATE, SYSTEM_PRESENCES};
 use super::url::percent_encode;
 
@@ -60,6 +61,8 @@ pub(super) struct State {
     pub(super) token_lifetime: u64,
     pub(super) token_requests: usize,
     pub(super) requests: usize,
+    /// The optional limit of API requests a minute per token.
+    pub(super) rate_limits: RateLimits,
     /// Who creates and edits definitions (`createdBy`, `modifiedBy`).
     pub(super) admin_id: String,
     /// The division every seeded definition belongs to.
@@ -72,6 +75,8 @@ pub(super) struct State {
     /// The PresenceSettings object as answered.
     pub(super) settings: Map<String, Value>,
     pub(super) users: Vec<UserState>,
+    /// User id -> index in `users` (users are never removed).
+    user_positions: HashMap<String, usize>,
     /// Notification channels, their subscriptions and sockets.
     #[cfg(feature = "notifications")]
     pub(super) notifications: Notifications,
@@ -127,6 +132,7 @@ impl State {
             token_lifetime: 86_399,
             token_requests: 0,
             requests: 0,
+            rate_limits: RateLimits::default(),
             admin_id: uuid(),
             home_division_id,
             definitions,
@@ -134,6 +140,7 @@ impl State {
             custom_source_id,
             settings,
             users: Vec::new(),
+            user_positions: HashMap::new(),
             #[cfg(feature = "notifications")]
             notifications: Notifications::default(),
         };
@@ -150,6 +157,7 @@ impl State {
             return false;
         }
         let definition_id = self.primary_definition(system_presence).unwrap_or_default();
+        self.user_positions.insert(id.to_owned(), self.users.len());
         self.users.push(UserState {
             id: id.to_owned(),
             presences: vec![SourcePresence {
@@ -191,7 +199,7 @@ impl State {
     }
 
     pub(super) fn user_index(&self, id: &str) -> Option<usize> {
-        self.users.iter().position(|u| u.id == id)
+        self.user_positions.get(id).copied()
     }
 
     pub(super) fn definition(&self, id: &str) -> Option<&Definition> {

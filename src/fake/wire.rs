@@ -57,11 +57,13 @@ impl Incoming {
     }
 }
 
-/// An answer: status, body, and the `Allow` header of a 405.
+/// An answer: status, body, the `Allow` header of a 405, and other headers
+/// (`Retry-After`, `inin-ratelimit-*`).
 pub(super) struct Reply {
     status: u16,
     body: Body,
     allow: Option<String>,
+    headers: Vec<(&'static str, String)>,
 }
 
 enum Body {
@@ -80,6 +82,7 @@ impl Reply {
             status,
             body: Body::Json(value),
             allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -88,6 +91,7 @@ impl Reply {
             status,
             body: Body::Empty,
             allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -100,6 +104,7 @@ impl Reply {
             status,
             body,
             allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -132,6 +137,17 @@ impl Reply {
     /// The value of the `Allow` header, for a 405.
     pub(super) fn allow(&self) -> Option<&str> {
         self.allow.as_deref()
+    }
+
+    /// Adds a header to the answer.
+    pub(super) fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The headers added with [`with_header`](Reply::with_header), in order.
+    pub(super) fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
     }
 
     /// The body's bytes: JSON, a Genesys ErrorBody whose `contextId` is
