@@ -203,9 +203,11 @@ impl Machine {
     // ------------------------------------------------------------ background work
 
     /// The most urgent background work due at `now`, if any: closing ended
-    /// connections, then reconnecting, then renewing (the channel used
-    /// longest ago first), then re-reading presences (50 users at a time),
-    /// so that every channel is up again before the reads.
+    /// connections, then reconnecting, then re-reading presences (50 users
+    /// at a time), then renewing (the channel opened longest ago first). So
+    /// every channel is up again before the reads, and the reads a renewal
+    /// needs are done before the next renewal starts: renewals due together
+    /// go one at a time, within the rate budget, rather than in a burst.
     pub(super) fn next_due(&mut self, now: Instant) -> Option<Action> {
         if self.closed {
             return None;
@@ -226,6 +228,18 @@ impl Machine {
                 }
             };
         }
+        let reading = self
+            .slots
+            .iter()
+            .position(|s| s.read_due().is_some_and(|at| at <= now));
+        if let Some(i) = reading {
+            let slot = &mut self.slots[i];
+            let users: Vec<String> = slot.to_read.iter().take(READ_CHUNK).cloned().collect();
+            for user in &users {
+                slot.to_read.remove(user);
+            }
+            return Read::of(i, users, true);
+        }
         let renewal = self
             .slots
             .iter()
@@ -236,28 +250,23 @@ impl Machine {
                 _ => None,
             })
             .min_by_key(|(_, up)| up.opened_at);
-        if let Some((i, up)) = renewal {
-            return match self.ceiling_allows(now) {
-                Ok(()) => Some(self.open(i, Opening::Renew(up), now)),
-                Err(free_at) => {
-                    self.slots[i].state = State::Connected(Connected {
-                        renew_at: free_at,
-                        ..up
-                    });
-                    self.next_due(now)
-                }
-            };
+        let (i, up) = renewal?;
+        match self.ceiling_allows(now) {
+            Ok(()) => {
+                // At the limit, the new channel evicts one for sure: the
+                // one used longest ago, which renewing in order of opening
+                // makes this very channel. Its users are read again then.
+                self.slots[i].renewal_evicts = self.channels_held() >= MAX_CHANNELS;
+                Some(self.open(i, Opening::Renew(up), now))
+            }
+            Err(free_at) => {
+                self.slots[i].state = State::Connected(Connected {
+                    renew_at: free_at,
+                    ..up
+                });
+                self.next_due(now)
+            }
         }
-        let reading = self
-            .slots
-            .iter()
-            .position(|s| s.read_due().is_some_and(|at| at <= now))?;
-        let slot = &mut self.slots[reading];
-        let users: Vec<String> = slot.to_read.iter().take(READ_CHUNK).cloned().collect();
-        for user in &users {
-            slot.to_read.remove(user);
-        }
-        Read::of(reading, users, true)
     }
 
     /// When background work is due next; `None` when only news can bring any.
@@ -295,6 +304,7 @@ impl Machine {
         let initial = matches!(why, Opening::New);
         let mut actions = Vec::new();
         let s = &mut self.slots[slot];
+        let evicts = std::mem::take(&mut s.renewal_evicts);
         if let Some(ending) = ended {
             // Its socket ended before it was ready: as a failed attempt
             // (when renewing, the current channel is kept meanwhile, and it
@@ -327,8 +337,14 @@ impl Machine {
             match why {
                 Opening::New => {}
                 Opening::Renew(old) => {
-                    // The old channel served until now: nothing fell in a gap.
+                    // The old channel served until now: nothing fell in a
+                    // gap, unless making the new one evicted it.
                     s.failures = 0;
+                    s.replaced = Some(old.link);
+                    if evicts {
+                        s.to_read = s.users.clone();
+                        s.read_at = Some(now);
+                    }
                     self.delivered.remove(&old.link);
                     actions.push(Action::Close { link: old.link });
                     self.reconnections += 1;
@@ -357,6 +373,7 @@ impl Machine {
             return Ok(()); // no longer wanted
         };
         let s = &mut self.slots[slot];
+        s.renewal_evicts = false;
         // Not before the server said to try again, if it did (a 429).
         let retry_at = s
             .failed(now, &self.timing)
@@ -475,6 +492,18 @@ impl Machine {
     /// reconnection off, the watcher yields why and ends instead.
     pub(super) fn lost(&mut self, link: u64, ending: Ending, now: Instant) {
         let Some(i) = self.slot_of_link(link) else {
+            // A channel just replaced by a renewal, whose end is reported
+            // only now: it may have ended before its successor was
+            // subscribed (evicted when the successor was made), so its
+            // users are read again.
+            if let Some(slot) = self.slots.iter_mut().find(|s| s.replaced == Some(link)) {
+                slot.replaced = None;
+                if matches!(slot.state, State::Connected(_)) {
+                    slot.to_read = slot.users.clone();
+                    slot.read_at = Some(now);
+                }
+                self.last_disconnect = Some(disconnect(ending));
+            }
             return;
         };
         match &mut self.slots[i].state {
@@ -564,6 +593,17 @@ impl Machine {
 
     fn is_watched(&self, user: &str) -> bool {
         self.slots.iter().any(|s| s.users.contains(user))
+    }
+
+    /// The channels the watcher holds now, those being made included.
+    fn channels_held(&self) -> usize {
+        self.slots
+            .iter()
+            .map(|s| {
+                usize::from(s.state.live().is_some())
+                    + usize::from(matches!(s.state, State::Connecting { .. }))
+            })
+            .sum()
     }
 
     fn slot_of_link(&self, link: u64) -> Option<usize> {

@@ -20,6 +20,12 @@ pub(super) struct Slot {
     pub(super) empty_in_a_row: u32,
     /// Failed re-reads in a row.
     pub(super) read_failures: u32,
+    /// The renewal being made will evict a channel (the watcher holds the
+    /// most it may): its users are read once it is done.
+    pub(super) renewal_evicts: bool,
+    /// The connection the last renewal replaced: if it is reported ended
+    /// after all, its users are read again.
+    pub(super) replaced: Option<u64>,
 }
 
 pub(super) enum State {
@@ -90,6 +96,8 @@ impl Slot {
             failures: 0,
             empty_in_a_row: 0,
             read_failures: 0,
+            renewal_evicts: false,
+            replaced: None,
         }
     }
 

@@ -248,7 +248,7 @@ fn a_failed_renewal_keeps_the_channel_and_is_tried_again_after_a_backoff() {
 }
 
 #[test]
-fn reports_of_a_replaced_connection_are_ignored() {
+fn reports_of_a_replaced_connection_are_ignored_but_a_late_end_rereads() {
     let t0 = Instant::now();
     let mut m = machine();
     let old = connect(&mut m, &["a"], Vec::new(), t0);
@@ -261,10 +261,72 @@ fn reports_of_a_replaced_connection_are_ignored() {
     m.presence_pushed(old, change("a", "busy", "2024-05-02T10:00:00Z"));
     m.heard(old);
     m.unreadable(old, error());
+    assert_eq!(yielded(&mut m), NOTHING);
+    assert_eq!(due(&mut m, renew_at), []);
+    // Its end, reported after its successor took over: it may have come
+    // before the successor was subscribed (an eviction), so the users are
+    // read again, once.
     m.lost(old, dropped(), renew_at);
     assert_eq!(yielded(&mut m), NOTHING);
-    assert!(m.last_disconnect().is_none());
+    assert!(m.last_disconnect().is_some());
     assert_eq!(m.connected_channels(), 1);
+    assert_eq!(due(&mut m, renew_at), [read(0, &["a"], true)]);
+    m.lost(old, dropped(), renew_at);
     assert_eq!(due(&mut m, renew_at), []);
     assert_eq!(m.next_wake(renew_at), Some(renew_at + renewal(0)));
+}
+
+/// Holding the 20 channels a user and client may, a renewal's new channel
+/// evicts one for sure (the one used longest ago: the one it replaces, as
+/// channels renew in the order they opened), so its users are read once the
+/// new channel serves. Below the limit, nothing is read.
+#[test]
+fn at_the_limit_of_channels_a_renewal_reads_its_users_again() {
+    let t0 = Instant::now();
+    let mut m = machine_with(Config {
+        max_users_per_channel: 1,
+        ..config()
+    });
+    let users: Vec<String> = (0..MAX_CHANNELS).map(|i| format!("u{i:02}")).collect();
+    let mut links = Vec::new();
+    for (i, user) in users.iter().enumerate() {
+        // One a second, in order, so that they renew in that order.
+        links.push(connect(
+            &mut m,
+            &[user.as_str()],
+            Vec::new(),
+            t0 + SECOND * i as u32,
+        ));
+    }
+    assert_eq!(m.connected_channels(), MAX_CHANNELS);
+    let first_due = m.next_wake(t0 + DAY / 2).unwrap();
+    let (slot, new) = open_of(&due(&mut m, first_due));
+    assert_eq!(slot, 0, "the channel opened first renews first");
+    assert_eq!(
+        m.opened(slot, new, first_due + DAY, Vec::new(), first_due),
+        [Action::Close { link: links[0] }]
+    );
+    assert_eq!(due(&mut m, first_due), [read(0, &["u00"], true)]);
+
+    // Below the limit (a channel fewer), a renewal reads nothing.
+    let mut m = machine_with(Config {
+        max_users_per_channel: 1,
+        ..config()
+    });
+    let mut links = Vec::new();
+    for (i, user) in users[1..].iter().enumerate() {
+        links.push(connect(
+            &mut m,
+            &[user.as_str()],
+            Vec::new(),
+            t0 + SECOND * i as u32,
+        ));
+    }
+    let first_due = m.next_wake(t0 + DAY / 2).unwrap();
+    let (slot, new) = open_of(&due(&mut m, first_due));
+    assert_eq!(
+        m.opened(slot, new, first_due + DAY, Vec::new(), first_due),
+        [Action::Close { link: links[0] }]
+    );
+    assert_eq!(due(&mut m, first_due), []);
 }
