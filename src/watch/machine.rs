@@ -29,11 +29,16 @@ use crate::models::{presence_topic, PresenceEvent, UcUserPresence};
 use crate::{Error, Result};
 pub(super) use action::Action;
 use action::Read;
-use slot::{Connected, Opening, Slot, State};
+use slot::{Connected, Opening, Retiring, Slot, State};
 use timing::{Jitter, Timing};
 
 /// The most users one read after a reconnection asks for (the bulk call's limit).
 const READ_CHUNK: usize = 50;
+
+/// How long a channel replaced by a renewal is still read after its
+/// successor serves: changes published just before the successor's
+/// subscription took effect may still be on their way on the old socket.
+const RETIRE_AFTER: Duration = Duration::from_secs(2);
 
 /// The window of [`Config::max_channels_per_minute`].
 const MINUTE: Duration = Duration::from_secs(60);
@@ -215,6 +220,15 @@ impl Machine {
         if let Some(link) = self.to_close.pop() {
             return Some(Action::Close { link });
         }
+        let retired = self
+            .slots
+            .iter_mut()
+            .find(|s| s.retiring.is_some_and(|r| r.close_at <= now))
+            .and_then(|s| s.retiring.take());
+        if let Some(retired) = retired {
+            self.delivered.remove(&retired.link);
+            return Some(Action::Close { link: retired.link });
+        }
         let waiting = (0..self.slots.len()).find(|&i| {
             let slot = &self.slots[i];
             !slot.users.is_empty() && matches!(slot.state, State::Waiting { retry_at } if retry_at <= now)
@@ -332,21 +346,32 @@ impl Machine {
             s.state = State::Connected(Connected {
                 link,
                 opened_at: now,
+                expires,
                 renew_at: self.timing.renew_at(expires, now, rank),
             });
             match why {
                 Opening::New => {}
                 Opening::Renew(old) => {
-                    // The old channel served until now: nothing fell in a
-                    // gap, unless making the new one evicted it.
+                    // The old channel served until now, and is still read
+                    // for a moment: nothing falls in a gap, unless making
+                    // the new one evicted it.
                     s.failures = 0;
-                    s.replaced = Some(old.link);
+                    if let Some(earlier) = s.retiring.take() {
+                        self.delivered.remove(&earlier.link);
+                        actions.push(Action::Close { link: earlier.link });
+                    }
+                    // Closed before it expires (when the server would
+                    // close it): a channel renewed late is read half of
+                    // what it has left.
+                    let left = old.expires.saturating_duration_since(now);
+                    s.retiring = Some(Retiring {
+                        link: old.link,
+                        close_at: now + RETIRE_AFTER.min(left / 2),
+                    });
                     if evicts {
                         s.to_read = s.users.clone();
                         s.read_at = Some(now);
                     }
-                    self.delivered.remove(&old.link);
-                    actions.push(Action::Close { link: old.link });
                     self.reconnections += 1;
                 }
                 Opening::Reconnect => {
@@ -491,19 +516,25 @@ impl Machine {
     /// next attempt planned (see [`Slot::retry_after_loss`]); with
     /// reconnection off, the watcher yields why and ends instead.
     pub(super) fn lost(&mut self, link: u64, ending: Ending, now: Instant) {
-        let Some(i) = self.slot_of_link(link) else {
-            // A channel just replaced by a renewal, whose end is reported
-            // only now: it may have ended before its successor was
-            // subscribed (evicted when the successor was made), so its
-            // users are read again.
-            if let Some(slot) = self.slots.iter_mut().find(|s| s.replaced == Some(link)) {
-                slot.replaced = None;
-                if matches!(slot.state, State::Connected(_)) {
-                    slot.to_read = slot.users.clone();
-                    slot.read_at = Some(now);
-                }
-                self.last_disconnect = Some(disconnect(ending));
+        // A channel just replaced by a renewal, ending while it is still
+        // read: it may have ended before its successor was subscribed
+        // (evicted when the successor was made), so its users are read again.
+        if let Some(slot) = self
+            .slots
+            .iter_mut()
+            .find(|s| s.retiring.is_some_and(|r| r.link == link))
+        {
+            slot.retiring = None;
+            if matches!(slot.state, State::Connected(_)) {
+                slot.to_read = slot.users.clone();
+                slot.read_at = Some(now);
             }
+            self.delivered.remove(&link);
+            self.to_close.push(link);
+            self.last_disconnect = Some(disconnect(ending));
+            return;
+        }
+        let Some(i) = self.slot_of_link(link) else {
             return;
         };
         match &mut self.slots[i].state {
@@ -602,12 +633,17 @@ impl Machine {
             .map(|s| {
                 usize::from(s.state.live().is_some())
                     + usize::from(matches!(s.state, State::Connecting { .. }))
+                    + usize::from(s.retiring.is_some())
             })
             .sum()
     }
 
+    /// The slot `link` serves: its live connection, the one being opened,
+    /// or the one a renewal just replaced.
     fn slot_of_link(&self, link: u64) -> Option<usize> {
-        self.slots.iter().position(|s| s.state.has_link(link))
+        self.slots
+            .iter()
+            .position(|s| s.state.has_link(link) || s.retiring.is_some_and(|r| r.link == link))
     }
 
     /// Whether `users` more fit: in [`MAX_CHANNELS`] channels, and in the

@@ -48,8 +48,9 @@
 //!   presence older (by `modifiedDate`) than one already yielded.
 //! - Shortly before a channel's 24 hours run out it is renewed: the new
 //!   channel is made, subscribed and connected while the old one still
-//!   delivers, then the old one is closed, so nothing falls in a gap and
-//!   nothing needs reading. Channels made together renew at different
+//!   delivers; the old one is read two seconds more (changes published
+//!   just before the new subscription took effect may be on their way on
+//!   it), then closed, so nothing falls in a gap and nothing needs reading. Channels made together renew at different
 //!   times, in the order they were made, so that at the limit of 20
 //!   channels the one Genesys Cloud evicts (the one used longest ago) is
 //!   the one being replaced. If the old socket ends first, its users are

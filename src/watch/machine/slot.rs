@@ -23,9 +23,17 @@ pub(super) struct Slot {
     /// The renewal being made will evict a channel (the watcher holds the
     /// most it may): its users are read once it is done.
     pub(super) renewal_evicts: bool,
-    /// The connection the last renewal replaced: if it is reported ended
-    /// after all, its users are read again.
-    pub(super) replaced: Option<u64>,
+    /// The connection a renewal replaced, still read for a moment.
+    pub(super) retiring: Option<Retiring>,
+}
+
+/// A connection replaced by a renewal: its events are still taken in until
+/// `close_at` (changes published just before its successor's subscription
+/// took effect may still be on their way on it); then it is closed.
+#[derive(Clone, Copy)]
+pub(super) struct Retiring {
+    pub(super) link: u64,
+    pub(super) close_at: Instant,
 }
 
 pub(super) enum State {
@@ -60,6 +68,8 @@ pub(super) enum Opening {
 pub(super) struct Connected {
     pub(super) link: u64,
     pub(super) opened_at: Instant,
+    /// When the channel expires.
+    pub(super) expires: Instant,
     /// When to move to a new channel, shortly before this one expires.
     pub(super) renew_at: Instant,
 }
@@ -78,7 +88,7 @@ impl State {
         }
     }
 
-    /// Whether `link` is this slot's: the live connection or the one being opened.
+    /// Whether `link` is this state's: the live connection or the one being opened.
     pub(super) fn has_link(&self, link: u64) -> bool {
         self.live().is_some_and(|up| up.link == link)
             || matches!(self, State::Connecting { link: l, .. } if *l == link)
@@ -97,7 +107,7 @@ impl Slot {
             empty_in_a_row: 0,
             read_failures: 0,
             renewal_evicts: false,
-            replaced: None,
+            retiring: None,
         }
     }
 
@@ -120,7 +130,8 @@ impl Slot {
             State::Connected(up) => Some(up.renew_at),
             State::Idle | State::Connecting { .. } => None,
         };
-        [link, self.read_due()].into_iter().flatten().min()
+        let retire = self.retiring.map(|r| r.close_at);
+        [link, self.read_due(), retire].into_iter().flatten().min()
     }
 
     /// Leaves a slot without users idle; returns the connections to close.
@@ -129,6 +140,7 @@ impl Slot {
         if let State::Connecting { link, .. } = self.state {
             links.push(link);
         }
+        links.extend(self.retiring.take().map(|r| r.link));
         self.state = State::Idle;
         self.to_read.clear();
         self.read_at = None;

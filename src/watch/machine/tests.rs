@@ -23,6 +23,8 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 const HOUR: Duration = Duration::from_secs(3600);
 const MS: Duration = Duration::from_millis(1);
 const SECOND: Duration = Duration::from_secs(1);
+/// How long a channel replaced by a renewal is still read (`RETIRE_AFTER`).
+const RETIRE: Duration = Duration::from_secs(2);
 
 /// The time between the renewals of channels opened together for a `DAY`:
 /// their renewals are spread over the last tenth of the lifetime (8 640 s)

@@ -151,11 +151,9 @@ fn a_socket_that_ends_while_its_renewal_is_opened_leaves_the_old_channel_in_plac
     assert_eq!(m.next_due(renew_at + MIN - MS), None);
     let now = renew_at + MIN;
     assert_eq!(due(&mut m, now), [open(slot, 3, &["a"])]);
-    assert_eq!(
-        m.opened(slot, 3, now + DAY, Vec::new(), now),
-        [Action::Close { link: old }]
-    );
+    assert_eq!(m.opened(slot, 3, now + DAY, Vec::new(), now), []);
     assert_eq!(due(&mut m, now), []);
+    assert_eq!(due(&mut m, now + RETIRE), [Action::Close { link: old }]);
 }
 
 // ------------------------------------------------------------ reconnection off
@@ -233,16 +231,16 @@ fn without_auto_reconnect_a_renewal_goes_on() {
     let old = connect(&mut m, &["a"], Vec::new(), t0);
     let renew_at = t0 + renewal(0);
     let (slot, new) = open_of(&due(&mut m, renew_at));
-    assert_eq!(
-        m.opened(slot, new, renew_at + DAY, Vec::new(), renew_at),
-        [Action::Close { link: old }]
-    );
+    assert_eq!(m.opened(slot, new, renew_at + DAY, Vec::new(), renew_at), []);
     // The replaced channel's end, reported late: not the end of the
     // watcher (its successor serves), but it may have ended before the
     // successor was subscribed, so its users are read again.
     m.lost(old, dropped(), renew_at);
     assert!(!m.is_closed());
-    assert_eq!(due(&mut m, renew_at), [read(0, &["a"], true)]);
+    assert_eq!(
+        due(&mut m, renew_at),
+        [Action::Close { link: old }, read(0, &["a"], true)]
+    );
     m.presence_pushed(new, change("a", "busy", "2024-05-02T10:00:00Z"));
     assert_eq!(yielded(&mut m), ["a busy Notification"]);
     assert_eq!(m.next_wake(renew_at), Some(renew_at + renewal(0)));
@@ -424,9 +422,8 @@ fn background_work_comes_closes_first_then_reconnections_then_reads_then_renewal
         ]
     );
     assert_eq!(m.opened(1, 5, renew_at + DAY, Vec::new(), renew_at), []);
-    assert_eq!(
-        m.opened(0, 6, renew_at + DAY, Vec::new(), renew_at),
-        [Action::Close { link: first }]
-    );
+    assert_eq!(m.opened(0, 6, renew_at + DAY, Vec::new(), renew_at), []);
     assert_eq!(due(&mut m, renew_at), [read(1, &["c", "d"], true)]);
+    // The renewed channel's predecessor is closed a moment later.
+    assert_eq!(due(&mut m, renew_at + RETIRE), [Action::Close { link: first }]);
 }

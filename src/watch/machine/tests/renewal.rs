@@ -25,11 +25,12 @@ fn a_channel_is_renewed_once_in_the_last_tenth_of_its_lifetime_without_a_read() 
     // The old one is closed once the new one is up, and nothing is read:
     // the old channel served until the new one did.
     let t1 = renew_at + 2 * SECOND;
-    assert_eq!(
-        m.opened(0, 2, t1 + DAY, Vec::new(), t1),
-        [Action::Close { link: old }]
-    );
+    assert_eq!(m.opened(0, 2, t1 + DAY, Vec::new(), t1), []);
     assert_eq!(due(&mut m, t1), []);
+    // The old one is still read a moment (changes may be on their way on
+    // it), then closed.
+    assert_eq!(m.next_wake(t1), Some(t1 + RETIRE));
+    assert_eq!(due(&mut m, t1 + RETIRE), [Action::Close { link: old }]);
     assert_eq!(m.reconnections(), 1);
     assert!(m.last_disconnect().is_none(), "renewed, not lost");
     assert_eq!(m.connected_channels(), 1);
@@ -81,14 +82,18 @@ fn both_channels_deliver_while_one_replaces_the_other_and_a_change_comes_out_onc
     assert_eq!(yielded(&mut m), NOTHING);
 
     let now = renew_at + SECOND;
-    assert_eq!(
-        m.opened(slot, new, now + DAY, Vec::new(), now),
-        [Action::Close { link: old }]
-    );
+    assert_eq!(m.opened(slot, new, now + DAY, Vec::new(), now), []);
+    // A change published just before the new subscription took effect,
+    // late on the old socket: still taken in.
     m.presence_pushed(old, change("b", "busy", "2024-05-02T10:00:04Z"));
-    assert_eq!(yielded(&mut m), NOTHING, "the old channel is replaced");
-    m.presence_pushed(new, change("b", "busy", "2024-05-02T10:00:04Z"));
     assert_eq!(yielded(&mut m), ["b busy Notification"]);
+    m.presence_pushed(new, change("b", "busy", "2024-05-02T10:00:04Z"));
+    assert_eq!(yielded(&mut m), NOTHING, "already yielded from the old channel");
+    assert_eq!(due(&mut m, now + RETIRE), [Action::Close { link: old }]);
+    m.presence_pushed(old, change("b", "meal", "2024-05-02T10:00:05Z"));
+    assert_eq!(yielded(&mut m), NOTHING, "the old channel is closed");
+    m.presence_pushed(new, change("b", "meal", "2024-05-02T10:00:05Z"));
+    assert_eq!(yielded(&mut m), ["b meal Notification"]);
 }
 
 #[test]
@@ -248,31 +253,29 @@ fn a_failed_renewal_keeps_the_channel_and_is_tried_again_after_a_backoff() {
 }
 
 #[test]
-fn reports_of_a_replaced_connection_are_ignored_but_a_late_end_rereads() {
+fn a_replaced_connection_counts_a_moment_then_its_reports_are_ignored() {
     let t0 = Instant::now();
     let mut m = machine();
     let old = connect(&mut m, &["a"], Vec::new(), t0);
     let renew_at = t0 + renewal(0);
     let (slot, new) = open_of(&due(&mut m, renew_at));
+    assert_eq!(m.opened(slot, new, renew_at + DAY, Vec::new(), renew_at), []);
+    // Its end while it is still read: it may have come before its
+    // successor was subscribed (an eviction), so the users are read again.
+    m.lost(old, dropped(), renew_at);
+    assert!(m.last_disconnect().is_some());
+    assert_eq!(m.connected_channels(), 1);
     assert_eq!(
-        m.opened(slot, new, renew_at + DAY, Vec::new(), renew_at),
-        [Action::Close { link: old }]
+        due(&mut m, renew_at),
+        [Action::Close { link: old }, read(0, &["a"], true)]
     );
+    // Closed: whatever it reports now is ignored.
     m.presence_pushed(old, change("a", "busy", "2024-05-02T10:00:00Z"));
     m.heard(old);
     m.unreadable(old, error());
-    assert_eq!(yielded(&mut m), NOTHING);
-    assert_eq!(due(&mut m, renew_at), []);
-    // Its end, reported after its successor took over: it may have come
-    // before the successor was subscribed (an eviction), so the users are
-    // read again, once.
     m.lost(old, dropped(), renew_at);
     assert_eq!(yielded(&mut m), NOTHING);
-    assert!(m.last_disconnect().is_some());
-    assert_eq!(m.connected_channels(), 1);
-    assert_eq!(due(&mut m, renew_at), [read(0, &["a"], true)]);
-    m.lost(old, dropped(), renew_at);
-    assert_eq!(due(&mut m, renew_at), []);
+    assert_eq!(due(&mut m, renew_at + RETIRE), []);
     assert_eq!(m.next_wake(renew_at), Some(renew_at + renewal(0)));
 }
 
@@ -302,11 +305,12 @@ fn at_the_limit_of_channels_a_renewal_reads_its_users_again() {
     let first_due = m.next_wake(t0 + DAY / 2).unwrap();
     let (slot, new) = open_of(&due(&mut m, first_due));
     assert_eq!(slot, 0, "the channel opened first renews first");
+    assert_eq!(m.opened(slot, new, first_due + DAY, Vec::new(), first_due), []);
+    assert_eq!(due(&mut m, first_due), [read(0, &["u00"], true)]);
     assert_eq!(
-        m.opened(slot, new, first_due + DAY, Vec::new(), first_due),
+        due(&mut m, first_due + RETIRE),
         [Action::Close { link: links[0] }]
     );
-    assert_eq!(due(&mut m, first_due), [read(0, &["u00"], true)]);
 
     // Below the limit (a channel fewer), a renewal reads nothing.
     let mut m = machine_with(Config {
@@ -324,9 +328,10 @@ fn at_the_limit_of_channels_a_renewal_reads_its_users_again() {
     }
     let first_due = m.next_wake(t0 + DAY / 2).unwrap();
     let (slot, new) = open_of(&due(&mut m, first_due));
+    assert_eq!(m.opened(slot, new, first_due + DAY, Vec::new(), first_due), []);
+    assert_eq!(due(&mut m, first_due), []);
     assert_eq!(
-        m.opened(slot, new, first_due + DAY, Vec::new(), first_due),
+        due(&mut m, first_due + RETIRE),
         [Action::Close { link: links[0] }]
     );
-    assert_eq!(due(&mut m, first_due), []);
 }
