@@ -22,8 +22,22 @@ pub struct Channel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_uri: Option<String>,
     /// When the channel stops (ISO-8601), 24 hours after it was made.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `None` when the answer gives none, or gives something other than a
+    /// string (a number, say): the channel is usable all the same.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "string_or_none")]
     pub expires: Option<String>,
+}
+
+/// A string, or `None` for any other JSON value, so that a field the crate
+/// only reads for information cannot make the whole answer unreadable.
+fn string_or_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    })
 }
 
 /// The channels of a token or OAuth client, from

@@ -1,0 +1,1057 @@
+//! A new user's attempts to break the watcher with inputs of the kinds of
+//! issue 13 that the other tests do not use: hostile channel answers, odd
+//! frames and dates, racing stops. The scripted servers (REST and
+//! WebSocket, on 127.0.0.1) are those of `watch_limits.rs`.
+
+mod common;
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::network::{read_head, FAR_FUTURE, WATCHED_USER};
+use common::wait::eventually;
+use genesys_presence::watch::{Disconnect, WatchBuilder, Watcher};
+use genesys_presence::{Error, PresenceEvent, RetryPolicy, Session, TransportKind};
+use serde_json::json;
+use tungstenite::Message;
+
+const CHANNELS: &str = "/api/v2/notifications/channels";
+const BULK: &str = "/api/v2/users/presences/purecloud/bulk";
+
+const U1: &str = WATCHED_USER;
+const U2: &str = "1d8b2f1f-2222-4333-8444-555566667777";
+const U3: &str = "2e9c3a2a-3333-4444-8555-666677778888";
+
+/// The slack allowed, on a slow and busy machine, for a deadline or a stop
+/// that the watcher keeps on its own (condition variables, no I/O).
+const PROMPT: Duration = Duration::from_secs(1);
+
+// ------------------------------------------------------------ watchers
+
+/// Tiny backoffs, so that a watcher that reconnects does so at once: what
+/// bounds its channels is then the limit under test, not the wait.
+fn builder() -> WatchBuilder {
+    WatchBuilder::new().reconnect_backoff(Duration::from_millis(10), Duration::from_millis(50))
+}
+
+/// A session for `api`, with `retry` (a call that hangs is given up after 10 s,
+/// longer than any test here waits).
+fn session(api: &Api, retry: RetryPolicy) -> Session {
+    Session::builder()
+        .base_url(api.url())
+        .access_token("test-token")
+        .retry_policy(retry)
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn start(builder: WatchBuilder, api: &Api, users: &[&str]) -> Watcher {
+    builder
+        .users(users)
+        .start(&session(api, RetryPolicy::none()))
+        .unwrap()
+}
+
+/// Every item yielded until `run` has passed since `from` (calling
+/// `next_timeout` for what is left), as text.
+fn items_until(watcher: &mut Watcher, from: Instant, run: Duration) -> Vec<String> {
+    let mut items = Vec::new();
+    loop {
+        let left = run.saturating_sub(from.elapsed());
+        if left.is_zero() {
+            return items;
+        }
+        if let Some(item) = watcher.next_timeout(left) {
+            items.push(describe(&item));
+        }
+    }
+}
+
+fn describe(item: &genesys_presence::Result<PresenceEvent>) -> String {
+    match item {
+        Ok(event) => format!("event {} {:?}", event.user_id, event.message),
+        Err(error) => format!("error {error}"),
+    }
+}
+
+/// Waits until `done` holds, for at most `limit`; returns how long it took.
+#[track_caller]
+fn within(what: &str, limit: Duration, mut done: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "not within {limit:?}: {what}");
+        thread::sleep(Duration::from_millis(2));
+    }
+    start.elapsed()
+}
+
+/// A presence change of `user`, as the notification service pushes it.
+fn presence(user: &str, definition: &str, message: &str, modified: &str) -> String {
+    json!({
+        "topicName": format!("v2.users.{user}.presence"),
+        "eventBody": {
+            "source": "PURECLOUD",
+            "presenceDefinition": {"id": definition, "systemPresence": definition},
+            "message": message,
+            "modifiedDate": modified
+        }
+    })
+    .to_string()
+}
+
+/// `2024-05-02T14:03:11.123Z` for `at`.
+fn iso(at: SystemTime) -> String {
+    let ms = at.duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// The date of change `n` of a run: one millisecond apart, in order.
+fn nth_date(n: u64) -> String {
+    iso(UNIX_EPOCH + Duration::from_millis(1_800_000_000_000 + n))
+}
+// ------------------------------------------------------------ the REST side
+
+fn far_future() -> Option<String> {
+    Some(FAR_FUTURE.into())
+}
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn route(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+enum Answer {
+    Reply {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+}
+
+impl Answer {
+    fn json(status: u16, body: impl Into<String>) -> Answer {
+        Answer::Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+
+    fn header(self, name: &str, value: &str) -> Answer {
+        match self {
+            Answer::Reply {
+                status,
+                mut headers,
+                body,
+            } => {
+                headers.push((name.into(), value.into()));
+                Answer::Reply {
+                    status,
+                    headers,
+                    body,
+                }
+            }
+        }
+    }
+}
+
+type Expires = dyn Fn() -> Option<String> + Send + Sync;
+/// A test's own answer to a request (and the number of that request on
+/// its route, from 1), or `None` for the usual one.
+type Custom = dyn Fn(&Request, usize) -> Option<Answer> + Send + Sync;
+
+struct ApiShared {
+    ws_port: u16,
+    expires: Box<Expires>,
+    custom: Box<Custom>,
+    log: Mutex<Vec<Request>>,
+    per_route: Mutex<HashMap<String, usize>>,
+    /// Channel creations answered, when.
+    made: Mutex<Vec<Instant>>,
+    stop: AtomicBool,
+}
+
+/// The REST API of a watch: channel `n` is `c{n}` at `ws://…/c{n}`,
+/// expiring when `expires` says; subscriptions are accepted as asked; bulk
+/// reads answer `[]`; unless the test's `custom` answers first.
+struct Api {
+    address: SocketAddr,
+    shared: Arc<ApiShared>,
+}
+
+impl Api {
+    fn start(
+        ws: &Ws,
+        expires: impl Fn() -> Option<String> + Send + Sync + 'static,
+        custom: impl Fn(&Request, usize) -> Option<Answer> + Send + Sync + 'static,
+    ) -> Api {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let shared = Arc::new(ApiShared {
+            ws_port: ws.port,
+            expires: Box::new(expires),
+            custom: Box::new(custom),
+            log: Mutex::new(Vec::new()),
+            per_route: Mutex::new(HashMap::new()),
+            made: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let acceptor = Arc::clone(&shared);
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if acceptor.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&acceptor);
+                thread::spawn(move || serve_http(stream, &shared));
+            }
+        });
+        Api { address, shared }
+    }
+
+    /// Channels that expire far ahead.
+    fn plain(ws: &Ws) -> Api {
+        Api::start(ws, far_future, |_, _| None)
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Channel creations answered.
+    fn channels_made(&self) -> usize {
+        lock(&self.shared.made).len()
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn serve_http(mut stream: TcpStream, shared: &ApiShared) {
+    if stream.set_read_timeout(Some(Duration::from_millis(20))).is_err() {
+        return;
+    }
+    let mut pending = Vec::new();
+    while let Some(request) = read_request(&mut stream, &mut pending, &shared.stop) {
+        lock(&shared.log).push(request.clone());
+        let nth = {
+            let mut counts = lock(&shared.per_route);
+            let count = counts.entry(request.route()).or_default();
+            *count += 1;
+            *count
+        };
+        let answer = (shared.custom)(&request, nth).unwrap_or_else(|| usual_answer(shared, &request, nth));
+        match answer {
+            Answer::Reply {
+                status,
+                headers,
+                body,
+            } => {
+                if request.route() == format!("POST {CHANNELS}") && status == 200 {
+                    lock(&shared.made).push(Instant::now());
+                }
+                let mut head = format!("HTTP/1.1 {status} Status\r\n");
+                for (name, value) in headers {
+                    head.push_str(&format!("{name}: {value}\r\n"));
+                }
+                head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+                if stream.write_all(head.as_bytes()).is_err() || stream.write_all(body.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn usual_answer(shared: &ApiShared, request: &Request, nth: usize) -> Answer {
+    let route = request.route();
+    if route == format!("POST {CHANNELS}") {
+        let mut channel = json!({
+            "id": format!("c{nth}"),
+            "connectUri": format!("ws://127.0.0.1:{}/c{nth}", shared.ws_port),
+        });
+        if let Some(expires) = (shared.expires)() {
+            channel["expires"] = expires.into();
+        }
+        return Answer::json(200, channel.to_string());
+    }
+    if request.path.starts_with(CHANNELS) && request.path.ends_with("/subscriptions") {
+        let topics: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_else(|_| json!([]));
+        return Answer::json(200, json!({ "entities": topics }).to_string());
+    }
+    if request.method == "GET" && request.path == BULK {
+        return Answer::json(200, "[]");
+    }
+    Answer::json(404, r#"{"message":"not scripted","status":404}"#)
+}
+
+fn read_request(stream: &mut TcpStream, pending: &mut Vec<u8>, stop: &AtomicBool) -> Option<Request> {
+    let head_end = loop {
+        if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        read_more(stream, pending, stop)?;
+    };
+    let head = String::from_utf8_lossy(&pending[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let target = first.next()?;
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    let length = lines
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    let path = path.to_owned();
+    while pending.len() < head_end + length {
+        read_more(stream, pending, stop)?;
+    }
+    let body = pending[head_end..head_end + length].to_vec();
+    pending.drain(..head_end + length);
+    Some(Request { method, path, body })
+}
+
+/// Appends what the client sent next; `None` when it left or at stop.
+fn read_more(stream: &mut TcpStream, pending: &mut Vec<u8>, stop: &AtomicBool) -> Option<()> {
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return None,
+            Ok(n) => {
+                pending.extend_from_slice(&chunk[..n]);
+                return Some(());
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if stop.load(Ordering::SeqCst) {
+                    return None;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+// ------------------------------------------------------------ the WebSocket side
+
+/// What a served socket does, in order, when the test asks for it.
+enum Push {
+    Text(String),
+    /// A ping; its pong (counted by [`Ws::pongs`]) comes once the watcher
+    /// has read, and handed over, everything sent before it.
+    Ping,
+    /// The TCP connection is closed, without a Close frame.
+    HangUp,
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A Close frame with a code and reason, then the TCP connection is closed.
+    CloseWith(u16, String),
+}
+
+/// What the server does with its `n`-th connection (from 1).
+enum Mode {
+    /// The WebSocket handshake, then these pushes, then those queued for
+    /// its path by [`Ws::push`], reading meanwhile.
+    Serve(Vec<Push>),
+    /// Reads the handshake request and answers it one byte every 0.4 s.
+    Trickle,
+}
+
+#[derive(Default)]
+struct WsShared {
+    accepted: AtomicUsize,
+    handshakes: AtomicUsize,
+    pongs: AtomicUsize,
+    /// When each [`Push::HangUp`] closed its connection.
+    hung_up: Mutex<Vec<Instant>>,
+    trickling: AtomicUsize,
+    trickle_ended: AtomicUsize,
+    queues: Mutex<HashMap<String, VecDeque<Push>>>,
+    stop: AtomicBool,
+}
+
+/// A WebSocket server on 127.0.0.1 playing the notification service.
+struct Ws {
+    port: u16,
+    shared: Arc<WsShared>,
+}
+
+impl Ws {
+    fn start(mode: impl Fn(usize) -> Mode + Send + Sync + 'static) -> Ws {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let shared = Arc::new(WsShared::default());
+        let acceptor = Arc::clone(&shared);
+        thread::spawn(move || {
+            for tcp in listener.incoming() {
+                if acceptor.stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(tcp) = tcp else { continue };
+                let n = acceptor.accepted.fetch_add(1, Ordering::SeqCst) + 1;
+                let shared = Arc::clone(&acceptor);
+                match mode(n) {
+                    Mode::Serve(first) => thread::spawn(move || serve_ws(tcp, first, &shared)),
+                    Mode::Trickle => thread::spawn(move || trickle(tcp, &shared)),
+                };
+            }
+        });
+        Ws { port, shared }
+    }
+
+    /// Queues pushes for the socket served at `path` (now or later).
+    fn push(&self, path: &str, pushes: Vec<Push>) {
+        lock(&self.shared.queues)
+            .entry(path.to_owned())
+            .or_default()
+            .extend(pushes);
+    }
+
+    fn handshakes(&self) -> usize {
+        self.shared.handshakes.load(Ordering::SeqCst)
+    }
+
+    /// Trickled handshakes under way (their request read).
+    fn trickling(&self) -> usize {
+        self.shared.trickling.load(Ordering::SeqCst)
+    }
+
+    /// Trickled handshakes the client gave up on (closed the connection).
+    fn trickle_ended(&self) -> usize {
+        self.shared.trickle_ended.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Ws {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(
+            &(std::net::Ipv4Addr::LOCALHOST, self.port).into(),
+            Duration::from_secs(1),
+        );
+    }
+}
+
+fn serve_ws(tcp: TcpStream, first: Vec<Push>, shared: &WsShared) {
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+    let Ok(raw) = tcp.try_clone() else { return };
+    let mut path = String::new();
+    #[allow(clippy::result_large_err)] // tungstenite's callback type
+    let record = |request: &tungstenite::handshake::server::Request, response| {
+        path = request.uri().path().to_owned();
+        Ok(response)
+    };
+    let Ok(mut ws) = tungstenite::accept_hdr(tcp, record) else {
+        return;
+    };
+    shared.handshakes.fetch_add(1, Ordering::SeqCst);
+    let _ = raw.set_read_timeout(Some(Duration::from_millis(10)));
+    let mut todo: VecDeque<Push> = first.into();
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Some(queued) = lock(&shared.queues).get_mut(&path) {
+            todo.extend(queued.drain(..));
+        }
+        while let Some(push) = todo.pop_front() {
+            let sent = match push {
+                Push::Text(text) => ws.write(Message::text(text)),
+                Push::Ping => ws.write(Message::Ping(Default::default())),
+                Push::Binary(data) => ws.write(Message::binary(data)),
+                Push::CloseWith(code, reason) => {
+                    let _ = ws.close(Some(tungstenite::protocol::CloseFrame {
+                        code: code.into(),
+                        reason: reason.into(),
+                    }));
+                    let _ = ws.flush();
+                    let _ = raw.shutdown(Shutdown::Both);
+                    lock(&shared.hung_up).push(Instant::now());
+                    return;
+                }
+                Push::HangUp => {
+                    let _ = ws.flush();
+                    let _ = raw.shutdown(Shutdown::Both);
+                    lock(&shared.hung_up).push(Instant::now());
+                    return;
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+        if ws.flush().is_err() {
+            return;
+        }
+        match ws.read() {
+            Ok(Message::Pong(_)) => {
+                shared.pongs.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(_) => {}
+            Err(tungstenite::Error::Io(e))
+                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Reads a handshake request and answers it one byte every 0.4 s, noting
+/// when the client leaves.
+fn trickle(mut tcp: TcpStream, shared: &WsShared) {
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+    if read_head(&mut tcp).is_none() {
+        return;
+    }
+    shared.trickling.fetch_add(1, Ordering::SeqCst);
+    let answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                   Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+    let _ = tcp.set_read_timeout(Some(Duration::from_millis(50)));
+    // Whether the client has closed the connection (waits up to 50 ms).
+    let left = |tcp: &mut TcpStream| {
+        let mut byte = [0u8; 1];
+        match tcp.read(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => !matches!(
+                e.kind(),
+                ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+            ),
+        }
+    };
+    for byte in answer {
+        for _ in 0..8 {
+            if shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            if left(&mut tcp) {
+                shared.trickle_ended.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+        }
+        if tcp.write_all(std::slice::from_ref(byte)).is_err() {
+            shared.trickle_ended.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+    }
+}
+
+// ------------------------------------------------------------ the review's attempts
+
+/// The API answering channel creation with `channel` (a JSON object whose
+/// `connectUri` is filled in).
+fn channel_answer(ws_port: u16, nth: usize, mut channel: serde_json::Value) -> Answer {
+    channel["id"] = format!("c{nth}").into();
+    channel["connectUri"] = format!("ws://127.0.0.1:{ws_port}/c{nth}").into();
+    Answer::json(200, channel.to_string())
+}
+
+/// `expires` as a number (epoch milliseconds), an object, a boolean, an
+/// empty string: an expiry that cannot be read is taken as unknown (24
+/// hours), it does not make the channel unreadable. One channel, live
+/// events flow.
+#[test]
+fn an_expires_that_is_not_a_string_is_unknown_not_a_failed_channel() {
+    let cases: [(&str, serde_json::Value); 4] = [
+        ("a number", json!(1_900_000_000_000_u64)),
+        ("an object", json!({"at": "2099-01-01T00:00:00Z"})),
+        ("a boolean", json!(true)),
+        ("an empty string", json!("")),
+    ];
+    for (name, expires) in cases {
+        let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+        let port = ws.port;
+        let api = Api::start(&ws, far_future, move |request, nth| {
+            (request.route() == format!("POST {CHANNELS}"))
+                .then(|| channel_answer(port, nth, json!({ "expires": expires.clone() })))
+        });
+        let mut watcher = match builder().users(&[U1]).start(&session(&api, RetryPolicy::none())) {
+            Ok(watcher) => watcher,
+            Err(error) => panic!("{name}: the watcher did not start: {error}"),
+        };
+        ws.push(
+            "/c1",
+            vec![Push::Text(presence(U1, "Busy", "hello", &nth_date(1)))],
+        );
+        let item = watcher.next_timeout(Duration::from_secs(5));
+        assert!(
+            matches!(&item, Some(Ok(event)) if event.message.as_deref() == Some("hello")),
+            "{name}: {item:?}"
+        );
+        assert_eq!(api.channels_made(), 1, "{name}");
+    }
+}
+
+/// A pushed change dated far in the future (a server clock gone wrong, a
+/// misread year) must not make every later change of that user look
+/// older, and so be dropped, for ever.
+#[test]
+#[ignore = "bug: a pushed or read modifiedDate far ahead of the clock (2999) makes every later change of that user look older, so none is yielded again; the outbox orders by server dates without a sanity bound, and the machine reads no clock to give it one"]
+fn a_change_dated_far_ahead_does_not_hide_every_later_change() {
+    let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+    let api = Api::plain(&ws);
+    let mut watcher = start(builder(), &api, &[U1]);
+    ws.push(
+        "/c1",
+        vec![Push::Text(presence(
+            U1,
+            "Busy",
+            "from the future",
+            "2999-01-01T00:00:00Z",
+        ))],
+    );
+    let first = watcher.next_timeout(Duration::from_secs(5));
+    assert!(matches!(&first, Some(Ok(_))), "{first:?}");
+    let now = iso(SystemTime::now());
+    ws.push("/c1", vec![Push::Text(presence(U1, "Away", "now", &now))]);
+    let second = watcher.next_timeout(Duration::from_secs(3));
+    assert!(
+        matches!(&second, Some(Ok(event)) if event.message.as_deref() == Some("now")),
+        "the change made now was dropped: {second:?}"
+    );
+}
+
+/// `socket_closing` variants: another `systemTopicType`, no body, a null
+/// body, a body that is not an object, twice in a row. Each ends its
+/// connection once: one new channel per closing socket, the events after
+/// it flow on the new channel, and nothing panics.
+#[test]
+fn socket_closing_variants_each_lead_to_one_new_channel() {
+    let closings = [
+        json!({"topicName": "v2.system.socket_closing", "eventBody": {"systemTopicType": "temporary_disconnect"}}),
+        json!({"topicName": "v2.system.socket_closing"}),
+        json!({"topicName": "v2.system.socket_closing", "eventBody": null}),
+        json!({"topicName": "v2.system.socket_closing", "eventBody": [1, 2, 3]}),
+        json!({"topicName": "v2.system.socket_closing", "eventBody": {"systemTopicType": 42}}),
+    ];
+    for closing in closings {
+        let text = closing.to_string();
+        let ws = {
+            let text = text.clone();
+            Ws::start(move |n| match n {
+                1 => Mode::Serve(vec![Push::Text(text.clone()), Push::Text(text.clone())]),
+                _ => Mode::Serve(Vec::new()),
+            })
+        };
+        let api = Api::plain(&ws);
+        let mut watcher = start(builder(), &api, &[U1]);
+        eventually("a second channel", || {
+            ws.handshakes() == 2 && watcher.connected_channels() == 1
+        });
+        ws.push(
+            "/c2",
+            vec![Push::Text(presence(U1, "Busy", "after", &nth_date(1)))],
+        );
+        let mut items = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let item = watcher.next_timeout(deadline.saturating_duration_since(Instant::now()));
+            match item {
+                Some(Ok(event)) if event.message.as_deref() == Some("after") => break,
+                Some(other) => items.push(describe(&other)),
+                None => panic!("{text}: no event after the closing; items {items:?}"),
+            }
+        }
+        assert!(
+            matches!(watcher.last_disconnect(), Some(Disconnect::Closing)),
+            "{text}"
+        );
+        assert_eq!(api.channels_made(), 2, "{text}");
+        assert_eq!(watcher.reconnections(), 1, "{text}");
+    }
+}
+
+/// Binary messages (one empty, one large, a flood of small ones) are
+/// errors, yielded once each (the flood within the error cap), and the
+/// socket reads on: the event after them is yielded, no new channel.
+#[test]
+fn binary_messages_are_errors_and_the_socket_reads_on() {
+    let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+    let api = Api::plain(&ws);
+    let mut watcher = start(builder(), &api, &[U1]);
+    let mut pushes = vec![Push::Binary(Vec::new()), Push::Binary(vec![0xff; 200 * 1024])];
+    pushes.extend((0..1500).map(|_| Push::Binary(vec![1, 2, 3])));
+    pushes.push(Push::Text(presence(
+        U1,
+        "Busy",
+        "after the binaries",
+        &nth_date(1),
+    )));
+    ws.push("/c1", pushes);
+    let mut errors = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match watcher.next_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Some(Ok(event)) => {
+                assert_eq!(event.message.as_deref(), Some("after the binaries"));
+                break;
+            }
+            Some(Err(Error::Socket { detail, .. })) => {
+                assert!(detail.contains("binary"), "{detail}");
+                errors += 1;
+            }
+            other => panic!("{other:?} after {errors} errors"),
+        }
+    }
+    let dropped = watcher.dropped_errors();
+    assert_eq!(
+        errors as u64 + dropped,
+        1502,
+        "errors yielded {errors}, dropped {dropped}"
+    );
+    assert_eq!(api.channels_made(), 1);
+}
+
+/// The size limit is in bytes: a message of exactly `max_message_size`
+/// bytes is read (whatever its count of characters), one byte more is an
+/// error. Multibyte characters right at the limit.
+#[test]
+fn the_message_size_limit_is_in_bytes_right_at_the_limit() {
+    let base = presence(U1, "Busy", "", &nth_date(1));
+    let limit = base.len() + 30;
+    let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+    let api = Api::plain(&ws);
+    let mut watcher = start(builder().max_message_size(limit), &api, &[U1]);
+    // 15 two-byte characters: 30 bytes, exactly the limit.
+    let at_limit = presence(U1, "Busy", &"é".repeat(15), &nth_date(1));
+    assert_eq!(at_limit.len(), limit);
+    // 10 three-byte characters and one byte more: over by one.
+    let over = presence(U1, "Away", &format!("{}x", "€".repeat(10)), &nth_date(2));
+    assert_eq!(over.len(), limit + 1);
+    ws.push("/c1", vec![Push::Text(at_limit), Push::Text(over)]);
+    let first = watcher.next_timeout(Duration::from_secs(5));
+    assert!(
+        matches!(&first, Some(Ok(event)) if event.message.as_deref() == Some(&*"é".repeat(15))),
+        "{first:?}"
+    );
+    let second = watcher.next_timeout(Duration::from_secs(5));
+    assert!(
+        matches!(
+            &second,
+            Some(Err(Error::Socket {
+                kind: TransportKind::TooLarge,
+                ..
+            }))
+        ),
+        "{second:?}"
+    );
+    assert_eq!(api.channels_made(), 1);
+}
+
+/// A flood of pings, then an event: the event comes, the socket stays,
+/// every ping is answered, nothing is yielded for the pings.
+#[test]
+fn a_ping_flood_is_answered_and_events_still_flow() {
+    let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+    let api = Api::plain(&ws);
+    let mut watcher = start(builder(), &api, &[U1]);
+    let mut pushes: Vec<Push> = (0..3000).map(|_| Push::Ping).collect();
+    pushes.push(Push::Text(presence(U1, "Busy", "after the pings", &nth_date(1))));
+    ws.push("/c1", pushes);
+    let item = watcher.next_timeout(Duration::from_secs(20));
+    assert!(
+        matches!(&item, Some(Ok(event)) if event.message.as_deref() == Some("after the pings")),
+        "{item:?}"
+    );
+    assert_eq!(api.channels_made(), 1);
+    assert!(watcher.next_timeout(Duration::ZERO).is_none());
+}
+
+/// A bulk read that returns users not asked for, and one user twice (the
+/// same presence), with `initial_presences`: one initial event per asked
+/// user, none for the others, nothing folded.
+#[test]
+fn a_bulk_read_with_strangers_and_duplicates_yields_one_event_per_asked_user() {
+    let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+    let stranger = "9f9f9f9f-0000-4000-8000-000000000000";
+    let presence_of = |user: &str| {
+        json!({
+            "userId": user,
+            "source": "PURECLOUD",
+            "presenceDefinition": {"id": "Busy", "systemPresence": "Busy"},
+            "message": "read",
+            "modifiedDate": nth_date(5)
+        })
+    };
+    let body = json!([
+        presence_of(U1),
+        presence_of(stranger),
+        presence_of(U1),
+        presence_of(U2)
+    ])
+    .to_string();
+    let api = Api::start(&ws, far_future, move |request, _| {
+        (request.method == "GET" && request.path == BULK).then(|| Answer::json(200, body.clone()))
+    });
+    let mut watcher = start(builder().initial_presences(true), &api, &[U1, U2]);
+    let items = items_until(&mut watcher, Instant::now(), Duration::from_millis(500));
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items.iter().all(|item| !item.contains(stranger)), "{items:?}");
+}
+
+/// A server that answers every subscription after the first with a 500
+/// (or a 429 with `Retry-After: 1`) while the first socket is dropped:
+/// the failures are yielded as errors, the channels made stay within the
+/// ceiling, and `next_timeout` and `close` keep their deadlines.
+#[test]
+fn subscriptions_refused_during_reconnection_are_errors_within_the_ceiling() {
+    for status in [500_u16, 429] {
+        let ws = Ws::start(|n| match n {
+            1 => Mode::Serve(vec![Push::HangUp]),
+            _ => Mode::Serve(Vec::new()),
+        });
+        // Counted over every channel (the route's count is per channel).
+        let subscriptions = AtomicUsize::new(0);
+        let api = Api::start(&ws, far_future, move |request, _| {
+            let subscription = request.path.ends_with("/subscriptions");
+            let nth = if subscription {
+                subscriptions.fetch_add(1, Ordering::SeqCst) + 1
+            } else {
+                0
+            };
+            (nth >= 2)
+                .then(|| Answer::json(status, r#"{"message":"no","status":0}"#).header("retry-after", "1"))
+        });
+        let mut watcher = start(builder().max_channels_per_minute(4), &api, &[U1]);
+        let from = Instant::now();
+        let mut errors = 0;
+        while from.elapsed() < Duration::from_secs(3) {
+            let asked = Instant::now();
+            let item = watcher.next_timeout(Duration::from_millis(200));
+            assert!(
+                asked.elapsed() < PROMPT,
+                "{status}: next_timeout took {:?}",
+                asked.elapsed()
+            );
+            if let Some(Err(_)) = item {
+                errors += 1;
+            }
+        }
+        assert!(errors >= 1, "{status}: no error yielded");
+        assert!(
+            api.channels_made() <= 4,
+            "{status}: {} channels",
+            api.channels_made()
+        );
+        let asked = Instant::now();
+        drop(watcher);
+        assert!(
+            asked.elapsed() < PROMPT,
+            "{status}: drop took {:?}",
+            asked.elapsed()
+        );
+    }
+}
+
+/// Stops from several threads at once, while a reconnection trickles
+/// through its handshake and the caller is blocked: every stop returns
+/// promptly, the caller gets `None`, and a later stop does nothing.
+#[test]
+fn stops_from_several_threads_during_a_reconnection_are_prompt() {
+    let ws = Ws::start(|n| match n {
+        1 => Mode::Serve(vec![Push::HangUp]),
+        _ => Mode::Trickle,
+    });
+    let api = Api::plain(&ws);
+    let mut watcher = start(builder(), &api, &[U1]);
+    eventually("the reconnection trickling", || ws.trickling() == 1);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = watcher.stop_handle();
+            thread::spawn(move || {
+                let at = Instant::now();
+                stop.stop();
+                stop.stop();
+                at.elapsed()
+            })
+        })
+        .collect();
+    let asked = Instant::now();
+    let item = watcher.next_timeout(Duration::from_secs(10));
+    assert!(item.is_none(), "{item:?}");
+    assert!(
+        asked.elapsed() < PROMPT + PROMPT,
+        "None after {:?}",
+        asked.elapsed()
+    );
+    for handle in handles {
+        let took = handle.join().unwrap();
+        assert!(took < PROMPT, "stop() took {took:?}");
+    }
+    assert!(watcher.is_closed());
+    let stop = watcher.stop_handle();
+    drop(watcher);
+    stop.stop();
+    within("the trickled handshake given up", PROMPT, || {
+        ws.trickle_ended() == 1
+    });
+}
+
+/// `next_timeout(Duration::ZERO)` returns at once, `Duration::MAX` waits
+/// (no overflow) until a stop.
+#[test]
+fn next_timeout_of_zero_and_of_the_longest_duration() {
+    let ws = Ws::start(|_| Mode::Serve(Vec::new()));
+    let api = Api::plain(&ws);
+    let mut watcher = start(builder(), &api, &[U1]);
+    let asked = Instant::now();
+    assert!(watcher.next_timeout(Duration::ZERO).is_none());
+    assert!(asked.elapsed() < PROMPT);
+    let stop = watcher.stop_handle();
+    let stopper = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(200));
+        stop.stop();
+    });
+    let asked = Instant::now();
+    assert!(watcher.next_timeout(Duration::MAX).is_none());
+    assert!(asked.elapsed() < Duration::from_millis(200) + PROMPT);
+    stopper.join().unwrap();
+}
+
+/// Neither the channel's address (its path is all it takes to read the
+/// channel's events) nor the token shows in `Debug` of the watcher, its
+/// stop handle, or the errors of a failed handshake and a lost socket.
+#[test]
+fn no_channel_address_or_token_shows_in_debug_or_errors() {
+    let ws = Ws::start(|n| match n {
+        1 => Mode::Serve(vec![Push::CloseWith(1011, "going away".into())]),
+        _ => Mode::Serve(Vec::new()),
+    });
+    let port = common::closed_port();
+    let api = Api::start(&ws, far_future, move |request, nth| {
+        (request.route() == format!("POST {CHANNELS}") && nth >= 2).then(|| {
+            // A handshake that fails: a closed port.
+            Answer::json(
+                200,
+                json!({"id": "c2", "connectUri": format!("ws://127.0.0.1:{port}/secretpath-c2?x=1")})
+                    .to_string(),
+            )
+        })
+    });
+    let mut watcher = start(builder(), &api, &[U1]);
+    let items = items_until(&mut watcher, Instant::now(), Duration::from_millis(800));
+    let shown = format!(
+        "{items:?} {watcher:?} {:?} {:?}",
+        watcher.stop_handle(),
+        watcher.last_disconnect()
+    );
+    assert!(!shown.contains("test-token"), "{shown}");
+    assert!(!shown.contains("secretpath"), "{shown}");
+}
+
+/// The first socket gets a Close frame while its subscription is still
+/// being answered (the server takes 300 ms): the start succeeds, a new
+/// channel replaces it, and events flow on that one.
+#[test]
+fn a_close_frame_while_the_subscription_is_answered_leads_to_a_new_channel() {
+    let ws = Ws::start(|n| match n {
+        1 => Mode::Serve(vec![Push::CloseWith(1001, "going away".into())]),
+        _ => Mode::Serve(Vec::new()),
+    });
+    let api = Api::start(&ws, far_future, |request, _| {
+        if request.path == format!("{CHANNELS}/c1/subscriptions") {
+            // A server slow to answer (the only sleep: on the server's side).
+            thread::sleep(Duration::from_millis(300));
+        }
+        None
+    });
+    let mut watcher = start(builder(), &api, &[U1]);
+    eventually("a second channel connected", || {
+        ws.handshakes() == 2 && watcher.connected_channels() == 1
+    });
+    ws.push(
+        "/c2",
+        vec![Push::Text(presence(U1, "Busy", "on c2", &nth_date(1)))],
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match watcher.next_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Some(Ok(event)) if event.message.as_deref() == Some("on c2") => break,
+            Some(_) => {}
+            None => panic!("no event on the new channel"),
+        }
+    }
+    assert_eq!(api.channels_made(), 2);
+}
+
+/// Five watchers on one session, each dropped while its own reconnection
+/// trickles through a handshake: every drop is prompt, the others go on.
+#[test]
+fn many_watchers_on_one_session_dropped_during_their_reconnections() {
+    let ws = Ws::start(|n| {
+        if n <= 5 {
+            Mode::Serve(Vec::new())
+        } else {
+            Mode::Trickle
+        }
+    });
+    let api = Api::plain(&ws);
+    let session = session(&api, RetryPolicy::none());
+    let users = [
+        U1,
+        U2,
+        U3,
+        "3f3f3f3f-0000-4000-8000-000000000001",
+        "3f3f3f3f-0000-4000-8000-000000000002",
+    ];
+    let mut watchers: Vec<Watcher> = users
+        .iter()
+        .map(|user| builder().users(&[*user]).start(&session).unwrap())
+        .collect();
+    assert_eq!(ws.handshakes(), 5);
+    // Every socket drops; every reconnection then trickles.
+    for n in 1..=5 {
+        ws.push(&format!("/c{n}"), vec![Push::HangUp]);
+    }
+    eventually("five reconnections trickling", || ws.trickling() == 5);
+    while let Some(watcher) = watchers.pop() {
+        let asked = Instant::now();
+        drop(watcher);
+        assert!(asked.elapsed() < PROMPT, "drop took {:?}", asked.elapsed());
+    }
+    within("every trickled handshake given up", PROMPT, || {
+        ws.trickle_ended() == 5
+    });
+}
