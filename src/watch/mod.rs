@@ -45,7 +45,8 @@
 //!   calls of 50) and yields an event ([`EventOrigin::Resync`]) for each
 //!   user whose presence differs from the last one yielded, so changes made
 //!   while it was away are not lost. A read never takes a user back to a
-//!   presence older (by `modifiedDate`) than one already yielded.
+//!   presence older (by `modifiedDate`) than one already yielded (a date
+//!   more than 10 minutes ahead of a later change's is taken as wrong).
 //! - Shortly before a channel's 24 hours run out it is renewed: the new
 //!   channel is made, subscribed and connected while the old one still
 //!   delivers; the old one is read two seconds more (changes published
@@ -86,7 +87,8 @@
 //! network does; [`Watcher::close`] and [`StopHandle::stop`] take effect at
 //! once (a REST call in flight is left to finish on the recovery thread,
 //! and its outcome dropped). A watcher has `1 + channels` threads and
-//! one socket per channel, plus the session's pooled REST connections.
+//! one socket per channel (for two seconds after a renewal, the replaced
+//! channel's too), plus the session's pooled REST connections.
 //!
 //! # When the caller falls behind
 //!

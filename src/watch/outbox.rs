@@ -15,6 +15,10 @@ use crate::models::{EventOrigin, PresenceEvent, UcUserPresence};
 use crate::secret::Redactor;
 use crate::{Error, Result};
 
+/// How far apart (in ms) two dates of a user's changes may be for the later
+/// one to hide the earlier as out of date: 10 minutes.
+const MAX_REORDER_MILLIS: i64 = 10 * 60 * 1000;
+
 /// The most error items waiting to be read; further ones are dropped (and
 /// counted) until the caller reads some.
 pub const MAX_QUEUED_ERRORS: usize = 1000;
@@ -182,9 +186,16 @@ impl Snapshot {
         self.definition_id != other.definition_id || self.message != other.message
     }
 
-    /// Both dates are known and this one is later.
+    /// Both dates are known and this one is later, by no more than
+    /// [`MAX_REORDER_MILLIS`]: changes arrive out of order by seconds (two
+    /// sockets during a renewal, a read answered after a push), so a date
+    /// further ahead than that is taken as wrong (a server clock far ahead,
+    /// a bogus date), not as a reason to drop every later change.
     fn is_newer_than(&self, other: &Snapshot) -> bool {
-        matches!((self.modified, other.modified), (Some(mine), Some(theirs)) if mine > theirs)
+        matches!(
+            (self.modified, other.modified),
+            (Some(mine), Some(theirs)) if mine > theirs && mine - theirs <= MAX_REORDER_MILLIS
+        )
     }
 
     /// The same change, as far as can be told: the same presence and date;
@@ -314,6 +325,22 @@ mod tests {
         let events = drain(&mut outbox);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].origin, EventOrigin::Resync);
+    }
+
+    #[test]
+    fn a_date_far_ahead_does_not_hide_later_changes() {
+        let mut outbox = Outbox::default();
+        outbox.offer(pushed("u1", "busy", "2999-01-01T00:00:00Z"));
+        outbox.offer(pushed("u1", "away", "2024-05-02T14:03:11Z"));
+        outbox.offer(pushed("u1", "meal", "2024-05-02T14:03:10Z"));
+        let events = drain(&mut outbox);
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(
+            events[0].presence_definition_id(),
+            Some("away"),
+            "a second older: out of date"
+        );
+        assert_eq!(events[0].folded, 1);
     }
 
     #[test]
