@@ -58,3 +58,43 @@ fn a_long_value_in_a_configuration_error_is_cut_not_the_reason() {
         assert!(debug.chars().count() < longest, "Debug is {} chars", debug.len());
     }
 }
+
+/// A client secret is any text without control characters, spaces
+/// included; redacting it from an error must not take long whatever the
+/// server echoes.
+#[test]
+fn a_secret_with_a_long_run_of_spaces_is_redacted_quickly() {
+    for (secret, echoed) in [
+        (" ".repeat(300), " ".repeat(2000)),
+        (
+            format!("pass{}phrase", " ".repeat(200)),
+            format!("pass{}phrase", " ".repeat(1500)),
+        ),
+    ] {
+        let body = format!(r#"{{"message":"[{echoed}]","code":"bad.request"}}"#);
+        let server = Server::start(vec![
+            (
+                "POST /oauth/token",
+                vec![json(
+                    200,
+                    r#"{"access_token":"tok-abcdefghijk","expires_in":100}"#,
+                )],
+            ),
+            ("GET /api/v2/systempresences", vec![json(400, &body)]),
+        ]);
+        let session = Session::builder()
+            .base_url(server.url())
+            .client_credentials("id", secret.clone())
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let started = Instant::now();
+        let err = system::list(&session).unwrap_err();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(5), "took {took:?}");
+        assert_eq!(err.code(), Some("bad.request"));
+        let message = err.body().and_then(|b| b.message.as_deref()).unwrap();
+        assert!(message.contains("<redacted>"), "{message:?}");
+        assert!(!message.contains("phrase"), "{message:?}");
+    }
+}
