@@ -593,6 +593,16 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `value` as an explanation quotes it: in quotes with escapes, cut to
+/// [`Error::MAX_QUOTED_CHARS`] characters and followed by `…` when longer,
+/// so that what the explanation says after it is never cut away.
+pub(crate) fn quoted(value: &str) -> String {
+    match value.char_indices().nth(Error::MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{:?}…", &value[..cut]),
+        None => format!("{value:?}"),
+    }
+}
+
 /// The start of a body, for error messages: at most
 /// [`Error::MAX_QUOTED_CHARS`] characters, followed by `…` when there is
 /// more, with every secret `redactor` knows replaced (in any form, also one

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+use crate::error::{quoted, Error};
 
 macro_rules! regions {
     ($($(#[$attr:meta])* $variant:ident => $name:literal, $domain:literal;)*) => {
@@ -116,7 +116,8 @@ impl FromStr for Region {
                 Error::invalid(
                     "region",
                     format!(
-                        "{trimmed:?} is neither a region name nor a region domain; valid names: {}",
+                        "{} is neither a region name nor a region domain; valid names: {}",
+                        quoted(trimmed),
                         names.join(", ")
                     ),
                 )

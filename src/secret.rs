@@ -202,29 +202,48 @@ fn same(wanted: char, found: char) -> bool {
 
 /// Where `needle`, in any of the forms [`Redactor`] knows, ends when it
 /// starts at `pos` (the furthest end when several forms fit).
+///
+/// A run of white space in the needle is matched as one: by 1 to
+/// [`MAX_SPACE_RUN`] white-space characters for each of its own, each
+/// position of the text visited once, so that a secret with a long run of
+/// spaces costs time in proportion to the text, not to its square.
 fn match_needle(text: &str, pos: usize, needle: &[char]) -> Option<usize> {
     let mut reach = vec![pos];
     let mut units = Vec::new();
-    for &wanted in needle {
+    let mut i = 0;
+    while let Some(&wanted) = needle.get(i) {
         let mut next: Vec<usize> = Vec::new();
-        let mut from = reach.clone();
-        let runs = if wanted.is_whitespace() { MAX_SPACE_RUN } else { 1 };
-        for _ in 0..runs {
-            let mut further = Vec::new();
-            for &p in &from {
-                units.clear();
-                read_units(text, p, LAYERS, &mut units);
-                for &(c, end) in &units {
-                    if same(wanted, c) && !next.contains(&end) {
-                        next.push(end);
-                        further.push(end);
+        if wanted.is_whitespace() {
+            let run = needle[i..].iter().take_while(|c| c.is_whitespace()).count();
+            let mut seen = std::collections::HashSet::new();
+            let mut from = reach;
+            for _ in 0..run.saturating_mul(MAX_SPACE_RUN) {
+                let mut further = Vec::new();
+                for &p in &from {
+                    units.clear();
+                    read_units(text, p, LAYERS, &mut units);
+                    for &(c, end) in &units {
+                        if c.is_whitespace() && seen.insert(end) {
+                            further.push(end);
+                        }
                     }
                 }
+                if further.is_empty() {
+                    break;
+                }
+                next.extend_from_slice(&further);
+                from = further;
             }
-            if further.is_empty() {
-                break;
+            i += run;
+        } else {
+            for &p in &reach {
+                units.clear();
+                read_units(text, p, LAYERS, &mut units);
+                next.extend(units.iter().filter(|&&(c, _)| c == wanted).map(|&(_, end)| end));
             }
-            from = further;
+            next.sort_unstable();
+            next.dedup();
+            i += 1;
         }
         if next.is_empty() {
             return None;

@@ -42,7 +42,8 @@ pub(super) fn find(session: &Session, name: &str) -> Result<OrganizationPresence
     Err(Error::invalid(
         "name",
         format!(
-            "no presence definition is called {wanted:?}; known: {}",
+            "no presence definition is called {}; known: {}",
+            crate::error::quoted(wanted),
             known_names(&definitions, cache.locale())
         ),
     ))
@@ -64,7 +65,8 @@ fn choose<'a>(
             Err(Error::invalid(
                 "name",
                 format!(
-                    "{wanted:?} names {} presence definitions ({}); use an id",
+                    "{} names {} presence definitions ({}); use an id",
+                    crate::error::quoted(wanted),
                     several.len(),
                     ids.join(", ")
                 ),

@@ -9,7 +9,7 @@ use super::urls::{check_url, derive_login_url, is_loopback_host, shown, INSECURE
 use super::Session;
 use crate::auth::{Auth, Credentials};
 use crate::definitions_cache::{DefinitionCache, DEFAULT_DEFINITIONS_CACHE_TTL};
-use crate::error::{Error, Result};
+use crate::error::{quoted, Error, Result};
 use crate::region::Region;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
@@ -369,10 +369,11 @@ fn check_clear_text_proxy(setting: &str, url: &str, transport: &Transport) -> Re
     };
     match transport.proxy_host_for(&uri) {
         Some(proxy) if !is_loopback_host(&proxy) => Err(Error::Config(format!(
-            "{setting} {url:?} is plain http:// and would be sent through the proxy at {proxy} \
+            "{setting} {} is plain http:// and would be sent through the proxy at {proxy} \
              (from the proxy environment variables or the agent), so the access token and the \
              client credentials would cross the network unencrypted. Exempt the host with \
-             NO_PROXY, use https://, or, to send them in the clear anyway, set {INSECURE_SETTING}"
+             NO_PROXY, use https://, or, to send them in the clear anyway, set {INSECURE_SETTING}",
+            quoted(url)
         ))),
         _ => Ok(()),
     }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ureq::http::Uri;
 
-use crate::error::{Error, Result};
+use crate::error::{quoted, Error, Result};
 
 /// The builder setting that lets plain `http://` reach other machines.
 pub(super) const INSECURE_SETTING: &str = "SessionBuilder::allow_insecure_http(true)";
@@ -28,7 +28,7 @@ pub(super) fn check_url(what: &str, url: &str, allow_insecure_http: bool) -> Res
              access_token(..)"
         )));
     }
-    let bad = |why: &str| Error::Config(format!("{what} {url:?} {why}"));
+    let bad = |why: &str| Error::Config(format!("{what} {} {why}", quoted(url)));
     let uri: Uri = trimmed.parse().map_err(|_| bad("is not a valid URL"))?;
     let secure = match uri.scheme_str() {
         Some("http") => false,

@@ -202,9 +202,12 @@ pub fn set_presence_by_name(
     // A bad user id is reported before the definitions are read.
     crate::args::require_text("user_id", user_id)?;
     let definition = crate::presence_definitions::find_by_name(session, name)?;
-    let id = definition
-        .id
-        .ok_or_else(|| crate::Error::invalid("name", format!("the definition called {name:?} has no id")))?;
+    let id = definition.id.ok_or_else(|| {
+        crate::Error::invalid(
+            "name",
+            format!("the definition called {} has no id", crate::error::quoted(name)),
+        )
+    })?;
     let body = UserPresence {
         presence_definition: Some(PresenceDefinition::with_id(id)),
         message: message.map(str::to_owned),
