@@ -225,9 +225,7 @@ fn redactor(session: &Session, used: Option<&HeaderValue>) -> Redactor {
 /// encoding, and is cut to size ([`Error::bounded`]).
 fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32, used: &HeaderValue) -> Error {
     let redactor = redactor(session, Some(used));
-    let body = serde_json::from_slice::<ErrorBody>(&reply.body)
-        .ok()
-        .filter(|b| b.code.is_some() || b.message.is_some());
+    let body = ErrorBody::decode(&reply.body);
     let correlation_id = reply
         .correlation_id
         .or_else(|| body.as_ref().and_then(|b| b.context_id.clone()));

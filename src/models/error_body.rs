@@ -95,6 +95,24 @@ pub struct ErrorLimit {
 }
 
 impl ErrorBody {
+    /// Decodes an error answer's body: in full when every field has its
+    /// type, else (a `status` sent as a string, an object where a list
+    /// belongs) just its `message`, `code` and `contextId`, so that one
+    /// mistyped field does not cost the caller the code. `None` when the
+    /// body is not a JSON object with a code or a message.
+    pub(crate) fn decode(bytes: &[u8]) -> Option<ErrorBody> {
+        let body = serde_json::from_slice::<ErrorBody>(bytes).ok().or_else(|| {
+            let essentials = serde_json::from_slice::<Essentials>(bytes).ok()?;
+            Some(ErrorBody {
+                message: essentials.message,
+                code: essentials.code,
+                context_id: essentials.context_id,
+                ..ErrorBody::default()
+            })
+        })?;
+        (body.code.is_some() || body.message.is_some()).then_some(body)
+    }
+
     /// How many levels of nested `errors` are decoded below the body itself;
     /// deeper ones are skipped.
     pub const MAX_NESTING: usize = 4;
@@ -533,4 +551,24 @@ mod tests {
         assert!(text.len() < ErrorBody::MAX_TEXT_CHARS + 2_000, "{}", text.len());
         assert!(body.errors.len() < 20);
     }
+}
+
+/// The fields of an error body worth keeping when others do not decode.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Essentials {
+    #[serde(default, deserialize_with = "text_only")]
+    message: Option<String>,
+    #[serde(default, deserialize_with = "text_only")]
+    code: Option<String>,
+    #[serde(default, deserialize_with = "text_only")]
+    context_id: Option<String>,
+}
+
+/// A string, or `None` for any other JSON value.
+fn text_only<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    })
 }
