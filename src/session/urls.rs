@@ -28,7 +28,7 @@ pub(super) fn check_url(what: &str, url: &str, allow_insecure_http: bool) -> Res
              access_token(..)"
         )));
     }
-    let bad = |why: &str| Error::Config(format!("{what} {} {why}", quoted(url)));
+    let bad = |why: &str| Error::Config(format!("{what} {} {why}", quoted(&shown(url))));
     let uri: Uri = trimmed.parse().map_err(|_| bad("is not a valid URL"))?;
     let secure = match uri.scheme_str() {
         Some("http") => false,
@@ -88,10 +88,15 @@ fn has_user_info(url: &str) -> bool {
 }
 
 /// `url` as it may be shown: the part before an `@` (a user and password)
-/// replaced with `<redacted>`.
+/// and any query or fragment (which may carry a token) replaced with
+/// `<redacted>`.
 pub(super) fn shown(url: &str) -> String {
-    match url.rsplit_once('@') {
+    let url = match url.find(['?', '#']) {
+        Some(at) => format!("{}{}<redacted>", &url[..at], &url[at..at + 1]),
         None => url.to_owned(),
+    };
+    match url.rsplit_once('@') {
+        None => url.clone(),
         Some((before, after)) => match before.split_once("://") {
             Some((scheme, _)) if !scheme.contains(['/', '@']) => format!("{scheme}://<redacted>@{after}"),
             _ => format!("<redacted>@{after}"),
@@ -257,5 +262,10 @@ mod tests {
         assert!(!has_user_info("https://api.mypurecloud.com"));
         assert_eq!(shown("http://u:pw@h:1"), "http://<redacted>@h:1");
         assert_eq!(shown("https://h"), "https://h");
+        assert_eq!(
+            shown("https://h/x?access_token=tok-1#frag"),
+            "https://h/x?<redacted>"
+        );
+        assert_eq!(shown("https://h/#tok"), "https://h/#<redacted>");
     }
 }
