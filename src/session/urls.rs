@@ -187,12 +187,17 @@ mod tests {
 
     #[test]
     fn ports_are_numbers() {
+        let tls = cfg!(any(feature = "rustls", feature = "native-tls"));
         for good in [
             "http://127.0.0.1:1",
             "http://[::1]:65535",
             "https://h:443/x",
             "https://h",
         ] {
+            // Without TLS, https:// is refused whatever the port.
+            if good.starts_with("https://") && !tls {
+                continue;
+            }
             assert!(check_url("base_url", good, false).is_ok(), "{good}");
         }
     }
