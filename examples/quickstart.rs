@@ -13,10 +13,8 @@
 use std::process::ExitCode;
 
 use genesys_presence::fake::FakeOrg;
-use genesys_presence::{
-    definitions, system, user, OrganizationPresence, PresenceDefinition, Session, SystemPresenceName,
-    UserPresence,
-};
+use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
+use genesys_presence::{system, user, OrganizationPresenceDefinition, Session, UserPresence};
 
 const CREDENTIAL_VARIABLES: [&str; 3] = [
     "GENESYSCLOUD_ACCESS_TOKEN",
@@ -73,33 +71,26 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     println!("  {}", names.join(", "));
 
-    let all = definitions::list_all(&session, &definitions::DefinitionQuery::default())?;
-    println!("{} presence definitions in the org:", all.len());
-    for definition in &all {
+    let listing = presence_definitions::list(&session, &PresenceDefinitionQuery::default())?;
+    println!("{} presence definitions in the org:", listing.entities.len());
+    for definition in &listing.entities {
         println!(
-            "  {:<12} {:<10} {}",
+            "  {:<12} {:<10} {:<6} {}",
             label(definition),
             definition.system_presence.as_deref().unwrap_or("?"),
+            definition.definition_type.as_deref().unwrap_or("?"),
             definition.id.as_deref().unwrap_or("?")
         );
     }
 
-    let busy = all
-        .iter()
-        .filter(|d| d.system_presence_name() == Some(SystemPresenceName::Busy))
-        .min_by_key(|d| d.primary != Some(true))
-        .and_then(|d| d.id.clone())
-        .ok_or("the org has no Busy presence definition")?;
-
     let before = user::get_purecloud_presence(&session, &user_id)?;
-    let after = user::update_purecloud_presence(
+    // "Busy" names the org's built-in Busy definition; an org label
+    // ("Lunch") works too. Only the presence and the message are sent.
+    let after = user::set_presence_by_name(
         &session,
         &user_id,
-        &UserPresence {
-            presence_definition: Some(PresenceDefinition::with_id(busy)),
-            message: Some("Heads down: set by the genesys-presence quickstart".into()),
-            ..Default::default()
-        },
+        "Busy",
+        Some("Heads down: set by the genesys-presence quickstart"),
     )?;
     let read_back = user::get_purecloud_presence(&session, &user_id)?;
 
@@ -110,7 +101,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn label(definition: &OrganizationPresence) -> &str {
+fn label(definition: &OrganizationPresenceDefinition) -> &str {
     definition
         .label("en_US")
         .or(definition.name.as_deref())

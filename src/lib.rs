@@ -3,34 +3,50 @@
 //! plain program with no async runtime.
 //!
 //! ```
-//! use genesys_presence::{system, user, PresenceDefinition, Session, UserPresence};
-//! # let org = genesys_presence::fake::FakeOrg::start()?;
-//! # let (client_id, client_secret) = (org.client_id(), org.client_secret());
-//! # let user_id = org.user_ids()[0].clone();
+//! use genesys_presence::{presence_definitions, user, Session};
 //!
-//! let session = Session::builder()
-//!     # .base_url(org.base_url())
-//!     .client_credentials(client_id, client_secret)   // or .access_token(..)
-//!     .build()?;
+//! fn main() -> Result<(), genesys_presence::Error> {
+//! #   // As a test: the variables point at a local stand-in org.
+//! #   #[cfg(not(feature = "fake"))]
+//! #   return Ok(());
+//! #   #[cfg(feature = "fake")]
+//! #   let org = genesys_presence::fake::FakeOrg::start()?;
+//! #   #[cfg(feature = "fake")]
+//! #   {
+//! #       org.add_user("3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44");
+//! #       std::env::remove_var("GENESYSCLOUD_ACCESS_TOKEN");
+//! #       std::env::set_var("GENESYSCLOUD_API_URL", org.base_url());
+//! #       std::env::set_var("GENESYSCLOUD_OAUTHCLIENT_ID", org.client_id());
+//! #       std::env::set_var("GENESYSCLOUD_OAUTHCLIENT_SECRET", org.client_secret());
+//! #   }
+//!     // Reads GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and
+//!     // GENESYSCLOUD_REGION (e.g. `eu-west-1`). Or, in code:
+//!     // Session::builder().region(Region::EuWest1).client_credentials("my-client-id", "my-client-secret").build()?
+//!     let session = Session::from_env()?;
+//!     let user_id = "3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44"; // a user of your org
 //!
-//! let before = user::get_purecloud_presence(&session, &user_id)?;
-//! println!("now {:?}", before.system_presence_name());
+//!     let now = user::get_purecloud_presence(&session, user_id)?;
+//!     println!("now {:?} {:?}", now.system_presence_name(), now.message);
 //!
-//! // Set the user to Busy with a message: only the fields sent change.
-//! let busy = genesys_presence::definitions::list_all(&session, &Default::default())?
-//!     .into_iter()
-//!     .find(|d| d.system_presence.as_deref() == Some("Busy"))
-//!     .and_then(|d| d.id)
-//!     .expect("every org has a Busy definition");
-//! let after = user::update_purecloud_presence(&session, &user_id, &UserPresence {
-//!     presence_definition: Some(PresenceDefinition::with_id(busy)),
-//!     message: Some("Deep work until 3pm".into()),
-//!     ..Default::default()
-//! })?;
-//! assert_eq!(after.message.as_deref(), Some("Deep work until 3pm"));
-//! # assert_eq!(system::list(&session)?.len(), 10);
-//! # Ok::<(), genesys_presence::Error>(())
+//!     // The presences a user can choose: Available, Busy, Away, and your org's own.
+//!     for definition in presence_definitions::list(&session, &Default::default())?.entities {
+//!         println!("{:?} ({:?})", definition.label("en_US"), definition.system_presence);
+//!     }
+//!
+//!     // Set the user to Busy with a message; "Busy" may also be one of your
+//!     // org's labels ("Lunch"). Only the presence and the message change.
+//!     let after = user::set_presence_by_name(&session, user_id, "Busy", Some("Deep work until 3pm"))?;
+//!     println!("now {:?} {:?}", after.system_presence_name(), after.message);
+//! #   assert_eq!(after.system_presence_name(), Some(genesys_presence::SystemPresenceName::Busy));
+//! #   assert_eq!(after.message.as_deref(), Some("Deep work until 3pm"));
+//! #   assert_eq!(genesys_presence::system::list(&session)?.len(), 10);
+//!     Ok(())
+//! }
 //! ```
+//!
+//! [`Session::from_env`] says which variables are missing.
+//! `cargo run --example quickstart` does the same with no account, against a
+//! local stand-in org.
 //!
 //! # Overview
 //!
@@ -58,6 +74,9 @@
 //!
 //! # Crate features
 //!
+//! On docs.rs, which documents every feature, each item that needs one
+//! says which ("Available on crate feature `notifications` only").
+//!
 //! - `rustls` (default): HTTPS through rustls.
 //! - `native-tls`: HTTPS through the system's TLS library instead.
 //! - `notifications`: `watch`, a blocking iterator of
@@ -68,6 +87,12 @@
 //!   `notifications`, it also serves channels and the WebSocket.
 
 #![deny(missing_docs)]
+// On docs.rs (which builds with every feature and `--cfg docsrs`, on
+// nightly), each item gated on a feature is labelled with the feature it
+// needs ("Available on crate feature `notifications` only"). `doc_cfg` on
+// current nightlies also derives the labels from the items' `#[cfg]`s (it
+// took over `doc_auto_cfg`, which no longer exists). Stable never sees it.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
