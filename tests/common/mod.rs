@@ -8,6 +8,7 @@
 pub mod network;
 pub mod script_server;
 pub mod wait;
+pub mod watch_script;
 
 use std::net::TcpListener;
 use std::time::Duration;
