@@ -2,13 +2,16 @@
 //! dropped, also after reconnections. Alone in its test binary, so that the
 //! process's thread count (`/proc/self/task`) is this test's own.
 
-mod common;
+#![cfg(all(feature = "fake", feature = "notifications"))]
+
+#[path = "common/wait.rs"]
+mod wait;
 
 use std::time::Duration;
 
-use common::wait::{eventually, settles_at};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::WatchBuilder;
+use wait::{eventually, settles_at};
 
 /// Names the stand-in org's threads inherit (Linux gives an unnamed thread
 /// its creator's name): the org is started from a thread of this name.

@@ -2,13 +2,10 @@
 //! update_presences_bulk}` split into calls of at most 50 users, and the
 //! session's client-side pacing (`max_requests_per_second`).
 
-#[macro_use]
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::mock::{
     api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
 use genesys_presence::{
@@ -709,7 +706,7 @@ fn bulk_update_rejects_an_element_without_id_in_a_later_batch_before_sending() {
 fn paced_session(server: &Server, per_second: f64) -> Session {
     Session::builder()
         .base_url(server.url())
-        .access_token(common::TOKEN)
+        .access_token(crate::mock::TOKEN)
         .retry_policy(RetryPolicy::none())
         .max_requests_per_second(per_second)
         .build()
@@ -769,7 +766,7 @@ fn max_requests_per_second_must_be_a_positive_finite_number() {
     for rate in [0.0, -0.0, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         let err = Session::builder()
             .base_url("http://127.0.0.1:9")
-            .access_token(common::TOKEN)
+            .access_token(crate::mock::TOKEN)
             .max_requests_per_second(rate)
             .build()
             .unwrap_err();

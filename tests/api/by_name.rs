@@ -2,12 +2,9 @@
 //! `user::set_presence_by_name`, and the session's cache of the org's
 //! definitions (`definitions_cache_ttl`, `locale`, `forget_cached_definitions`).
 
-#[macro_use]
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::mock::{
     api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
 use genesys_presence::presence_definitions;
@@ -56,11 +53,11 @@ fn patch(server: &mut Server, user: &str, body: serde_json::Value, hits: usize) 
     .create()
 }
 
-/// A builder for a session on `server` like `common::session_for`, to adjust.
+/// A builder for a session on `server` like `crate::mock::session_for`, to adjust.
 fn builder_for(server: &Server) -> SessionBuilder {
     Session::builder()
         .base_url(server.url())
-        .access_token(common::TOKEN)
+        .access_token(crate::mock::TOKEN)
         .retry_policy(RetryPolicy::none())
         .timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(2))

@@ -5,12 +5,9 @@
 //! No request leaves 127.0.0.1: refused URLs are refused by `build()`, and
 //! the hosts named below are never contacted.
 
-#[path = "common/config_errors.rs"]
-mod config_errors;
-
 use std::time::Duration;
 
-use config_errors::{built, config_message, env, refused};
+use crate::config_errors::{built, config_message, env, refused};
 use genesys_presence::{system, Session, SessionBuilder};
 
 const TOKEN: &str = "tok-7Hq2-clear-text";

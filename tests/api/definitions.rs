@@ -1,14 +1,11 @@
 //! `definitions::{list, list_all, get, create, update, delete}`:
 //! `/api/v2/presencedefinitions`.
 
-#[macro_use]
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{
-    api, assert_all, assert_invalid, fixture_json, nothing_else, session_for, MockExt, AWKWARD_ID,
-    AWKWARD_ID_ENCODED,
+use crate::credentials::fixture_json;
+use crate::mock::{
+    api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
 use genesys_presence::definitions::{self, DefinitionQuery, DeletedFilter};
 use genesys_presence::{Error, OrganizationPresence, Session, SystemPresenceName};
@@ -701,7 +698,7 @@ fn list_all_gives_up_after_max_pages_when_the_server_never_ends() {
         .new_agent();
     let session = Session::builder()
         .base_url(server.url())
-        .access_token(common::TOKEN)
+        .access_token(crate::mock::TOKEN)
         .agent(agent)
         .build()
         .unwrap();

@@ -2,16 +2,11 @@
 //! authentication and transport failures, and answers that must decode
 //! although they hold more (or less) than this crate knows.
 
-#[macro_use]
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::script_server::{Server, Step};
-use common::{
-    api, assert_all, closed_port, fixture_json, nothing_else, session_for, token_request, MockExt, CLIENT_ID,
-    CLIENT_SECRET, TOKEN,
-};
+use crate::credentials::{fixture_json, token_request, CLIENT_ID, CLIENT_SECRET};
+use crate::mock::{api, assert_all, closed_port, nothing_else, session_for, MockExt, TOKEN};
+use crate::script_server::{Server, Step};
 use genesys_presence::definitions::{self, DefinitionQuery};
 use genesys_presence::{
     system, user, Error, RetryPolicy, Session, SystemPresenceName, TransportKind, UserPresence,
@@ -424,7 +419,7 @@ fn a_rejected_login_is_an_auth_error_naming_the_login_url() {
         .expect(1)
         .create();
     let guards = nothing_else(&mut server); // no API call without a token
-    let s = common::client_session_for(&server);
+    let s = crate::credentials::client_session_for(&server);
 
     let err = system::list(&s).unwrap_err();
 
@@ -452,7 +447,7 @@ fn a_login_error_without_a_json_body_still_has_its_status() {
         .with_body("<html>down</html>")
         .create();
 
-    let err = system::list(&common::client_session_for(&server)).unwrap_err();
+    let err = system::list(&crate::credentials::client_session_for(&server)).unwrap_err();
 
     token.assert();
     assert!(matches!(&err, Error::Auth { .. }), "{err:?}");
@@ -856,7 +851,7 @@ fn a_server_echoing_a_long_id_at_length_gives_a_short_error() {
         });
         let server = Server::start(vec![(
             format!("GET {path}"),
-            vec![common::script_server::json(404, &body.to_string())
+            vec![crate::script_server::json(404, &body.to_string())
                 .header("inin-correlation-id", &"c".repeat(20_000))],
         )]);
         let session = Session::builder()

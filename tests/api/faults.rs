@@ -25,13 +25,11 @@
 //!   client, failing (`503`, `429`), answering garbage, never answering, or
 //!   unreachable.
 
-#[macro_use]
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::script_server::{json, raw, truncated, Server, Step};
-use common::{closed_port, BASIC, CLIENT_ID, CLIENT_SECRET, FIRST_TOKEN, SECOND_TOKEN, TOKEN};
+use crate::credentials::{BASIC, CLIENT_ID, CLIENT_SECRET, FIRST_TOKEN, SECOND_TOKEN};
+use crate::mock::{closed_port, TOKEN};
+use crate::script_server::{json, raw, truncated, Server, Step};
 use genesys_presence::definitions::{self, DefinitionQuery};
 use genesys_presence::{
     system, user, Error, OrganizationPresence, PresenceDefinition, RetryPolicy, Session, TransportKind,

@@ -1,14 +1,11 @@
 //! `presence_definitions::{list, get, create, update, delete}`: the current
 //! `/api/v2/presence/definitions` family.
 
-#[macro_use]
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{
-    api, assert_all, assert_invalid, fixture_json, nothing_else, session_for, MockExt, AWKWARD_ID,
-    AWKWARD_ID_ENCODED,
+use crate::credentials::fixture_json;
+use crate::mock::{
+    api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
 use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
 use genesys_presence::{Error, OrganizationPresenceDefinition, SystemPresenceName};

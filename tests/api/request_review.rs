@@ -2,13 +2,9 @@
 //! values quoted in configuration errors, client secrets with runs of
 //! white space, and error bodies whose fields are of unexpected types.
 
-#[macro_use]
-#[allow(unused)]
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::script_server::{json, Server};
+use crate::script_server::{json, Server};
 use genesys_presence::{system, Error, RetryPolicy, Session};
 
 /// What a configuration error says after the quoted value must survive a

@@ -2,11 +2,8 @@
 //! connection, the token request included, against a server that counts the
 //! TCP connections it accepts.
 
-#[macro_use]
-mod common;
-
-use common::script_server::{json, Server, Step};
-use common::{CLIENT_ID, CLIENT_SECRET};
+use crate::credentials::{CLIENT_ID, CLIENT_SECRET};
+use crate::script_server::{json, Server, Step};
 use genesys_presence::{system, user, PresenceDefinition, RetryPolicy, Session, UserPresence};
 
 const PRESENCE: &str = "/api/v2/users/u1/presences/purecloud";

@@ -2,16 +2,14 @@
 //! credentials token flow (cache, refresh, 401 replay, concurrency) and
 //! secrets kept out of every printed form.
 
-#[macro_use]
-mod common;
-
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use common::{
-    api, api_with_token, assert_all, client_session_for, nothing_else, session_for, token_endpoint,
-    token_request, MockExt, BASIC, CLIENT_ID, CLIENT_SECRET, FIRST_TOKEN, SECOND_TOKEN, TOKEN, USER_AGENT,
+use crate::credentials::{
+    client_session_for, token_endpoint, token_request, BASIC, CLIENT_ID, CLIENT_SECRET, FIRST_TOKEN,
+    SECOND_TOKEN,
 };
+use crate::mock::{api, api_with_token, assert_all, nothing_else, session_for, MockExt, TOKEN, USER_AGENT};
 use genesys_presence::{system, user, Error, Region, RetryPolicy, Session, SessionBuilder};
 
 const SYSTEM: &str = "/api/v2/systempresences";

@@ -1,9 +1,7 @@
 //! `settings::{get, update}`: `/api/v2/presence/settings`.
 
-#[macro_use]
-mod common;
-
-use common::{api, assert_all, assert_invalid, fixture_json, nothing_else, session_for, MockExt};
+use crate::credentials::fixture_json;
+use crate::mock::{api, assert_all, assert_invalid, nothing_else, session_for, MockExt};
 use genesys_presence::{settings, Error, PresenceSettings, RestorePresenceSettings};
 use serde_json::json;
 

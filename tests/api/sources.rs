@@ -2,12 +2,9 @@
 //! `/api/v2/presence/sources`; `user::{get_primary_source, set_primary_source}`:
 //! `/api/v2/presence/users/{userId}/primarysource`.
 
-#[macro_use]
-mod common;
-
-use common::{
-    api, assert_all, assert_invalid, fixture_json, nothing_else, session_for, MockExt, AWKWARD_ID,
-    AWKWARD_ID_ENCODED,
+use crate::credentials::fixture_json;
+use crate::mock::{
+    api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
 use genesys_presence::{sources, user, Error, Source};
 use mockito::Matcher;

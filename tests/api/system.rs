@@ -1,9 +1,6 @@
 //! `system::list`: `GET /api/v2/systempresences`.
 
-#[macro_use]
-mod common;
-
-use common::{api, assert_all, nothing_else, session_for, MockExt};
+use crate::mock::{api, assert_all, nothing_else, session_for, MockExt};
 use genesys_presence::{system, Error, SystemPresenceName};
 
 #[test]

@@ -1,10 +1,7 @@
 //! `user::{get_presence, get_purecloud_presence, get_microsoft_teams_presence,
 //! update_presence, update_purecloud_presence, update_presences_bulk}`.
 
-#[macro_use]
-mod common;
-
-use common::{
+use crate::mock::{
     api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
 use genesys_presence::{user, Error, PresenceDefinition, SystemPresenceName, UserPresence};

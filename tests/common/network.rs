@@ -1,14 +1,12 @@
 //! Pieces the network-path tests share: the user a watch is for, the REST
 //! side of a watch on a mockito server, a test-made PKI, the kind of a
-//! transport or socket error, turns at the process's proxy variables, and
-//! the plumbing of the test proxies (request heads, `CONNECT` tunnels), and a
-//! WebSocket server, plain or over TLS.
+//! transport or socket error, and a WebSocket server, plain or over TLS.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use genesys_presence::{Error, TransportKind};
 use mockito::{Matcher, Mock, Server, ServerGuard};
@@ -104,71 +102,6 @@ pub fn kind_of(error: &Error) -> Option<TransportKind> {
     }
 }
 
-/// The variables ureq reads a proxy (and its exceptions) from.
-pub const PROXY_VARIABLES: [&str; 8] = [
-    "ALL_PROXY",
-    "all_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
-/// The process's environment, for one test at a time.
-static ENV: Mutex<()> = Mutex::new(());
-
-/// Takes the environment for one test, with no proxy variable set.
-pub fn clean_proxy_environment() -> MutexGuard<'static, ()> {
-    let guard = ENV.lock().unwrap_or_else(PoisonError::into_inner);
-    for name in PROXY_VARIABLES {
-        std::env::remove_var(name);
-    }
-    guard
-}
-
-/// Reads a request head from a proxy's client, up to its blank line;
-/// `None` when the client goes first.
-pub fn read_head(client: &mut TcpStream) -> Option<String> {
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        match client.read(&mut byte) {
-            Ok(1) => head.push(byte[0]),
-            _ => return None,
-        }
-        if head.len() > 64 * 1024 {
-            return None;
-        }
-    }
-    Some(String::from_utf8_lossy(&head).into_owned())
-}
-
-/// The `host:port` a request head asks for (`CONNECT host:port HTTP/1.1`).
-pub fn target_of(head: &str) -> String {
-    head.split(' ').nth(1).unwrap_or_default().to_owned()
-}
-
-/// Answers a `CONNECT`: opens `target`, says `200`, and copies both ways
-/// until either side closes (`502` when `target` cannot be reached).
-pub fn open_tunnel(mut client: TcpStream, target: &str) {
-    let Ok(upstream) = TcpStream::connect(target) else {
-        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
-        return;
-    };
-    let _ = client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n");
-    let (mut a, mut b) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
-    let forward = std::thread::spawn(move || {
-        let _ = std::io::copy(&mut a, &mut b);
-        let _ = b.shutdown(Shutdown::Write);
-    });
-    let (mut from, mut to) = (upstream, client);
-    let _ = std::io::copy(&mut from, &mut to);
-    let _ = to.shutdown(Shutdown::Both);
-    let _ = forward.join();
-}
-
 /// A presence change of [`WATCHED_USER`] with `message`, as the
 /// notification service pushes it.
 pub fn presence_event(message: &str) -> String {
@@ -191,6 +124,7 @@ pub struct WsServer {
     pub handshakes: Arc<AtomicUsize>,
     /// Each handshake's outcome, as it happens (the error text when the
     /// client gave up, a certificate it refused, say).
+    #[allow(dead_code)] // read by the binaries that test handshakes (watching)
     pub outcomes: Receiver<Result<(), String>>,
 }
 
@@ -224,6 +158,7 @@ impl WsServer {
     }
 
     /// How many handshakes completed so far.
+    #[allow(dead_code)] // some binaries read the counter itself, from other threads
     pub fn handshakes(&self) -> usize {
         self.handshakes.load(Ordering::SeqCst)
     }

@@ -23,6 +23,7 @@ pub fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 /// handshake is done): the count is exact once it settles, so waiting for
 /// it to be exactly `expected` still fails for one too many or too few.
 #[track_caller]
+#[allow(dead_code)] // not every binary waits for a count to settle (org does not)
 pub fn settles_at<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, mut value: impl FnMut() -> T) {
     let start = Instant::now();
     loop {

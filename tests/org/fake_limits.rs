@@ -3,12 +3,10 @@
 //! a new one evicts), `set_presence_now` (a change pushed without a
 //! request), and lookups that stay right at 20 000 users.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::net::TcpStream;
 
-use common::wait::{eventually, WAIT};
+use crate::wait::{eventually, WAIT};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::models::ChannelTopic;
 use genesys_presence::{notifications, user, watch, EventOrigin, RetryPolicy, Session, SystemPresenceName};

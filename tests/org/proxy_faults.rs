@@ -5,15 +5,13 @@
 //! as the same `TransportKind` for REST (`Error::Transport`) and for the
 //! WebSocket (`Error::Socket`), promptly, and without the proxy's password.
 
-mod common;
-
 use std::io::Write;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::{kind_of, open_tunnel, read_head, target_of};
+use crate::proxying::{open_tunnel, read_head, target_of};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
 
@@ -247,4 +245,12 @@ fn a_proxy_that_drips_its_answer_is_cut_off_by_the_connect_timeout_websocket() {
     });
     assert!(error.is_timeout(), "{error}");
     assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+/// The kind of a transport or socket failure.
+fn kind_of(error: &Error) -> Option<TransportKind> {
+    match error {
+        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
+        _ => None,
+    }
 }

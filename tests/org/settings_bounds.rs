@@ -4,12 +4,9 @@
 //! the boundaries; sessions built with the largest accepted values make real
 //! calls to servers on 127.0.0.1.
 
-#[path = "common/config_errors.rs"]
-mod config_errors;
-
 use std::time::Duration;
 
-use config_errors::{built, config_message, env, refused};
+use crate::config_errors::{built, config_message, env, refused};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{system, user, watch, RetryPolicy, Session, SessionBuilder};
 

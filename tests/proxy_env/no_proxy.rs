@@ -4,14 +4,13 @@
 //! of them direct and the other through the proxy. The tests change the
 //! process's environment, so they take turns, and this file holds no other test.
 
-mod common;
-
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::network::{clean_proxy_environment, open_tunnel, read_head, target_of, PROXY_VARIABLES};
+use crate::environment::{clean_proxy_environment, PROXY_VARIABLES};
+use crate::proxying::{open_tunnel, read_head, target_of};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, RetryPolicy, Session};
 

@@ -8,8 +8,6 @@
 //! sees which requests used it. The tests change the process's environment,
 //! so they take turns (`ENV`), and this file holds no other test.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -17,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use common::network::{clean_proxy_environment, read_head};
+use crate::environment::clean_proxy_environment;
+use crate::proxying::read_head;
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::{user, watch, Session};
 

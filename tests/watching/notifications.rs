@@ -3,13 +3,9 @@
 //! delete_subscriptions, list_available_topics}`: `/api/v2/notifications/…`,
 //! the models of the WebSocket's messages, and the stand-in org's side.
 
-#[macro_use]
-mod common;
-
-use common::{
+use crate::mock::{
     api, assert_all, assert_invalid, nothing_else, session_for, MockExt, AWKWARD_ID, AWKWARD_ID_ENCODED,
 };
-use genesys_presence::fake::FakeOrg;
 use genesys_presence::models::{ChannelTopic, NotificationMessage, TopicState};
 use genesys_presence::notifications::{self, IncludeChannels};
 use genesys_presence::{EventOrigin, PresenceEvent, SystemPresenceName};
@@ -400,9 +396,10 @@ fn a_presence_message_decodes_with_unknown_fields_and_new_values() {
 
 // ---------------------------------------------------------------- the stand-in org
 
+#[cfg(feature = "fake")]
 #[test]
 fn the_stand_in_org_serves_channels_and_subscriptions() {
-    let org = FakeOrg::start().unwrap();
+    let org = genesys_presence::fake::FakeOrg::start().unwrap();
     let session = org.session().unwrap();
     let users = org.user_ids();
     org.reject_topic(&topic(&users[2]), "Missing permission");

@@ -6,11 +6,9 @@
 //! Heartbeats every 50 ms and a 600 ms heartbeat timeout keep every test
 //! well under a second or two.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::wait::{eventually, settles_at, WAIT};
+use crate::wait::{eventually, settles_at, WAIT};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::{self, Disconnect, WatchBuilder, Watcher};
 use genesys_presence::{

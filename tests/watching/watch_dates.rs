@@ -10,8 +10,6 @@
 //! closed on demand, to make the watcher reconnect). Only public behaviour is
 //! asserted: which events come out, and that the watcher closes.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,8 +17,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::FAR_FUTURE;
-use common::wait::{eventually, WAIT};
+use crate::network::FAR_FUTURE;
+use crate::wait::{eventually, WAIT};
 use genesys_presence::watch::{EventOrigin, WatchBuilder, Watcher};
 use genesys_presence::{RetryPolicy, Session};
 use mockito::{Matcher, Server, ServerGuard};

@@ -3,17 +3,14 @@
 //! handle used while the watcher is reconnecting through a proxy that does
 //! not answer.
 
-mod common;
-
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::{
-    open_tunnel, read_head, target_of, watch_api, WsServer, FAR_FUTURE, WATCHED_USER as USER,
-};
+use crate::network::{watch_api, WsServer, FAR_FUTURE, WATCHED_USER as USER};
+use crate::proxying::{open_tunnel, read_head, target_of};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::watch::WatchBuilder;
 use genesys_presence::{RetryPolicy, Session};

@@ -12,17 +12,15 @@
 //! (trickling bytes) and a thread that calls `stop()` while the test thread
 //! is blocked in the watcher sleep.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::network::WATCHED_USER;
-use common::wait::eventually;
-use common::watch_script::*;
+use crate::network::WATCHED_USER;
+use crate::wait::eventually;
+use crate::watch_script::*;
 use genesys_presence::watch::{Disconnect, WatchBuilder, Watcher};
 use genesys_presence::{Error, PresenceEvent, RetryPolicy, TransportKind, WatchErrorKind};
 use serde_json::json;

@@ -3,15 +3,13 @@
 //! frames and dates, racing stops. The scripted servers (REST and
 //! WebSocket, on 127.0.0.1) are those of `watch_limits.rs`.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::network::WATCHED_USER;
-use common::wait::eventually;
-use common::watch_script::*;
+use crate::network::WATCHED_USER;
+use crate::wait::eventually;
+use crate::watch_script::*;
 use genesys_presence::watch::{Disconnect, Watcher};
 use genesys_presence::{Error, RetryPolicy, TransportKind};
 use serde_json::json;
@@ -406,7 +404,7 @@ fn no_channel_address_or_token_shows_in_debug_or_errors() {
         1 => Mode::Serve(vec![Push::CloseWith(1011, "going away".into())]),
         _ => Mode::Serve(Vec::new()),
     });
-    let port = common::closed_port();
+    let port = crate::mock::closed_port();
     let api = Api::start(&ws, far_future, move |request, nth| {
         (request.route() == format!("POST {CHANNELS}") && nth >= 2).then(|| {
             // A handshake that fails: a closed port.

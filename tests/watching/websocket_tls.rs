@@ -8,11 +8,9 @@
 
 #![cfg(feature = "rustls")]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::network::{presence_event, watch_api, Pki, WsServer, FAR_FUTURE, WATCHED_USER as USER};
+use crate::network::{presence_event, watch_api, Pki, WsServer, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::{watch, Error, Session, TransportKind};
 use mockito::ServerGuard;
 

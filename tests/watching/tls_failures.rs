@@ -12,18 +12,14 @@
 
 #![cfg(any(feature = "rustls", feature = "native-tls"))]
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::network::{
-    kind_of, open_tunnel, presence_event, read_head, target_of, watch_api, Pki, WsServer, FAR_FUTURE,
-    WATCHED_USER as USER,
-};
+use crate::network::{kind_of, presence_event, watch_api, Pki, WsServer, FAR_FUTURE, WATCHED_USER as USER};
+use crate::proxying::{open_tunnel, read_head, target_of};
 use genesys_presence::definitions::{self, DefinitionQuery};
 use genesys_presence::{user, watch, Error, OrganizationPresence, RetryPolicy, Session, TransportKind};
 

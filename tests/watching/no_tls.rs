@@ -5,12 +5,10 @@
 
 #![cfg(not(any(feature = "rustls", feature = "native-tls")))]
 
-mod common;
-
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::network::{kind_of, watch_api, FAR_FUTURE, WATCHED_USER as USER};
+use crate::network::{kind_of, watch_api, FAR_FUTURE, WATCHED_USER as USER};
 use genesys_presence::{watch, Error, RetryPolicy, Session, TransportKind};
 
 fn session(base_url: &str) -> Session {

@@ -17,7 +17,8 @@ use genesys_presence::{PresenceEvent, RetryPolicy, Session};
 use serde_json::json;
 use tungstenite::Message;
 
-use super::network::{read_head, FAR_FUTURE};
+use super::network::FAR_FUTURE;
+use super::proxying::read_head;
 
 /// The notification channels' path.
 pub const CHANNELS: &str = "/api/v2/notifications/channels";

@@ -9,15 +9,13 @@
 
 #![cfg(feature = "rustls")]
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use common::network::{Pki, WsServer, WATCHED_USER as USER};
+use crate::network::{Pki, WsServer, WATCHED_USER as USER};
 use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
 
 /// An HTTPS API that answers a watch's calls; its channels connect to `connect_uri`.

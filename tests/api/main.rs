@@ -1,0 +1,31 @@
+//! Every API operation, the session, the request path and its failures,
+//! against mock and scripted servers on 127.0.0.1. Needs no feature; the
+//! tests of notification calls need `notifications`.
+
+// Helpers shared with the other test binaries (`tests/common/`): only the
+// files this binary uses, so that nothing in them goes unused here.
+#[macro_use]
+#[path = "../common/mock.rs"]
+mod mock;
+#[path = "../common/config_errors.rs"]
+mod config_errors;
+
+mod bulk;
+mod by_name;
+mod clear_text;
+mod credentials;
+mod decoding;
+mod definitions;
+mod errors;
+mod faults;
+mod presence_definitions;
+mod request_heads;
+mod request_review;
+mod reuse;
+mod script_server;
+mod secrets;
+mod session;
+mod settings;
+mod sources;
+mod system;
+mod user;

@@ -1,0 +1,20 @@
+//! The stand-in org (`genesys_presence::fake`): its behaviour, its limits,
+//! and the crate driven through it (threads sharing a session, misbehaving
+//! proxies, every builder setting's bounds). Needs the `fake` feature.
+
+#![cfg(feature = "fake")]
+
+// Helpers shared with the other test binaries (`tests/common/`): only the
+// files this binary uses, so that nothing in them goes unused here.
+#[path = "../common/config_errors.rs"]
+mod config_errors;
+#[path = "../common/proxying.rs"]
+mod proxying;
+#[path = "../common/wait.rs"]
+mod wait;
+
+mod concurrency;
+mod fake;
+mod fake_limits;
+mod proxy_faults;
+mod settings_bounds;

@@ -1,0 +1,15 @@
+//! Proxies taken from the process's environment (`HTTPS_PROXY`,
+//! `NO_PROXY`, …). These tests change the environment, so they live in a
+//! test binary of their own and take turns (`clean_proxy_environment`).
+//! Needs the `fake` feature.
+
+#![cfg(feature = "fake")]
+
+// Helpers shared with the other test binaries (`tests/common/`): only the
+// files this binary uses, so that nothing in them goes unused here.
+#[path = "../common/proxying.rs"]
+mod proxying;
+
+mod environment;
+mod no_proxy;
+mod proxy;
