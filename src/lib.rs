@@ -148,7 +148,12 @@ pub use session::{Session, SessionBuilder};
 pub use transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 
 /// The README's examples, compiled as doctests so that they stay true (in
-/// builds with TLS, as the README assumes: one uses `ureq::tls`).
-#[cfg(all(doctest, any(feature = "rustls", feature = "native-tls")))]
+/// builds with TLS and `notifications`, as the README assumes: one uses
+/// `ureq::tls`, one watches).
+#[cfg(all(
+    doctest,
+    feature = "notifications",
+    any(feature = "rustls", feature = "native-tls")
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
