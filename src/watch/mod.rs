@@ -45,8 +45,9 @@
 //!   calls of 50) and yields an event ([`EventOrigin::Resync`]) for each
 //!   user whose presence differs from the last one yielded, so changes made
 //!   while it was away are not lost. A read never takes a user back to a
-//!   presence older (by `modifiedDate`) than one already yielded (a date
-//!   more than 10 minutes ahead of a later change's is taken as wrong).
+//!   presence older (by `modifiedDate`) than one already yielded, however
+//!   much older (a date more than 10 minutes ahead of this machine's clock
+//!   is taken as unknown, so that it cannot hide later changes).
 //! - Shortly before a channel's 24 hours run out it is renewed: the new
 //!   channel is made, subscribed and connected while the old one still
 //!   delivers; the old one is read two seconds more (changes published

@@ -15,15 +15,16 @@ use crate::models::{EventOrigin, PresenceEvent, UcUserPresence};
 use crate::secret::Redactor;
 use crate::{Error, Result};
 
-/// How far apart (in ms) two dates of a user's changes may be for the later
-/// one to hide the earlier as out of date: 10 minutes.
-const MAX_REORDER_MILLIS: i64 = 10 * 60 * 1000;
+/// How far (in ms) a change's date may be ahead of this machine's clock and
+/// still be trusted to order changes: 10 minutes. A date further ahead (a
+/// server clock far ahead, a bogus date) is taken as unknown, so that it
+/// cannot hide every later change.
+const MAX_CLOCK_AHEAD_MILLIS: i64 = 10 * 60 * 1000;
 
 /// The most error items waiting to be read; further ones are dropped (and
 /// counted) until the caller reads some.
 pub const MAX_QUEUED_ERRORS: usize = 1000;
 
-#[derive(Default)]
 pub(super) struct Outbox {
     /// What to yield, in order: a user's waiting event, or an error.
     order: VecDeque<Entry>,
@@ -35,6 +36,21 @@ pub(super) struct Outbox {
     dropped_errors: u64,
     /// The last presence yielded (or read) for each user.
     last: HashMap<String, Snapshot>,
+    /// The wall clock, in ms since 1970: the system's (tests set their own).
+    clock: fn() -> i64,
+}
+
+impl Default for Outbox {
+    fn default() -> Outbox {
+        Outbox {
+            order: VecDeque::new(),
+            waiting: HashMap::new(),
+            errors: 0,
+            dropped_errors: 0,
+            last: HashMap::new(),
+            clock: time::now_unix_millis,
+        }
+    }
 }
 
 enum Entry {
@@ -88,7 +104,7 @@ impl Outbox {
     /// two channels while one replaces the other, or read already) or older
     /// than the last one yielded.
     pub(super) fn offer(&mut self, event: PresenceEvent) {
-        let snapshot = Snapshot::of(&event, false);
+        let snapshot = Snapshot::of(&event, false, (self.clock)());
         if let Some(previous) = self.last.get(&event.user_id) {
             if previous.is_newer_than(&snapshot) || previous.same_change(&snapshot) {
                 return;
@@ -105,6 +121,7 @@ impl Outbox {
     /// users not asked for are ignored.
     pub(super) fn read(&mut self, asked: &[String], presences: Vec<UcUserPresence>, initial: bool) {
         let asked: BTreeSet<&str> = asked.iter().map(String::as_str).collect();
+        let now = (self.clock)();
         for presence in presences {
             let Some(event) = event_of(presence) else {
                 continue;
@@ -112,7 +129,7 @@ impl Outbox {
             if !asked.contains(event.user_id.as_str()) {
                 continue;
             }
-            let snapshot = Snapshot::of(&event, true);
+            let snapshot = Snapshot::of(&event, true, now);
             let origin = match self.last.get(&event.user_id) {
                 None if initial => Some(EventOrigin::Initial),
                 None => None,
@@ -166,17 +183,23 @@ impl Outbox {
 struct Snapshot {
     definition_id: Option<String>,
     message: Option<String>,
+    /// The change's date (ms since 1970), unless unreadable or more than
+    /// [`MAX_CLOCK_AHEAD_MILLIS`] ahead of the clock when it arrived.
     modified: Option<i64>,
     /// Read from the API rather than pushed by a notification.
     from_read: bool,
 }
 
 impl Snapshot {
-    fn of(event: &PresenceEvent, from_read: bool) -> Snapshot {
+    fn of(event: &PresenceEvent, from_read: bool, now: i64) -> Snapshot {
         Snapshot {
             definition_id: event.presence_definition_id().map(str::to_owned),
             message: event.message.clone().filter(|m| !m.is_empty()),
-            modified: event.modified_date.as_deref().and_then(time::unix_millis),
+            modified: event
+                .modified_date
+                .as_deref()
+                .and_then(time::unix_millis)
+                .filter(|&date| date <= now.saturating_add(MAX_CLOCK_AHEAD_MILLIS)),
             from_read,
         }
     }
@@ -186,16 +209,13 @@ impl Snapshot {
         self.definition_id != other.definition_id || self.message != other.message
     }
 
-    /// Both dates are known and this one is later, by no more than
-    /// [`MAX_REORDER_MILLIS`]: changes arrive out of order by seconds (two
-    /// sockets during a renewal, a read answered after a push), so a date
-    /// further ahead than that is taken as wrong (a server clock far ahead,
-    /// a bogus date), not as a reason to drop every later change.
+    /// Both dates are known and this one is later. Changes arrive out of
+    /// order (two sockets during a renewal; a read sent before a change and
+    /// answered after it, whose date may be days older), and the later date
+    /// wins however far apart the two are; a date far ahead of the clock is
+    /// not known (see [`Snapshot::modified`]).
     fn is_newer_than(&self, other: &Snapshot) -> bool {
-        matches!(
-            (self.modified, other.modified),
-            (Some(mine), Some(theirs)) if mine > theirs && mine - theirs <= MAX_REORDER_MILLIS
-        )
+        matches!((self.modified, other.modified), (Some(mine), Some(theirs)) if mine > theirs)
     }
 
     /// The same change, as far as can be told: the same presence and date;
@@ -325,6 +345,43 @@ mod tests {
         let events = drain(&mut outbox);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].origin, EventOrigin::Resync);
+    }
+
+    #[test]
+    fn a_read_years_older_than_a_live_change_does_not_overwrite_it() {
+        // A user whose last change was long ago changes now; the re-read
+        // after a reconnection was sent before the change, answered after it.
+        let mut outbox = Outbox::default();
+        let old = pushed("u1", "busy", "2023-11-20T09:15:00.000Z");
+        outbox.read(&["u1".into()], vec![read_of(&old)], false);
+        let live = pushed("u1", "away", "2026-11-30T18:00:00Z");
+        outbox.offer(live.clone());
+        outbox.read(&["u1".into()], vec![read_of(&old)], false);
+        assert_eq!(drain(&mut outbox), vec![live]);
+    }
+
+    #[test]
+    fn a_date_ahead_of_the_clock_orders_changes_until_it_is_too_far_ahead() {
+        fn clock() -> i64 {
+            time::unix_millis("2024-05-02T14:00:00Z").unwrap()
+        }
+        let mut outbox = Outbox {
+            clock,
+            ..Outbox::default()
+        };
+        // 9 minutes ahead of the clock: trusted, the older change is dropped.
+        outbox.offer(pushed("u1", "busy", "2024-05-02T14:09:00Z"));
+        outbox.offer(pushed("u1", "away", "2024-05-02T14:01:00Z"));
+        let events = drain(&mut outbox);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].presence_definition_id(), Some("busy"));
+        // 11 minutes ahead: not trusted, the next change is yielded.
+        outbox.offer(pushed("u2", "busy", "2024-05-02T14:11:00Z"));
+        outbox.offer(pushed("u2", "away", "2024-05-02T14:01:00Z"));
+        let events = drain(&mut outbox);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].presence_definition_id(), Some("away"));
+        assert_eq!(events[0].folded, 1);
     }
 
     #[test]

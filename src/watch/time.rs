@@ -39,6 +39,13 @@ pub(super) fn unix_millis(text: &str) -> Option<i64> {
     i64::try_from(nanos.div_euclid(1_000_000)).ok()
 }
 
+/// The system clock, in ms since 1970 (0 if it is set before 1970).
+pub(super) fn now_unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// How long until an ISO-8601 date (as [`unix_millis`] reads it), zero if it
 /// has passed; `None` if unreadable (or if the system clock is outside jiff's
 /// range).
