@@ -4,7 +4,16 @@
 //! - JSON names are the API's camelCase names; Rust fields are snake_case.
 //! - Every field the API may omit is an `Option` (or a `Vec` that is empty when
 //!   absent) and is left out of request bodies when `None`, so a request sends
-//!   only what you set. Build request bodies with `..Default::default()`.
+//!   only what you set.
+//! - Models you send (request bodies, and what you read, change and send
+//!   back: [`UserPresence`], [`PresenceDefinition`], [`OrganizationPresence`],
+//!   [`OrganizationPresenceDefinition`], [`Source`], [`PresenceSettings`],
+//!   [`RestorePresenceSettings`], `ChannelTopic`) can be built: build them
+//!   with `..Default::default()`, as a non-breaking release may add fields.
+//! - Models only answers carry (listings, [`SystemPresence`], [`User`],
+//!   [`ErrorBody`], `PresenceEvent`, …) are `#[non_exhaustive]`: read their
+//!   fields; to make one in a test, decode it from JSON or set the fields of
+//!   `Default::default()`.
 //! - Dates are the API's ISO-8601 strings, unparsed.
 //! - Types that are sent back to the API (user presences, definitions) keep
 //!   fields this crate does not know in `extra`, so a read-modify-write does not
