@@ -94,7 +94,18 @@ fn known_lists_the_ten_system_presences_in_the_apis_order() {
     let spelled: Vec<&str> = known.iter().map(SystemPresenceName::as_str).collect();
     assert_eq!(
         spelled,
-        ["Available", "Away", "Busy", "Offline", "Idle", "OnQueue", "Meal", "Training", "Meeting", "Break"]
+        [
+            "Available",
+            "Away",
+            "Busy",
+            "Offline",
+            "Idle",
+            "OnQueue",
+            "Meal",
+            "Training",
+            "Meeting",
+            "Break"
+        ]
     );
     for name in known {
         assert_eq!(&SystemPresenceName::parse(name.as_str()), name);

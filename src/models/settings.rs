@@ -80,7 +80,7 @@ pub struct UserPrimarySource {
     /// API link (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
-    /// Fields this crate does not know, kept so that they are sent back.
+    /// Every other field the API sent.
     #[serde(flatten)]
     pub extra: ExtraFields,
 }
