@@ -62,7 +62,10 @@ impl DeletedFilter {
 ///     .deleted(DeletedFilter::All)
 ///     .locale_code("fr");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A non-breaking release may add parameters, as new methods; start from
+/// `DefinitionQuery::default()`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DefinitionQuery {
     page_number: Option<u32>,
     page_size: Option<u32>,

@@ -85,6 +85,56 @@
 //! - `fake`: `fake::FakeOrg`, a stateful stand-in Genesys org on
 //!   127.0.0.1 for examples and your own tests (adds `tiny_http`); with
 //!   `notifications`, it also serves channels and the WebSocket.
+//!
+//! # Versioning and MSRV
+//!
+//! The crate follows [semantic versioning](https://semver.org). Before 1.0
+//! the middle number is the breaking one: 0.1.x releases are compatible
+//! with each other, 0.2 is not. A *non-breaking release* below is one Cargo
+//! upgrades to on its own (0.1.3 → 0.1.4 today, 1.2 → 1.3 after 1.0).
+//!
+//! A non-breaking release may add:
+//! - fields to every model, request and response alike;
+//! - values to every public enum (they are all `#[non_exhaustive]`), the
+//!   error's `ErrorKind` included, and system presences to
+//!   [`SystemPresenceName::KNOWN`];
+//! - functions, methods, builder settings, constants and trait impls.
+//!
+//! Code written like this keeps compiling across them:
+//! - Build request models, and models you read and send back
+//!   ([`UserPresence`], [`OrganizationPresenceDefinition`],
+//!   [`PresenceSettings`], …), with `..Default::default()`, never naming
+//!   every field. Models only answers carry (listings, [`SystemPresence`],
+//!   `PresenceEvent`, …) are `#[non_exhaustive]`: read their fields, match
+//!   them with `..`; in tests, decode one from JSON or set the fields of
+//!   `Default::default()`.
+//! - Give every `match` on an enum of this crate a `_ =>` arm.
+//! - Branch on an error with `Error::kind()` (a `#[non_exhaustive]`
+//!   `ErrorKind`), its accessors `status()`, `code()`, `retry_after()`,
+//!   `attempts()`, and its predicates `is_rate_limited()`, `is_not_found()`,
+//!   `is_auth()`, `is_retryable()`, not on its internals. The text of
+//!   `Display` and `Debug` output, and the types behind `Error::source()`,
+//!   may change in any release.
+//! - Configure with the builders ([`SessionBuilder`], [`RetryPolicy`],
+//!   `WatchBuilder`, the query types): their settings are methods, so a new
+//!   one breaks nothing.
+//!
+//! Outside the promise: the `fake` module (feature `fake`), the stand-in org
+//! for tests and examples, may change in any release, a patch included; pin
+//! an exact version (`=0.1.3`) if your tests depend on its details.
+//!
+//! Public dependencies: [`SessionBuilder::agent`] takes a `ureq::Agent`, so
+//! ureq is part of this crate's API. Build the agent from [`ureq`] as this
+//! crate re-exports it (`genesys_presence::ureq`): it is always the version
+//! the session links. Moving to a new major version of ureq (3 → 4) is a
+//! breaking release of this crate; a non-breaking one may require a later
+//! ureq 3.x. The same holds for `serde` and `serde_json` (models implement
+//! their traits; `extra` is a `serde_json::Map`).
+//!
+//! MSRV: Rust 1.85 (`rust-version` in `Cargo.toml`); CI builds the library,
+//! tests, examples and benches with 1.85.0. Raising it is never a patch
+//! release: before 1.0 it takes a new 0.x version, after 1.0 at least a
+//! minor one, and CHANGELOG.md says so.
 
 #![deny(missing_docs)]
 // On docs.rs (which builds with every feature and `--cfg docsrs`, on
@@ -146,6 +196,31 @@ pub use region::Region;
 pub use retry::RetryPolicy;
 pub use session::{Session, SessionBuilder};
 pub use transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+
+/// The `ureq` this crate links (version 3), for the agent given to
+/// [`SessionBuilder::agent`]: an agent built from this path is always of
+/// the version the session takes.
+///
+/// ureq is a public dependency: a release of this crate that moves to a new
+/// major version of ureq is a breaking release (see
+/// [Versioning and MSRV](crate#versioning-and-msrv)).
+///
+/// ```
+/// use genesys_presence::{ureq, Session};
+///
+/// let agent = ureq::Agent::config_builder()
+///     .max_idle_connections(4)
+///     .build()
+///     .new_agent();
+/// let session = Session::builder()
+///     .base_url("http://127.0.0.1:8080")
+///     .access_token("my-token")
+///     .agent(agent)
+///     .build()?;
+/// # drop(session);
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+pub use ureq;
 
 /// The README's examples, compiled as doctests so that they stay true (in
 /// builds with TLS and `notifications`, as the README assumes: one uses

@@ -40,7 +40,12 @@ use crate::random::random_u64;
 ///     .max_total_wait(Duration::from_secs(300));
 /// let never = RetryPolicy::none();
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Start from [`default`](RetryPolicy::default) or [`none`](RetryPolicy::none)
+/// and change what you need: a non-breaking release may add settings (as methods).
+/// Policies compare with `==` (`PartialEq`, not `Eq`, so that a later
+/// setting may be a fraction, such as a jitter factor).
+#[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     max_attempts: u32,
     max_total_wait: Duration,

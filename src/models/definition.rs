@@ -23,6 +23,9 @@ use super::{null_as_default, ExtraFields, SystemPresenceName, User};
 ///     serde_json::json!({"languageLabels": {"en_US": "Lunch"}, "systemPresence": "Meal"})
 /// );
 /// ```
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OrganizationPresence {
@@ -83,8 +86,13 @@ impl OrganizationPresence {
 
 /// One page of presence definitions, as
 /// [`definitions::list`](crate::definitions::list) returns it.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct OrganizationPresenceEntityListing {
     /// The definitions on this page.
     #[serde(deserialize_with = "null_as_default")]

@@ -20,8 +20,13 @@ use crate::secret::Redactor;
 /// [`Error`](crate::Error), each text is also cut to
 /// [`Error::MAX_QUOTED_CHARS`](crate::Error::MAX_QUOTED_CHARS) characters
 /// (then `…`), and [`MAX_TEXT_CHARS`](ErrorBody::MAX_TEXT_CHARS) in all.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ErrorBody {
     /// Human-readable message.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,8 +67,13 @@ pub struct ErrorBody {
 }
 
 /// One field-level detail of an [`ErrorBody`].
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ErrorDetail {
     /// Error code of this detail.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,8 +90,13 @@ pub struct ErrorDetail {
 }
 
 /// The limit named by an [`ErrorBody`].
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ErrorLimit {
     /// The limit's key.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,12 +4,45 @@
 //! - JSON names are the API's camelCase names; Rust fields are snake_case.
 //! - Every field the API may omit is an `Option` (or a `Vec` that is empty when
 //!   absent) and is left out of request bodies when `None`, so a request sends
-//!   only what you set. Build request bodies with `..Default::default()`.
+//!   only what you set.
+//! - Models you send (request bodies, and what you read, change and send
+//!   back: [`UserPresence`], [`PresenceDefinition`], [`OrganizationPresence`],
+//!   [`OrganizationPresenceDefinition`], [`Source`], [`PresenceSettings`],
+//!   [`RestorePresenceSettings`], `ChannelTopic`) can be built: build them
+//!   with `..Default::default()`, as a non-breaking release may add fields.
+//! - Models only answers carry (listings, [`SystemPresence`], [`User`],
+//!   [`ErrorBody`], `PresenceEvent`, …) are `#[non_exhaustive]`: read their
+//!   fields; to make one in a test, decode it from JSON or set the fields of
+//!   `Default::default()`.
 //! - Dates are the API's ISO-8601 strings, unparsed.
 //! - Types that are sent back to the API (user presences, definitions) keep
 //!   fields this crate does not know in `extra`, so a read-modify-write does not
 //!   drop them.
 //! - Values the API may add later (a new system presence, say) decode as data.
+//!
+//! ```
+//! use genesys_presence::{PresenceDefinition, SystemPresence, UserPresence};
+//!
+//! // Sent: built with `..Default::default()`.
+//! let body = UserPresence {
+//!     presence_definition: Some(PresenceDefinition::with_id("31fe3bac-dea6-44b7-bed7-47f91660a1a0")),
+//!     ..Default::default()
+//! };
+//! # assert!(body.message.is_none());
+//! // Answers only: decoded, or a default with fields set.
+//! let on_queue: SystemPresence = serde_json::from_str(r#"{"id": "OnQueue", "name": "On Queue"}"#).unwrap();
+//! let mut made = SystemPresence::default();
+//! made.id = Some("OnQueue".into());
+//! made.name = Some("On Queue".into());
+//! assert_eq!(on_queue, made);
+//! ```
+//!
+//! A struct expression of an answer-only model does not compile outside
+//! this crate, with or without `..Default::default()`:
+//!
+//! ```compile_fail,E0639
+//! let made = genesys_presence::SystemPresence { id: Some("OnQueue".into()), ..Default::default() };
+//! ```
 
 mod definition;
 mod error_body;

@@ -12,8 +12,13 @@ use super::{null_as_default, ExtraFields, PresenceDefinition, SystemPresenceName
 /// A channel lives 24 hours; it carries at most 1 000 topics and one WebSocket.
 /// The `connect_uri` is all a client needs to receive the channel's events
 /// (the WebSocket takes no token), so treat it as you would a token.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct Channel {
     /// The channel's id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,8 +47,13 @@ where
 
 /// The channels of a token or OAuth client, from
 /// [`notifications::list_channels`](crate::notifications::list_channels).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ChannelEntityListing {
     /// The channels.
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
@@ -64,6 +74,9 @@ pub struct ChannelEntityListing {
 ///     r#"{"id":"v2.users.3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44.presence"}"#
 /// );
 /// ```
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ChannelTopic {
@@ -127,8 +140,13 @@ pub enum TopicState {
 }
 
 /// A channel's subscriptions, answered by every subscription operation.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct ChannelTopicEntityListing {
     /// The topics, each with its state.
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
@@ -137,8 +155,13 @@ pub struct ChannelTopicEntityListing {
 
 /// A topic one can subscribe to, from
 /// [`notifications::list_available_topics`](crate::notifications::list_available_topics).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct AvailableTopic {
     /// The topic pattern, e.g. `v2.users.{id}.presence`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,8 +184,13 @@ pub struct AvailableTopic {
 }
 
 /// The topics one can subscribe to.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct AvailableTopicEntityListing {
     /// The topics.
     #[serde(skip_serializing_if = "Vec::is_empty", deserialize_with = "null_as_default")]
@@ -174,8 +202,13 @@ pub struct AvailableTopicEntityListing {
 ///
 /// `channel.metadata` messages are heartbeats; `v2.system.socket_closing`
 /// says the server is about to close the socket.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct NotificationMessage {
     /// The topic, e.g. `v2.users.{userId}.presence` or `channel.metadata`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,8 +245,13 @@ pub enum EventOrigin {
 /// notification (the user id comes from the topic), or built from a presence
 /// read after a reconnection ([`EventOrigin::Resync`]). Fields the API may
 /// leave out are `Option`s; fields this crate does not know are in `extra`.
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct PresenceEvent {
     /// The user whose presence changed.
     #[serde(skip_serializing_if = "String::is_empty")]

@@ -25,6 +25,9 @@ use super::{null_as_default, ExtraFields, SystemPresenceName};
 ///     serde_json::json!({"languageLabels": {"en_US": "Lunch"}, "systemPresence": "Meal"})
 /// );
 /// ```
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct OrganizationPresenceDefinition {
@@ -84,8 +87,13 @@ impl OrganizationPresenceDefinition {
 
 /// The answer of [`presence_definitions::list`](crate::presence_definitions::list):
 /// every matching definition at once (this listing is not paged).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct OrganizationPresenceDefinitionEntityListing {
     /// How many definitions match.
     pub total: Option<i64>,

@@ -27,6 +27,9 @@ use super::{null_as_default, ExtraFields, SystemPresenceName, User};
 ///
 /// In a bulk update ([`user::update_presences_bulk`](crate::user::update_presences_bulk))
 /// `id` is the id of the user to update.
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct UserPresence {
@@ -76,6 +79,9 @@ impl UserPresence {
 }
 
 /// A reference to a presence definition, inside a [`UserPresence`].
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PresenceDefinition {
@@ -113,8 +119,13 @@ impl PresenceDefinition {
 /// A user's presence across sources with their out-of-office state: the answer
 /// of the Microsoft Teams presence read
 /// ([`user::get_microsoft_teams_presence`](crate::user::get_microsoft_teams_presence)).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct PresenceExpand {
     /// Id (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,8 +145,13 @@ pub struct PresenceExpand {
 }
 
 /// An out-of-office period, inside a [`PresenceExpand`].
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct OutOfOffice {
     /// Id (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,8 +182,13 @@ pub struct OutOfOffice {
 /// One user's presence in a bulk read
 /// ([`user::get_purecloud_presences_bulk`](crate::user::get_purecloud_presences_bulk),
 /// [`user::get_presences_bulk`](crate::user::get_presences_bulk)).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct UcUserPresence {
     /// Id (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,9 @@ use super::ExtraFields;
 
 /// The organization's presence settings (see [`settings`](crate::settings)).
 /// Read them, change what you need, and send them back: unknown fields are kept.
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PresenceSettings {
@@ -32,6 +35,9 @@ pub struct PresenceSettings {
 
 /// How presence is restored after a user reconnects. When this object is
 /// sent, the API requires all three settings.
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RestorePresenceSettings {
@@ -51,8 +57,13 @@ pub struct RestorePresenceSettings {
 
 /// A user's primary presence source: the source whose presence is the user's
 /// presence (see [`user::get_primary_source`](crate::user::get_primary_source)).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct UserPrimarySource {
     /// Id (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,7 +80,7 @@ pub struct UserPrimarySource {
     /// API link (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
-    /// Fields this crate does not know, kept so that they are sent back.
+    /// Every other field the API sent.
     #[serde(flatten)]
     pub extra: ExtraFields,
 }

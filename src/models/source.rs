@@ -12,6 +12,9 @@ use super::{null_as_default, ExtraFields};
 /// let mine = Source { name: Some("Door sensor".into()), ..Default::default() };
 /// assert_eq!(serde_json::to_string(&mine).unwrap(), r#"{"name":"Door sensor"}"#);
 /// ```
+///
+/// A non-breaking release may add fields: build it with `..Default::default()`
+/// (or change a value read from the API), never naming every field.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Source {
@@ -40,8 +43,13 @@ pub struct Source {
 
 /// The answer of [`sources::list`](crate::sources::list): every matching
 /// source at once (this listing is not paged).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct SourceEntityListing {
     /// How many sources match.
     pub total: Option<i64>,

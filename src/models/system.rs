@@ -4,8 +4,13 @@ use serde::{Deserialize, Serialize};
 
 /// One of the organization-wide system presences, as listed by
 /// [`system::list`](crate::system::list).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct SystemPresence {
     /// The system presence's id, e.g. `Available` or `OnQueue`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,8 +76,17 @@ pub enum SystemPresenceName {
 }
 
 impl SystemPresenceName {
-    /// The ten system presences this crate knows, in the API's order.
-    pub const KNOWN: [SystemPresenceName; 10] = [
+    /// The system presences this crate knows, in the API's order: the ten
+    /// of today's API. A slice, so that a non-breaking release may add one that
+    /// Genesys adds (it is an [`Other`](SystemPresenceName::Other) value until then).
+    ///
+    /// ```
+    /// use genesys_presence::SystemPresenceName;
+    ///
+    /// assert!(SystemPresenceName::KNOWN.contains(&SystemPresenceName::OnQueue));
+    /// assert!(SystemPresenceName::KNOWN.iter().all(|name| *name == SystemPresenceName::parse(name.as_str())));
+    /// ```
+    pub const KNOWN: &'static [SystemPresenceName] = &[
         SystemPresenceName::Available,
         SystemPresenceName::Away,
         SystemPresenceName::Busy,
@@ -93,8 +107,9 @@ impl SystemPresenceName {
             .flat_map(char::to_lowercase)
             .collect();
         Self::KNOWN
-            .into_iter()
+            .iter()
             .find(|known| known.as_str().eq_ignore_ascii_case(&folded))
+            .cloned()
             .unwrap_or_else(|| SystemPresenceName::Other(value.to_owned()))
     }
 

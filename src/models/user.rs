@@ -7,8 +7,13 @@ use super::ExtraFields;
 ///
 /// The API sends a full user object here; this crate reads the id, name and
 /// link, and keeps every other field in [`extra`](User::extra).
+///
+/// Read-only: `#[non_exhaustive]`, as a non-breaking release may add fields. To
+/// make one (in a test, say), decode it from JSON, or set the fields of
+/// `Default::default()`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
 pub struct User {
     /// The user's id (a UUID).
     #[serde(skip_serializing_if = "Option::is_none")]

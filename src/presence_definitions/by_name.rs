@@ -86,13 +86,13 @@ fn known_names(definitions: &[OrganizationPresenceDefinition], locale: &str) -> 
         .map(str::to_owned)
         .collect();
     // System presence names work only when the org has a definition for them.
-    let defined = SystemPresenceName::KNOWN.into_iter().filter(|system| {
+    let defined = SystemPresenceName::KNOWN.iter().filter(|system| {
         definitions
             .iter()
-            .any(|d| d.system_presence_name().as_ref() == Some(system))
+            .any(|d| d.system_presence_name().as_ref() == Some(*system))
     });
     for system in defined {
-        if !names.iter().any(|n| SystemPresenceName::parse(n) == system) {
+        if !names.iter().any(|n| SystemPresenceName::parse(n) == *system) {
             names.push(system.as_str().to_owned());
         }
     }

@@ -29,7 +29,10 @@ const BASE: &str = "/api/v2/presence/definitions";
 ///     .division_id("7a1b2c3d-0000-4000-8000-000000000001")
 ///     .locale_code("fr");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A non-breaking release may add parameters, as new methods; start from
+/// `PresenceDefinitionQuery::default()`.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PresenceDefinitionQuery {
     deactivated: Option<bool>,
     division_ids: Vec<String>,

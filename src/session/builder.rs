@@ -221,6 +221,13 @@ impl SessionBuilder {
     /// Bounds: the agent's own `timeout_global`, `timeout_per_call`,
     /// `timeout_resolve` and `timeout_await_100`, when set, are at most 1 day
     /// (ureq's clock would overflow on longer ones).
+    ///
+    /// ureq is a public dependency of this crate: build the agent with
+    /// [`genesys_presence::ureq`](crate::ureq), the ureq 3 this crate links:
+    /// a `ureq` of your own `Cargo.toml` of another major version has another
+    /// `Agent` type, which does not fit. A release of this crate that moves
+    /// to a new major version of ureq is a breaking release (see
+    /// [Versioning and MSRV](crate#versioning-and-msrv)).
     pub fn agent(mut self, agent: ureq::Agent) -> Self {
         self.agent = Some(agent);
         self

@@ -146,7 +146,7 @@ use crate::{Error, Result, Session};
 pub use crate::models::{EventOrigin, PresenceEvent};
 pub use machine::Disconnect;
 pub use outbox::MAX_QUEUED_ERRORS;
-pub use watcher::{StopHandle, Watcher};
+pub use watcher::{RefusedUser, StopHandle, Watcher};
 
 /// The default [`WatchBuilder::heartbeat_timeout`]: 90 s, three of Genesys
 /// Cloud's heartbeats (one about every 30 s).

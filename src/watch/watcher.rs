@@ -66,6 +66,39 @@ impl StopHandle {
     }
 }
 
+/// A user whose presence topic the API refused, and why: what
+/// [`Watcher::refused_users`] lists.
+///
+/// Read it through its accessors; a non-breaking release may add more.
+///
+/// ```no_run
+/// # let session = genesys_presence::Session::builder().access_token("t").build()?;
+/// let watcher = genesys_presence::watch::users(&session, &["3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44"])?;
+/// for refused in watcher.refused_users() {
+///     eprintln!("not watching {}: {}", refused.user_id(), refused.reason());
+/// }
+/// # Ok::<(), genesys_presence::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct RefusedUser {
+    user_id: String,
+    reason: String,
+}
+
+impl RefusedUser {
+    /// The user whose topic was refused.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// Why, as the API put it (its `rejectionReason`, e.g.
+    /// `Missing permission: directory:user:view`).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
 /// What the caller's thread, the recovery thread and the reader threads share.
 struct Shared {
     session: Session,
@@ -198,9 +231,16 @@ impl Watcher {
         self.shared.lock().user_ids()
     }
 
-    /// The users whose topic the API refused, with the reason, sorted.
-    pub fn refused_users(&self) -> Vec<(String, String)> {
-        self.shared.lock().refused_users()
+    /// The users whose topic the API refused, with the reason, sorted by
+    /// user id. A user leaves this list when [`add_users`](Watcher::add_users)
+    /// tries it again, or [`remove_users`](Watcher::remove_users) removes it.
+    pub fn refused_users(&self) -> Vec<RefusedUser> {
+        self.shared
+            .lock()
+            .refused_users()
+            .into_iter()
+            .map(|(user_id, reason)| RefusedUser { user_id, reason })
+            .collect()
     }
 
     /// How many channels are connected now.

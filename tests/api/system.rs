@@ -84,3 +84,28 @@ fn list_reports_an_error_answer_with_its_route() {
     assert_eq!(err.correlation_id(), Some("c-403"));
     assert!(!err.is_not_found());
 }
+
+#[test]
+fn known_lists_the_ten_system_presences_in_the_apis_order() {
+    let known: &'static [SystemPresenceName] = SystemPresenceName::KNOWN;
+    let spelled: Vec<&str> = known.iter().map(SystemPresenceName::as_str).collect();
+    assert_eq!(
+        spelled,
+        [
+            "Available",
+            "Away",
+            "Busy",
+            "Offline",
+            "Idle",
+            "OnQueue",
+            "Meal",
+            "Training",
+            "Meeting",
+            "Break"
+        ]
+    );
+    for name in known {
+        assert_eq!(&SystemPresenceName::parse(name.as_str()), name);
+        assert!(!matches!(name, SystemPresenceName::Other(_)), "{name:?}");
+    }
+}

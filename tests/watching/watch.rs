@@ -199,10 +199,14 @@ fn rejected_topics_are_reported_once_with_the_reason() {
     expected.sort();
     assert_eq!(reported, expected);
     assert_eq!(watcher.user_ids(), [users[0].clone()]);
-    let refused: Vec<String> = watcher.refused_users().into_iter().map(|(u, _)| u).collect();
-    let mut expected = vec![users[1].clone(), "no-such-user".to_owned()];
+    let refused = watcher.refused_users();
+    let refused: Vec<(&str, &str)> = refused.iter().map(|r| (r.user_id(), r.reason())).collect();
+    let mut expected = vec![
+        (users[1].as_str(), "Missing permission: directory:user:view"),
+        ("no-such-user", "user no-such-user not found"),
+    ];
     expected.sort();
-    assert_eq!(refused, expected);
+    assert_eq!(refused, expected, "sorted by user id");
 
     // The others are watched; after a reconnection the refusals are not reported again.
     org.close_sockets();
@@ -221,6 +225,13 @@ fn rejected_topics_are_reported_once_with_the_reason() {
     assert_eq!(event.user_id, users[0]);
     assert_eq!(event.message.as_deref(), Some("still watched"));
     assert_quiet(&mut watcher, Duration::from_millis(150));
+
+    // A removed user is no longer listed as refused.
+    watcher.remove_users(&["no-such-user"]).unwrap();
+    let refused = watcher.refused_users();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].user_id(), users[1]);
+    assert_eq!(refused[0].reason(), "Missing permission: directory:user:view");
 }
 
 #[test]
