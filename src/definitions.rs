@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::args::optional_text;
 use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
 use crate::request::{self, segment, Call};
+use crate::error::Repr;
 use crate::{Error, Result, Session};
 
 /// The most pages [`list_all`] reads: a server that keeps announcing a next
@@ -233,10 +234,11 @@ pub struct Definitions<'a> {
 const LIST_PATH: &str = "/api/v2/presencedefinitions";
 
 fn incomplete(detail: String) -> Error {
-    Error::IncompleteListing {
+    Repr::IncompleteListing {
         path: LIST_PATH.into(),
         detail,
     }
+    .into()
 }
 
 /// For a listing that is not paged (`path` answers every match at once):
@@ -244,10 +246,11 @@ fn incomplete(detail: String) -> Error {
 /// entities it holds.
 pub(crate) fn require_whole(path: &str, total: Option<i64>, entities: usize) -> Result<()> {
     match total {
-        Some(total) if usize::try_from(total).ok() != Some(entities) => Err(Error::IncompleteListing {
+        Some(total) if usize::try_from(total).ok() != Some(entities) => Err(Repr::IncompleteListing {
             path: path.to_owned(),
             detail: format!("the server announced {total} entities and delivered {entities}"),
-        }),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -256,10 +259,11 @@ impl Definitions<'_> {
     /// Reads page `page_number` into the buffer and decides what comes next.
     fn read_page(&mut self, page_number: u32) -> Result<()> {
         if self.pages_read == MAX_PAGES {
-            return Err(Error::TooManyPages {
+            return Err(Repr::TooManyPages {
                 path: LIST_PATH.into(),
                 pages: MAX_PAGES,
-            });
+            }
+            .into());
         }
         self.pages_read += 1;
         let call = self.query.call(Some(page_number))?;

@@ -133,7 +133,7 @@ pub mod watch;
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
 #[cfg(feature = "notifications")]
 pub use error::WatchErrorKind;
-pub use error::{Error, Result, TransportKind};
+pub use error::{BulkFailure, Error, ErrorKind, Result, TransportKind};
 #[cfg(feature = "notifications")]
 pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
 pub use models::{

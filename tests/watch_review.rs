@@ -13,7 +13,7 @@ use common::network::WATCHED_USER;
 use common::wait::eventually;
 use common::watch_script::*;
 use genesys_presence::watch::{Disconnect, Watcher};
-use genesys_presence::{Error, RetryPolicy, TransportKind};
+use genesys_presence::{ErrorKind, RetryPolicy, TransportKind};
 use serde_json::json;
 
 const U1: &str = WATCHED_USER;
@@ -175,8 +175,8 @@ fn binary_messages_are_errors_and_the_socket_reads_on() {
                 assert_eq!(event.message.as_deref(), Some("after the binaries"));
                 break;
             }
-            Some(Err(Error::Socket { detail, .. })) => {
-                assert!(detail.contains("binary"), "{detail}");
+            Some(Err(error)) if error.kind() == ErrorKind::Socket => {
+                assert!(error.to_string().contains("binary"), "{error}");
                 errors += 1;
             }
             other => panic!("{other:?} after {errors} errors"),
@@ -217,10 +217,8 @@ fn the_message_size_limit_is_in_bytes_right_at_the_limit() {
     assert!(
         matches!(
             &second,
-            Some(Err(Error::Socket {
-                kind: TransportKind::TooLarge,
-                ..
-            }))
+            Some(Err(error)) if error.kind() == ErrorKind::Socket
+                && error.transport_kind() == Some(TransportKind::TooLarge)
         ),
         "{second:?}"
     );

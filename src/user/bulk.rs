@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::args::distinct_ids;
 use crate::models::{UcUserPresence, UserPresence};
 use crate::request::{self, segment, Call};
+use crate::error::{BulkFailure, Repr};
 use crate::{Error, Result, Session};
 
 /// The most users one bulk call carries. The API documents "Limit 50" for the
@@ -142,12 +143,13 @@ pub fn update_presences_bulk(session: &Session, presences: &[UserPresence]) -> R
                     presences.iter().filter_map(|p| p.id.clone()).collect()
                 };
                 let done = n * BULK_LIMIT;
-                return Err(Error::BulkIncomplete {
-                    applied_user_ids: user_ids(&presences[..done]),
-                    not_applied_user_ids: user_ids(&presences[done..]),
+                let bulk = BulkFailure::new(
+                    user_ids(&presences[..done]),
+                    user_ids(&presences[done..]),
                     applied,
-                    source: Box::new(error),
-                });
+                    error,
+                );
+                return Err(Repr::BulkIncomplete { bulk }.into());
             }
         }
     }

@@ -16,6 +16,7 @@ use super::config::READ_LIMIT;
 use crate::models::{user_of_presence_topic, NotificationMessage, PresenceEvent};
 use crate::secret::Redactor;
 use crate::transport::{self, Stream, StreamStop, Transport};
+use crate::error::Repr;
 use crate::{Error, Result, TransportKind};
 
 /// The longest one blocking read lasts, so that a stop request is seen even
@@ -112,7 +113,7 @@ impl Reader {
         let thread = std::thread::Builder::new()
             .name("genesys-presence-watch".into())
             .spawn(move || read_loop(socket, &settings, &*report))
-            .map_err(|e| Error::Config(format!("watch: cannot start the socket reader thread: {e}")))?;
+            .map_err(|e| Error::system(format!("watch: cannot start the socket reader thread: {e}")))?;
         Ok(Reader {
             stop,
             thread: Some(thread),
@@ -354,7 +355,7 @@ fn classify(error: tungstenite::Error) -> (TransportKind, String) {
 /// it is [`TransportKind::Other`] (a message that could not be read, say).
 pub(super) fn socket_error(host: &str, kind: TransportKind, detail: impl Into<String>) -> Error {
     let detail = detail.into();
-    Error::Socket {
+    Error::from(Repr::Socket {
         host: host.to_owned(),
         kind,
         detail: if kind == TransportKind::Other {
@@ -362,6 +363,6 @@ pub(super) fn socket_error(host: &str, kind: TransportKind, detail: impl Into<St
         } else {
             format!("{kind}: {detail}")
         },
-    }
+    })
     .bounded(&Redactor::default())
 }

@@ -251,7 +251,7 @@ impl Watcher {
                     let _done = done; // dropped when the thread ends
                     shared.recover();
                 })
-                .map_err(|e| Error::Config(format!("watch: cannot start the recovery thread: {e}")))?
+                .map_err(|e| Error::system(format!("watch: cannot start the recovery thread: {e}")))?
         };
         let mut watcher = Watcher {
             shared,

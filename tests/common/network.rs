@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use genesys_presence::{Error, TransportKind};
+use genesys_presence::{Error, ErrorKind, TransportKind};
 use mockito::{Matcher, Mock, Server, ServerGuard};
 
 /// The user the watches of these tests are for.
@@ -98,8 +98,8 @@ impl Pki {
 
 /// The [`TransportKind`] of a REST (`Transport`) or WebSocket (`Socket`) error.
 pub fn kind_of(error: &Error) -> Option<TransportKind> {
-    match error {
-        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
+    match error.kind() {
+        ErrorKind::Transport | ErrorKind::Socket => error.transport_kind(),
         _ => None,
     }
 }
