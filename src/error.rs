@@ -154,8 +154,8 @@ pub enum ErrorKind {
     /// Nothing was sent. Fix the setting: the same one is refused again.
     Config,
     /// The operating system refused a resource needed at run time: a thread
-    /// could not be spawned (a [`Watcher`](crate::watch::Watcher)'s
-    /// reader), a socket could not be bound (the stand-in org of the `fake`
+    /// could not be spawned (a watcher's reader, with the `notifications`
+    /// feature), a socket could not be bound (the stand-in org of the `fake`
     /// feature). The message says what was refused and why.
     ///
     /// Neither the configuration nor the server is at fault: the process
@@ -177,7 +177,7 @@ pub enum ErrorKind {
     ///
     /// A [`Watcher`](crate::watch::Watcher) reconnects by itself (unless
     /// told not to); a socket that cannot be opened at all is returned by
-    /// [`watch`](crate::watch::watch).
+    /// [`watch::users`](crate::watch::users).
     #[cfg(feature = "notifications")]
     Socket,
     /// A [`Watcher`](crate::watch::Watcher) hit one of its limits
@@ -437,7 +437,7 @@ impl std::error::Error for Error {}
 /// How a request got no answer, from [`Error::transport_kind`]: for a
 /// [`Transport`](ErrorKind::Transport) error, an [`Auth`](ErrorKind::Auth)
 /// error whose login service did not answer, and a notification
-/// [`Socket`](ErrorKind::Socket) error.
+/// `Socket` error (with the `notifications` feature).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
@@ -610,7 +610,9 @@ impl Error {
     /// URL the message names) and the other kinds.
     pub fn method(&self) -> Option<&'static str> {
         match self.cause() {
-            Repr::Api { method, .. } | Repr::Decode { method, .. } | Repr::Transport { method, .. } => Some(*method),
+            Repr::Api { method, .. } | Repr::Decode { method, .. } | Repr::Transport { method, .. } => {
+                Some(*method)
+            }
             Repr::TooManyPages { .. } | Repr::IncompleteListing { .. } => Some("GET"),
             _ => None,
         }
@@ -633,7 +635,8 @@ impl Error {
 
     /// How the request got no answer: for a [`Transport`](ErrorKind::Transport)
     /// error, an [`Auth`](ErrorKind::Auth) error whose login service did not
-    /// answer, and a notification [`Socket`](ErrorKind::Socket) error.
+    /// answer, and a notification `Socket` error (with the `notifications`
+    /// feature).
     pub fn transport_kind(&self) -> Option<TransportKind> {
         match self.cause() {
             Repr::Transport { kind, .. } => Some(*kind),
@@ -704,7 +707,11 @@ impl Error {
     pub fn is_rate_limited(&self) -> bool {
         matches!(
             self.cause(),
-            Repr::Api { status: 429, .. } | Repr::Auth { status: Some(429), .. }
+            Repr::Api { status: 429, .. }
+                | Repr::Auth {
+                    status: Some(429),
+                    ..
+                }
         )
     }
 
@@ -723,20 +730,21 @@ impl Error {
     ///   status `408`, `429`, `500`, `502`, `503` or `504`;
     /// - no answer ([`Transport`](ErrorKind::Transport), an
     ///   [`Auth`](ErrorKind::Auth) error without an answer, a notification
-    ///   [`Socket`](ErrorKind::Socket)) because of a
+    ///   `Socket`) because of a
     ///   [`Timeout`](TransportKind::Timeout), [`Dns`](TransportKind::Dns),
     ///   [`Connect`](TransportKind::Connect) or [`Io`](TransportKind::Io)
     ///   failure;
     /// - an [`IncompleteListing`](ErrorKind::IncompleteListing);
-    /// - a watcher's [`ChannelCeiling`](WatchErrorKind::ChannelCeiling).
+    /// - a `Watch` error of kind `ChannelCeiling` (the watcher waits for
+    ///   the ceiling on new channels to allow the next).
     ///
     /// Not retryable: any other status (another `4xx`, `501`), a
     /// [`Tls`](TransportKind::Tls) failure, a too large answer, and the
     /// kinds [`Decode`](ErrorKind::Decode),
     /// [`InvalidInput`](ErrorKind::InvalidInput),
     /// [`TooManyPages`](ErrorKind::TooManyPages), [`Config`](ErrorKind::Config),
-    /// [`System`](ErrorKind::System), [`TopicRejected`](ErrorKind::TopicRejected)
-    /// and a watcher's [`EmptyConnections`](WatchErrorKind::EmptyConnections).
+    /// [`System`](ErrorKind::System), `TopicRejected`, and a `Watch` error of
+    /// kind `EmptyConnections`.
     /// For a [`BulkIncomplete`](ErrorKind::BulkIncomplete) error, it is the
     /// failing call's answer: whether sending the users not applied again
     /// could help.
@@ -747,11 +755,15 @@ impl Error {
     /// and mind that a write that got no answer may have been applied.
     pub fn is_retryable(&self) -> bool {
         match self.cause() {
-            Repr::Api { status, .. } | Repr::Auth { status: Some(status), .. } => {
+            Repr::Api { status, .. }
+            | Repr::Auth {
+                status: Some(status), ..
+            } => {
                 matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
             }
             Repr::Auth {
-                transport: Some(kind), ..
+                transport: Some(kind),
+                ..
             }
             | Repr::Transport { kind, .. } => passing(*kind),
             #[cfg(feature = "notifications")]

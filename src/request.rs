@@ -104,7 +104,7 @@ impl Call {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] naming `what` when the value is empty or blank.
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming `what` when the value is empty or blank.
 pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
     crate::args::require_text(what, value)?;
     Ok(percent_encode(value))

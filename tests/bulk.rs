@@ -353,7 +353,10 @@ fn purecloud_bulk_read_returns_the_error_of_a_failing_second_batch() {
     second.assert();
     // The third batch is not asked for.
     assert_all(&guards);
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(500), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(500),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("internal.server.error"));
     assert_eq!(err.correlation_id(), Some("ctx-500"));
     assert_eq!(
@@ -487,7 +490,10 @@ fn source_bulk_read_returns_the_error_of_a_failing_second_batch() {
     second.assert();
     assert_all(&guards);
     assert!(err.is_not_found(), "{err:?}");
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(404), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(404),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------- update_presences_bulk
@@ -673,7 +679,10 @@ fn bulk_update_failing_first_batch_is_the_plain_error() {
 
     first.assert();
     assert_all(&guards);
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(400), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(400),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "PUT /api/v2/users/presences/bulk: 400 bad.request: The presence definition nope does not exist. \

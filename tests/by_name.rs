@@ -349,7 +349,10 @@ fn find_by_name_returns_the_listing_error_and_does_not_cache_it() {
     let err = user::set_presence_by_name(&session, USER, "Lunch", None).unwrap_err();
 
     failing.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(403), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(403),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("missing.any.permissions"));
     assert!(
         err.to_string()

@@ -11,8 +11,8 @@ mod config_errors;
 use std::time::Duration;
 
 use config_errors::{built, config_message, env, refused};
-use genesys_presence::{system, Session, SessionBuilder};
 use genesys_presence::ErrorKind;
+use genesys_presence::{system, Session, SessionBuilder};
 
 const TOKEN: &str = "tok-7Hq2-clear-text";
 const PASSWORD: &str = "hunter2-Pa55word";
@@ -425,7 +425,8 @@ fn a_failed_login_names_the_login_url_as_the_session_reports_it() {
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
     assert!(err.is_auth());
     assert!(
-        err.to_string().starts_with(&format!("authentication failed at {expected}: ")),
+        err.to_string()
+            .starts_with(&format!("authentication failed at {expected}: ")),
         "{err}"
     );
     assert!(!err.to_string().contains("my-secret-7"), "{err}");

@@ -464,7 +464,8 @@ fn outcome(items: &[Result<String, Error>]) -> (Vec<&str>, Option<String>) {
                 assert_eq!(i, items.len() - 1, "an error is the last item: {items:?}");
                 assert_eq!(err.kind(), ErrorKind::IncompleteListing, "{err:?}");
                 let text = err.to_string();
-                let Some(detail) = text.strip_prefix("GET /api/v2/presencedefinitions: incomplete listing: ") else {
+                let Some(detail) = text.strip_prefix("GET /api/v2/presencedefinitions: incomplete listing: ")
+                else {
                     panic!("{err:?}")
                 };
                 return (ids, Some(detail.to_owned()));
@@ -1177,7 +1178,10 @@ fn delete_of_an_unknown_id_reports_404() {
     let err = definitions::delete(&session_for(&server), "gone").unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(404), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(404),
+        "{err:?}"
+    );
     assert!(err.is_not_found());
     // The header wins over the body's contextId.
     assert_eq!(err.correlation_id(), Some("del-404"));

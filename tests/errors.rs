@@ -101,7 +101,10 @@ fn an_html_error_page_keeps_the_status_and_an_excerpt() {
     let err = system::list(&session_for(&server)).unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(502), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(502),
+        "{err:?}"
+    );
     assert_eq!(err.status(), Some(502));
     assert!(err.body().is_none());
     assert_eq!(err.code(), None);
@@ -279,7 +282,10 @@ fn a_redirect_is_not_followed() {
 
     moved.assert();
     elsewhere.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(302), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(302),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------- decode errors
@@ -337,10 +343,7 @@ fn truncated_json_is_a_decode_error() {
         "; body starts ",
     );
     assert!(reason.contains("EOF"), "{text}");
-    assert!(
-        text.ends_with(&format!("; body starts {truncated:?}")),
-        "{text}"
-    );
+    assert!(text.ends_with(&format!("; body starts {truncated:?}")), "{text}");
 }
 
 #[test]
@@ -357,8 +360,9 @@ fn an_object_where_a_list_is_expected_is_a_decode_error() {
     assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
     assert_eq!(err.status(), Some(200));
     assert!(
-        err.to_string()
-            .starts_with("GET /api/v2/systempresences: 200 but the body is not a valid Vec<SystemPresence>: "),
+        err.to_string().starts_with(
+            "GET /api/v2/systempresences: 200 but the body is not a valid Vec<SystemPresence>: "
+        ),
         "{err}"
     );
 }

@@ -128,7 +128,11 @@ fn unavailable(correlation_id: &str) -> Step {
 /// Asserts `err` is a transport failure of `kind` after `attempts` sends.
 #[track_caller]
 fn assert_transport(err: &Error, method: &str, path: &str, kind: TransportKind, attempts: u32) {
-    assert_eq!(err.kind(), ErrorKind::Transport, "expected a {kind:?} transport error, got {err:?}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Transport,
+        "expected a {kind:?} transport error, got {err:?}"
+    );
     assert_eq!(
         (err.method(), err.path(), err.transport_kind()),
         (Some(method), Some(path), Some(kind)),
@@ -203,7 +207,10 @@ fn a_retry_after_longer_than_max_total_wait_is_not_waited_for() {
     let err = system::list(&token_session(&server, policy)).unwrap_err();
 
     assert!(started.elapsed() < QUICK, "waited: {:?}", started.elapsed());
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(429), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(429),
+        "{err:?}"
+    );
     assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.code(), Some("too.many.requests.retry.after"));
@@ -263,7 +270,10 @@ fn a_429_that_never_clears_is_returned_after_max_attempts() {
 
     let err = system::list(&token_session(&server, fast().max_attempts(3))).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(429), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(429),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(3));
     assert_eq!(err.retry_after(), Some(Duration::ZERO));
     assert_eq!(err.code(), Some("too.many.requests.retry.after"));
@@ -331,7 +341,10 @@ fn a_503_on_patch_is_not_retried_because_it_may_have_been_applied() {
 
     let err = user::update_purecloud_presence(&token_session(&server, fast()), "u1", &lunch()).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(503), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(503),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.code(), Some("service.unavailable"));
     assert_eq!(err.correlation_id(), Some("c-503"));
@@ -356,7 +369,10 @@ fn a_503_on_post_is_not_retried_because_it_may_have_been_applied() {
 
     let err = definitions::create(&token_session(&server, fast()), &focus_time()).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(503), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(503),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.correlation_id(), Some("c-post"));
     assert_eq!(server.calls(), [post]);
@@ -371,7 +387,10 @@ fn a_500_on_get_is_not_retried_and_keeps_its_excerpt_and_correlation_id() {
 
     let err = system::list(&token_session(&server, fast())).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(500), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(500),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(1));
     assert!(err.body().is_none());
     assert_eq!(err.correlation_id(), Some("c-500"));
@@ -397,7 +416,10 @@ fn a_persistent_503_on_get_returns_the_last_answer_after_max_attempts() {
 
     let err = system::list(&token_session(&server, fast().max_attempts(3))).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(503), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(503),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(3));
     assert_eq!(err.correlation_id(), Some("c-3"), "the last answer");
     assert_eq!(
@@ -416,7 +438,10 @@ fn a_persistent_502_html_page_is_an_api_error_quoting_the_page() {
 
     let err = system::list(&token_session(&server, fast())).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(502), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(502),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(4), "the default max_attempts");
     assert!(err.body().is_none());
     assert_eq!(err.code(), None);
@@ -433,7 +458,11 @@ fn a_persistent_502_html_page_is_an_api_error_quoting_the_page() {
 
 #[track_caller]
 fn assert_decode(err: &Error, path: &str, type_name: &str) {
-    assert_eq!(err.kind(), ErrorKind::Decode, "expected a Decode error, got {err:?}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Decode,
+        "expected a Decode error, got {err:?}"
+    );
     assert_eq!(
         (err.method(), err.path(), err.status()),
         (Some("GET"), Some(path), Some(200))
@@ -481,7 +510,9 @@ fn truncated_json_is_a_decode_error_and_is_not_retried() {
     assert_decode(&err, PRESENCE, "UserPresence");
     let text = err.to_string();
     let (reason, excerpt) = text
-        .strip_prefix(&format!("GET {PRESENCE}: 200 but the body is not a valid UserPresence: "))
+        .strip_prefix(&format!(
+            "GET {PRESENCE}: 200 but the body is not a valid UserPresence: "
+        ))
         .and_then(|rest| rest.split_once("; body starts "))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(reason.contains("EOF"), "{reason}");
@@ -872,10 +903,17 @@ fn a_second_401_after_a_fresh_token_is_returned_without_looping() {
 
     let err = user::get_purecloud_presence(&client_session(&server, fast()), "u1").unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(401), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(401),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("credentials.expired"));
     assert_eq!(err.correlation_id(), Some("c-401"));
-    assert_eq!(err.attempts(), Some(2), "sent with the old token, then the new one");
+    assert_eq!(
+        err.attempts(),
+        Some(2),
+        "sent with the old token, then the new one"
+    );
     assert_eq!(
         server.calls(),
         [POST_TOKEN, GET_PRESENCE, POST_TOKEN, GET_PRESENCE]
@@ -892,7 +930,10 @@ fn a_401_with_a_fixed_access_token_is_returned_at_once() {
 
     let err = system::list(&token_session(&server, fast())).unwrap_err();
 
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(401), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(401),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.code(), Some("credentials.expired"));
     assert_eq!(server.calls(), [GET_SYSTEM]);
@@ -1146,7 +1187,10 @@ fn an_absurd_retry_after_after_an_earlier_wait_is_returned_not_a_panic() {
         .expect("the client must not panic on a server's Retry-After")
         .expect("an error");
     assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(429), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(429),
+        "{err:?}"
+    );
     assert_eq!(err.attempts(), Some(2));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(u64::MAX)));
     assert_eq!(server.calls(), [GET_SYSTEM; 2]);

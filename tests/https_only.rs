@@ -147,7 +147,9 @@ fn a_plain_ws_connect_uri_is_refused_when_the_api_is_https() {
     assert_eq!(error.kind(), ErrorKind::Socket, "{error:?}");
     assert_eq!(error.transport_kind(), Some(TransportKind::Tls), "{error:?}");
     assert!(
-        error.to_string().starts_with("notification socket to 127.0.0.1: "),
+        error
+            .to_string()
+            .starts_with("notification socket to 127.0.0.1: "),
         "{error}"
     );
     assert!(error.to_string().contains("plain ws:// address"), "{error}");

@@ -225,7 +225,10 @@ fn list_error_answer_is_an_api_error() {
     .unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(400), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(400),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("invalid.value"));
     assert!(!err.is_not_found());
 }

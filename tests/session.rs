@@ -713,7 +713,10 @@ fn a_second_401_after_the_refresh_is_returned() {
     rejected_first.assert();
     rejected_second.assert();
     assert_all(&guards);
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(401), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(401),
+        "{err:?}"
+    );
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("credentials.expired"));
     assert_eq!(err.attempts(), Some(2));

@@ -87,7 +87,10 @@ fn get_reports_403() {
     let err = settings::get(&session_for(&server)).unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(403), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(403),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("missing.any.permissions"));
     assert_eq!(err.correlation_id(), Some("set-403"));
 }

@@ -136,7 +136,10 @@ fn list_reports_403() {
     let err = sources::list(&session_for(&server)).unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(403), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(403),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("missing.any.permissions"));
     assert_eq!(err.correlation_id(), Some("src-403"));
     assert_eq!(
@@ -639,5 +642,8 @@ fn set_primary_source_reports_an_unknown_source() {
     let err = user::set_primary_source(&session_for(&server), USER, "nope").unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(400), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(400),
+        "{err:?}"
+    );
 }

@@ -82,7 +82,10 @@ fn list_reports_an_error_answer_with_its_route() {
         "GET /api/v2/systempresences: 403 not.authorized: You are not authorized to perform the \
          requested action. (correlation id c-403)"
     );
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(403), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(403),
+        "{err:?}"
+    );
     assert_eq!(err.code(), Some("not.authorized"));
     assert_eq!(err.correlation_id(), Some("c-403"));
     assert!(!err.is_not_found());

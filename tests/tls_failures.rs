@@ -25,7 +25,9 @@ use common::network::{
     WATCHED_USER as USER,
 };
 use genesys_presence::definitions::{self, DefinitionQuery};
-use genesys_presence::{user, watch, Error, ErrorKind, OrganizationPresence, RetryPolicy, Session, TransportKind};
+use genesys_presence::{
+    user, watch, Error, ErrorKind, OrganizationPresence, RetryPolicy, Session, TransportKind,
+};
 
 /// The TLS providers of this build.
 fn providers() -> Vec<ureq::tls::TlsProvider> {

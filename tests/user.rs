@@ -474,7 +474,10 @@ fn update_purecloud_presence_reports_an_unknown_definition() {
     .unwrap_err();
 
     m.assert();
-    assert!(err.kind() == ErrorKind::Api && err.status() == Some(400), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(400),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "PATCH /api/v2/users/3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44/presences/purecloud: 400 bad.request: \

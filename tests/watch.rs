@@ -194,7 +194,9 @@ fn rejected_topics_are_reported_once_with_the_reason() {
                 assert!(!error.is_retryable(), "{error}");
                 let topic = error.topic().unwrap();
                 assert!(
-                    error.to_string().starts_with(&format!("subscription to {topic} rejected: ")),
+                    error
+                        .to_string()
+                        .starts_with(&format!("subscription to {topic} rejected: ")),
                     "{error}"
                 );
                 reported.push(error.to_string());

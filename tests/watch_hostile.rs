@@ -175,10 +175,7 @@ fn the_websocket_sends_the_sessions_user_agent_unchanged() {
         .user_agent("Z\u{fc}rich-Monitor/1.0")
         .build()
         .unwrap_err();
-    assert!(
-        refused.kind() == ErrorKind::Config,
-        "{refused:?}"
-    );
+    assert!(refused.kind() == ErrorKind::Config, "{refused:?}");
     assert!(
         refused
             .to_string()

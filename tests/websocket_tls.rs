@@ -69,7 +69,11 @@ fn an_untrusted_websocket_certificate_is_a_prompt_tls_error() {
         "took {:?}",
         started.elapsed()
     );
-    assert_eq!(error.kind(), ErrorKind::Socket, "expected a TLS socket error, got {error:?}");
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Socket,
+        "expected a TLS socket error, got {error:?}"
+    );
     assert_eq!(error.transport_kind(), Some(TransportKind::Tls), "{error}");
     let text = error.to_string();
     let Some(detail) = text.strip_prefix("notification socket to 127.0.0.1: ") else {

@@ -66,20 +66,18 @@ pub(super) fn fetch(
         }
     };
     let attempts = attempts.made();
-    let auth_error = |status: Option<u16>,
-                      code: Option<String>,
-                      reason: String,
-                      correlation_id: Option<String>| {
-        Error::from(Repr::Auth {
-            login_url: login_url.to_owned(),
-            status,
-            code,
-            reason,
-            correlation_id,
-            attempts,
-            transport: None,
-        })
-    };
+    let auth_error =
+        |status: Option<u16>, code: Option<String>, reason: String, correlation_id: Option<String>| {
+            Error::from(Repr::Auth {
+                login_url: login_url.to_owned(),
+                status,
+                code,
+                reason,
+                correlation_id,
+                attempts,
+                transport: None,
+            })
+        };
     let reply = outcome.map_err(|failure| {
         Error::from(Repr::Auth {
             login_url: login_url.to_owned(),

@@ -36,7 +36,7 @@ impl FakeOrg {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when no port can be bound
+    /// [`System`](crate::ErrorKind::System) when no port can be bound
     /// (`fake org: cannot listen on 127.0.0.1: …`) or the server thread
     /// cannot be started.
     pub fn start() -> Result<FakeOrg> {
@@ -107,7 +107,7 @@ impl FakeOrg {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] if the session cannot be built (not expected).
+    /// [`Config`](crate::ErrorKind::Config) if the session cannot be built (not expected).
     pub fn session(&self) -> Result<Session> {
         Session::builder()
             .base_url(self.base_url())

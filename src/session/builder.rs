@@ -281,7 +281,7 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting, without quoting a secret, when:
+    /// [`Config`](crate::ErrorKind::Config) naming the setting, without quoting a secret, when:
     /// no credentials or both kinds were given; an id, secret or token is
     /// outside its bounds (a token given with its `Bearer ` prefix, say); a
     /// URL is not an `http`/`https` URL with a host, holds a user or

@@ -12,7 +12,7 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming what is missing or wrong.
+    /// [`Config`](crate::ErrorKind::Config) naming what is missing or wrong.
     pub fn from_env() -> Result<SessionBuilder> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -21,7 +21,7 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming what is missing or wrong.
+    /// [`Config`](crate::ErrorKind::Config) naming what is missing or wrong.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<SessionBuilder> {
         let get = |name: &str| {
             lookup(name)

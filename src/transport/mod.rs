@@ -149,7 +149,7 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting: a timeout outside
+    /// [`Config`](crate::ErrorKind::Config) naming the setting: a timeout outside
     /// [`TIMEOUT_BOUNDS`], a size limit outside [`MAX_RESPONSE_BYTES_BOUNDS`],
     /// a pacing rate outside [`REQUESTS_PER_SECOND_BOUNDS`], a user agent that
     /// is not [`check_user_agent`]'s, a caller's agent whose own timeouts are

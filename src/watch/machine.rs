@@ -56,7 +56,7 @@ pub enum Disconnect {
 
 impl Disconnect {
     /// A copy (the error of [`Disconnect::Lost`] is a reader's
-    /// [`Error::Socket`], which is copied field by field).
+    /// [`Socket`](crate::ErrorKind::Socket) error, which is copied field by field).
     pub(super) fn duplicate(&self) -> Disconnect {
         match self {
             Disconnect::Closing => Disconnect::Closing,

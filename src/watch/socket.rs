@@ -13,10 +13,10 @@ use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{ClientRequestBuilder, HandshakeError, Message, WebSocket};
 
 use super::config::READ_LIMIT;
+use crate::error::Repr;
 use crate::models::{user_of_presence_topic, NotificationMessage, PresenceEvent};
 use crate::secret::Redactor;
 use crate::transport::{self, Stream, StreamStop, Transport};
-use crate::error::Repr;
 use crate::{Error, Result, TransportKind};
 
 /// The longest one blocking read lasts, so that a stop request is seen even
@@ -351,7 +351,7 @@ fn classify(error: tungstenite::Error) -> (TransportKind, String) {
     }
 }
 
-/// An [`Error::Socket`]; the detail starts with the kind of failure, unless
+/// A [`Socket`](crate::ErrorKind::Socket) error; the detail starts with the kind of failure, unless
 /// it is [`TransportKind::Other`] (a message that could not be read, say).
 pub(super) fn socket_error(host: &str, kind: TransportKind, detail: impl Into<String>) -> Error {
     let detail = detail.into();

@@ -114,9 +114,9 @@ impl Watcher {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty id, a closed watcher, or users
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id, a closed watcher, or users
     /// that would need more than [`MAX_CHANNELS`](super::MAX_CHANNELS)
-    /// channels; [`Error::Watch`] when the channels they need would pass
+    /// channels; [`Watch`](crate::ErrorKind::Watch) when the channels they need would pass
     /// [`max_channels_per_minute`](super::WatchBuilder::max_channels_per_minute);
     /// the failure of a subscription or a new channel (those users are then
     /// not watched), or of the read of their current presences (they are
@@ -135,7 +135,7 @@ impl Watcher {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty id; the failure of replacing a
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; the failure of replacing a
     /// channel's subscriptions (the users are no longer yielded all the same).
     pub fn remove_users<S: AsRef<str>>(&mut self, user_ids: &[S]) -> Result<()> {
         let gone: BTreeSet<String> = distinct_ids("user_ids", user_ids)?

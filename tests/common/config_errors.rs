@@ -27,7 +27,11 @@ pub fn refused(builder: SessionBuilder, setting: &str, secrets: &[&str]) -> Stri
 #[track_caller]
 pub fn config_message(err: Error, setting: &str, secrets: &[&str]) -> String {
     let (text, debug) = (err.to_string(), format!("{err:?}"));
-    assert_eq!(err.kind(), ErrorKind::Config, "{setting}: expected a Config error, got {debug}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Config,
+        "{setting}: expected a Config error, got {debug}"
+    );
     assert_eq!(err.attempts(), None, "{text}");
     let Some(message) = text.strip_prefix("session configuration: ") else {
         panic!("{setting}: the message does not start with `session configuration: `: {text}");

@@ -177,7 +177,11 @@ impl MockExt for Mock {
 #[track_caller]
 pub fn assert_invalid(err: Error, what: &str) {
     let text = err.to_string();
-    assert_eq!(err.kind(), ErrorKind::InvalidInput, "expected InvalidInput about {what}, got {err:?}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidInput,
+        "expected InvalidInput about {what}, got {err:?}"
+    );
     assert_eq!(err.argument(), Some(what), "{text}");
     assert!(text.starts_with(&format!("invalid {what}: ")), "{text}");
     assert_eq!(err.attempts(), None, "{text}");

@@ -112,7 +112,9 @@ fn users_that_need_a_21st_channel_are_invalid_input() {
     let actions = m.add(users[..MAX_CHANNELS].to_vec(), t0).unwrap();
     assert_eq!(actions.len(), MAX_CHANNELS);
     assert_eq!(
-        m.add(users[MAX_CHANNELS..].to_vec(), t0).map_err(|e| e.argument()).err(),
+        m.add(users[MAX_CHANNELS..].to_vec(), t0)
+            .map_err(|e| e.argument())
+            .err(),
         Some(Some("user_ids"))
     );
     assert_eq!(m.user_ids(), users[..MAX_CHANNELS]);
