@@ -1018,4 +1018,285 @@ mod tests {
         assert_eq!(std::mem::size_of::<Result<()>>(), std::mem::size_of::<usize>());
         assert_eq!(std::mem::size_of::<Option<Error>>(), std::mem::size_of::<usize>());
     }
+
+    /// What the accessors that are not about an answer say, and the
+    /// predicates, in one value to compare whole.
+    #[derive(Debug, PartialEq)]
+    struct Answers {
+        kind: ErrorKind,
+        attempts: Option<u32>,
+        method: Option<&'static str>,
+        path: Option<String>,
+        transport_kind: Option<TransportKind>,
+        argument: Option<&'static str>,
+        bulk: bool,
+        /// `is_rate_limited`, `is_not_found`, `is_auth`, `is_timeout`, `is_retryable`.
+        predicates: [bool; 5],
+    }
+
+    fn answers(error: &Error) -> Answers {
+        Answers {
+            kind: error.kind(),
+            attempts: error.attempts(),
+            method: error.method(),
+            path: error.path().map(str::to_owned),
+            transport_kind: error.transport_kind(),
+            argument: error.argument(),
+            bulk: error.bulk().is_some(),
+            predicates: [
+                error.is_rate_limited(),
+                error.is_not_found(),
+                error.is_auth(),
+                error.is_timeout(),
+                error.is_retryable(),
+            ],
+        }
+    }
+
+    fn none(kind: ErrorKind) -> Answers {
+        Answers {
+            kind,
+            attempts: None,
+            method: None,
+            path: None,
+            transport_kind: None,
+            argument: None,
+            bulk: false,
+            predicates: [false; 5],
+        }
+    }
+
+    fn transport(kind: TransportKind) -> Error {
+        Repr::Transport {
+            method: "PATCH",
+            path: "/p".into(),
+            kind,
+            detail: "d".into(),
+            attempts: 2,
+        }
+        .into()
+    }
+
+    fn auth(status: Option<u16>, transport: Option<TransportKind>) -> Error {
+        Repr::Auth {
+            login_url: "https://login.example".into(),
+            status,
+            code: None,
+            reason: "r".into(),
+            correlation_id: None,
+            attempts: 3,
+            transport,
+        }
+        .into()
+    }
+
+    #[test]
+    fn transport_failures_are_retryable_when_they_may_pass() {
+        for (kind, retryable) in [
+            (TransportKind::Timeout, true),
+            (TransportKind::Dns, true),
+            (TransportKind::Connect, true),
+            (TransportKind::Io, true),
+            (TransportKind::Tls, false),
+            (TransportKind::TooLarge, false),
+            (TransportKind::Other, false),
+        ] {
+            let timeout = kind == TransportKind::Timeout;
+            assert_eq!(
+                answers(&transport(kind)),
+                Answers {
+                    attempts: Some(2),
+                    method: Some("PATCH"),
+                    path: Some("/p".into()),
+                    transport_kind: Some(kind),
+                    predicates: [false, false, false, timeout, retryable],
+                    ..none(ErrorKind::Transport)
+                }
+            );
+            assert_eq!(
+                answers(&auth(None, Some(kind))),
+                Answers {
+                    attempts: Some(3),
+                    transport_kind: Some(kind),
+                    predicates: [false, false, true, timeout, retryable],
+                    ..none(ErrorKind::Auth)
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn login_answers_are_auth_errors_retryable_for_the_passing_statuses() {
+        for (status, retryable) in [
+            (400, false),
+            (401, false),
+            (408, true),
+            (429, true),
+            (500, true),
+            (501, false),
+        ] {
+            assert_eq!(
+                answers(&auth(Some(status), None)),
+                Answers {
+                    attempts: Some(3),
+                    predicates: [status == 429, false, true, false, retryable],
+                    ..none(ErrorKind::Auth)
+                },
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_about_no_one_request_answer_none() {
+        let cases: Vec<(Error, Answers)> = vec![
+            (
+                Error::invalid("user_id", "is empty"),
+                Answers {
+                    argument: Some("user_id"),
+                    ..none(ErrorKind::InvalidInput)
+                },
+            ),
+            (
+                Error::config("locale must not be empty".into()),
+                none(ErrorKind::Config),
+            ),
+            (
+                Error::system("watch: cannot start the socket reader thread: no threads".into()),
+                none(ErrorKind::System),
+            ),
+            (
+                Repr::TooManyPages {
+                    path: "/l".into(),
+                    pages: 1000,
+                }
+                .into(),
+                Answers {
+                    method: Some("GET"),
+                    path: Some("/l".into()),
+                    ..none(ErrorKind::TooManyPages)
+                },
+            ),
+            (
+                Repr::IncompleteListing {
+                    path: "/l".into(),
+                    detail: "d".into(),
+                }
+                .into(),
+                Answers {
+                    method: Some("GET"),
+                    path: Some("/l".into()),
+                    predicates: [false, false, false, false, true],
+                    ..none(ErrorKind::IncompleteListing)
+                },
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(answers(&error), expected, "{error}");
+            assert!(std::error::Error::source(&error).is_none());
+        }
+    }
+
+    #[test]
+    fn a_system_error_says_what_was_refused_and_is_not_configuration() {
+        let error = Error::system("fake org: cannot listen on 127.0.0.1: no ports".into());
+        assert_eq!(
+            error.to_string(),
+            "fake org: cannot listen on 127.0.0.1: no ports"
+        );
+        assert_eq!(
+            format!("{error:?}"),
+            r#"System("fake org: cannot listen on 127.0.0.1: no ports")"#
+        );
+    }
+
+    #[test]
+    fn a_bulk_error_looks_through_to_its_failure_and_has_no_source() {
+        let failure = auth(Some(429), None);
+        let failing = answers(&failure);
+        let error: Error = Repr::BulkIncomplete {
+            bulk: BulkFailure::new(
+                vec!["a".into()],
+                vec!["b".into(), "c".into()],
+                Vec::new(),
+                failure,
+            ),
+        }
+        .into();
+        assert_eq!(
+            answers(&error),
+            Answers {
+                kind: ErrorKind::BulkIncomplete,
+                bulk: true,
+                ..failing
+            }
+        );
+        let bulk = error.bulk().unwrap();
+        assert_eq!(bulk.applied_user_ids(), ["a"]);
+        assert_eq!(bulk.not_applied_user_ids(), ["b", "c"]);
+        assert!(bulk.applied().is_empty());
+        assert_eq!(bulk.failure().kind(), ErrorKind::Auth);
+        assert_eq!(
+            error.to_string(),
+            "bulk update stopped after 1 of 3 users: authentication failed at https://login.example: r after 3 attempts"
+        );
+        assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[cfg(feature = "notifications")]
+    #[test]
+    fn notification_errors_answer_their_own_accessors() {
+        let socket = |kind| -> Error {
+            Repr::Socket {
+                host: "h".into(),
+                kind,
+                detail: "d".into(),
+            }
+            .into()
+        };
+        for (kind, retryable) in [
+            (TransportKind::Timeout, true),
+            (TransportKind::Io, true),
+            (TransportKind::Tls, false),
+            (TransportKind::TooLarge, false),
+            (TransportKind::Other, false),
+        ] {
+            let error = socket(kind);
+            assert_eq!(
+                answers(&error),
+                Answers {
+                    transport_kind: Some(kind),
+                    predicates: [false, false, false, kind == TransportKind::Timeout, retryable],
+                    ..none(ErrorKind::Socket)
+                }
+            );
+            assert_eq!((error.topic(), error.watch_kind()), (None, None));
+        }
+        for (kind, retryable) in [
+            (WatchErrorKind::ChannelCeiling, true),
+            (WatchErrorKind::EmptyConnections, false),
+        ] {
+            let error: Error = Repr::Watch {
+                kind,
+                detail: "d".into(),
+            }
+            .into();
+            assert_eq!(
+                answers(&error),
+                Answers {
+                    predicates: [false, false, false, false, retryable],
+                    ..none(ErrorKind::Watch)
+                }
+            );
+            assert_eq!((error.topic(), error.watch_kind()), (None, Some(kind)));
+        }
+        let refused: Error = Repr::TopicRejected {
+            topic: "v2.users.u1.presence".into(),
+            reason: "missing permission".into(),
+        }
+        .into();
+        assert_eq!(answers(&refused), none(ErrorKind::TopicRejected));
+        assert_eq!(refused.topic(), Some("v2.users.u1.presence"));
+        assert_eq!(refused.watch_kind(), None);
+    }
 }

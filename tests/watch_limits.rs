@@ -59,6 +59,13 @@ fn until_watch_error(
         match watcher.next_timeout(left.min(poll)) {
             Some(Err(error)) if error.watch_kind() == Some(kind) => {
                 assert_eq!(error.kind(), ErrorKind::Watch, "{error:?}");
+                // The ceiling passes by itself; empty connections say the
+                // server keeps refusing.
+                assert_eq!(
+                    error.is_retryable(),
+                    kind == WatchErrorKind::ChannelCeiling,
+                    "{error}"
+                );
                 return (error, before, Instant::now());
             }
             Some(item) => before.push(describe(&item)),
