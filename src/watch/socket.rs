@@ -26,6 +26,9 @@ const READ_SLICE: Duration = Duration::from_secs(1);
 /// What a reader thread reports about its connection. `link` is the number
 /// of the connection it reads, so that reports of a replaced connection
 /// are ignored.
+// Most signals are presence changes: boxing them would cost an
+// allocation per event to shrink the rarer others.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Signal {
     /// A presence change.
     Presence { link: u64, event: PresenceEvent },
