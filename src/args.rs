@@ -1,5 +1,5 @@
 //! Checks of the caller's arguments, made before anything is sent: each
-//! failure is an [`Error::InvalidInput`] naming the argument.
+//! failure is an [`InvalidInput`](crate::ErrorKind::InvalidInput) error naming the argument.
 
 use std::collections::HashSet;
 

@@ -12,18 +12,19 @@
 use std::collections::{BTreeMap, HashSet};
 
 use crate::args::optional_text;
+use crate::error::Repr;
 use crate::models::{OrganizationPresence, OrganizationPresenceEntityListing};
 use crate::request::{self, segment, Call};
 use crate::{Error, Result, Session};
 
 /// The most pages [`list_all`] reads: a server that keeps announcing a next
-/// page gets [`Error::TooManyPages`] rather than an endless loop. (At the
+/// page gets [`TooManyPages`](crate::ErrorKind::TooManyPages) rather than an endless loop. (At the
 /// largest page size that is 500 000 definitions; an org has dozens.)
 pub const MAX_PAGES: usize = 1000;
 
 /// The largest `pageSize` sent. Genesys does not publish this listing's own
 /// maximum; a larger value is rejected before any request, and a smaller cap
-/// on the server comes back as a `400` [`Error::Api`].
+/// on the server comes back as a `400` [`Api`](crate::ErrorKind::Api).
 pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// Which definitions a listing includes, by deletion state (the `deleted` query parameter).
@@ -131,9 +132,9 @@ impl DefinitionQuery {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for page number 0, a page size of 0 or above
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for page number 0, a page size of 0 or above
 /// [`MAX_PAGE_SIZE`], or an empty locale,
-/// before any request; [`Error::Api`] for an error answer (400 for an
+/// before any request; [`Api`](crate::ErrorKind::Api) for an error answer (400 for an
 /// unknown locale, 401, 403, 429, 5xx).
 ///
 /// # Example
@@ -155,8 +156,8 @@ pub fn list(session: &Session, query: &DefinitionQuery) -> Result<OrganizationPr
 /// # Errors
 ///
 /// As [`list`]; the first failing page's error is returned.
-/// [`Error::TooManyPages`] when there are still more pages after
-/// [`MAX_PAGES`], and [`Error::IncompleteListing`] when the pages do not add
+/// [`TooManyPages`](crate::ErrorKind::TooManyPages) when there are still more pages after
+/// [`MAX_PAGES`], and [`IncompleteListing`](crate::ErrorKind::IncompleteListing) when the pages do not add
 /// up (see [`iter`]): a partial list is never returned as if it were whole.
 pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<OrganizationPresence>> {
     iter(session, query).collect()
@@ -172,7 +173,7 @@ pub fn list_all(session: &Session, query: &DefinitionQuery) -> Result<Vec<Organi
 /// on a later page, as when the listing shifts, is skipped).
 ///
 /// The pages must add up, else the last item is an
-/// [`Error::IncompleteListing`] (after the definitions read until then):
+/// [`IncompleteListing`](crate::ErrorKind::IncompleteListing) (after the definitions read until then):
 /// the server answered another page than the one asked for; a page brought
 /// nothing new although more pages were announced; the `total` changed
 /// from one page to the next (the listing changed while it was read); or
@@ -236,21 +237,23 @@ pub struct Definitions<'a> {
 const LIST_PATH: &str = "/api/v2/presencedefinitions";
 
 fn incomplete(detail: String) -> Error {
-    Error::IncompleteListing {
+    Repr::IncompleteListing {
         path: LIST_PATH.into(),
         detail,
     }
+    .into()
 }
 
 /// For a listing that is not paged (`path` answers every match at once):
-/// an [`Error::IncompleteListing`] when its `total` is not the number of
+/// an [`IncompleteListing`](crate::ErrorKind::IncompleteListing) error when its `total` is not the number of
 /// entities it holds.
 pub(crate) fn require_whole(path: &str, total: Option<i64>, entities: usize) -> Result<()> {
     match total {
-        Some(total) if usize::try_from(total).ok() != Some(entities) => Err(Error::IncompleteListing {
+        Some(total) if usize::try_from(total).ok() != Some(entities) => Err(Repr::IncompleteListing {
             path: path.to_owned(),
             detail: format!("the server announced {total} entities and delivered {entities}"),
-        }),
+        }
+        .into()),
         _ => Ok(()),
     }
 }
@@ -259,10 +262,11 @@ impl Definitions<'_> {
     /// Reads page `page_number` into the buffer and decides what comes next.
     fn read_page(&mut self, page_number: u32) -> Result<()> {
         if self.pages_read == MAX_PAGES {
-            return Err(Error::TooManyPages {
+            return Err(Repr::TooManyPages {
                 path: LIST_PATH.into(),
                 pages: MAX_PAGES,
-            });
+            }
+            .into());
         }
         self.pages_read += 1;
         let call = self.query.call(Some(page_number))?;
@@ -374,7 +378,7 @@ impl Iterator for Definitions<'_> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id or locale; [`Error::Api`] with
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id or locale; [`Api`](crate::ErrorKind::Api) with
 /// status 404 for an unknown id (see [`Error::is_not_found`]).
 pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<OrganizationPresence> {
     optional_text("locale_code", locale_code)?;
@@ -391,8 +395,8 @@ pub fn get(session: &Session, id: &str, locale_code: Option<&str>) -> Result<Org
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] when `language_labels` is missing or empty;
-/// [`Error::Api`] for an error answer (400 for a bad definition, 403 without
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) when `language_labels` is missing or empty;
+/// [`Api`](crate::ErrorKind::Api) for an error answer (400 for a bad definition, 403 without
 /// `presence:presenceDefinition:add`).
 ///
 /// # Example
@@ -426,7 +430,7 @@ pub fn create(session: &Session, definition: &OrganizationPresence) -> Result<Or
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id or missing labels; [`Error::Api`]
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id or missing labels; [`Api`](crate::ErrorKind::Api)
 /// for an error answer (404 unknown id, 400 bad definition, 409 conflict).
 pub fn update(
     session: &Session,
@@ -447,7 +451,7 @@ pub fn update(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 unknown id, 403 without `presence:presenceDefinition:delete`).
 pub fn delete(session: &Session, id: &str) -> Result<()> {
     request::send_empty(

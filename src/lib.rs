@@ -70,7 +70,44 @@
 //!   your own agent ([`SessionBuilder::agent`]), and that agent's TLS roots
 //!   and client certificate, apply to all three.
 //! - Every failure is an [`Error`] with the HTTP status, the Genesys error
-//!   code and message, and the correlation id; nothing panics on any answer.
+//!   code and message, and the correlation id; nothing panics on any answer
+//!   (see [Errors](#errors)).
+//!
+//! # Errors
+//!
+//! [`Error`] is opaque, so that it can grow: [`Error::kind`] says what
+//! happened (an [`ErrorKind`], `#[non_exhaustive]`), accessors give the
+//! context ([`status`](Error::status), [`code`](Error::code),
+//! [`correlation_id`](Error::correlation_id),
+//! [`retry_after`](Error::retry_after), [`attempts`](Error::attempts),
+//! [`argument`](Error::argument), [`bulk`](Error::bulk), …), and predicates
+//! answer what callers usually ask: [`is_not_found`](Error::is_not_found),
+//! [`is_rate_limited`](Error::is_rate_limited), [`is_auth`](Error::is_auth),
+//! [`is_timeout`](Error::is_timeout), and
+//! [`is_retryable`](Error::is_retryable) (whether trying again later could
+//! help).
+//!
+//! ```
+//! use genesys_presence::{user, ErrorKind, Session, UserPresence};
+//!
+//! /// The presence, `None` for a user that does not exist; other failures
+//! /// are the caller's, except one that invites a second try.
+//! fn presence_of(session: &Session, user_id: &str) -> genesys_presence::Result<Option<UserPresence>> {
+//!     match user::get_purecloud_presence(session, user_id) {
+//!         Ok(presence) => Ok(Some(presence)),
+//!         Err(e) if e.is_not_found() => Ok(None),
+//!         Err(e) if e.is_retryable() => {
+//!             std::thread::sleep(e.retry_after().unwrap_or(std::time::Duration::from_secs(1)));
+//!             user::get_purecloud_presence(session, user_id).map(Some)
+//!         }
+//!         Err(e) if e.kind() == ErrorKind::InvalidInput => {
+//!             eprintln!("bad {:?}: {e}", e.argument());
+//!             Err(e)
+//!         }
+//!         Err(e) => Err(e),
+//!     }
+//! }
+//! ```
 //!
 //! # Crate features
 //!
@@ -183,7 +220,7 @@ pub mod watch;
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
 #[cfg(feature = "notifications")]
 pub use error::WatchErrorKind;
-pub use error::{Error, Result, TransportKind};
+pub use error::{BulkFailure, Error, ErrorKind, Result, TransportKind};
 #[cfg(feature = "notifications")]
 pub use models::{Channel, ChannelTopic, EventOrigin, PresenceEvent};
 pub use models::{

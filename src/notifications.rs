@@ -81,7 +81,7 @@ fn subscriptions_path(channel_id: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::Api`] for an error answer (401, 429).
+/// [`Api`](crate::ErrorKind::Api) for an error answer (401, 429).
 pub fn create_channel(session: &Session) -> Result<Channel> {
     request::send_json(session, &Call::post(CHANNELS.into()))
 }
@@ -94,7 +94,7 @@ pub fn create_channel(session: &Session) -> Result<Channel> {
 ///
 /// # Errors
 ///
-/// [`Error::Api`] for an error answer.
+/// [`Api`](crate::ErrorKind::Api) for an error answer.
 pub fn list_channels(session: &Session, include: Option<IncludeChannels>) -> Result<ChannelEntityListing> {
     let call = Call::get(CHANNELS.into()).query_opt("includechannels", include.map(IncludeChannels::as_str));
     request::send_json(session, &call)
@@ -107,7 +107,7 @@ pub fn list_channels(session: &Session, include: Option<IncludeChannels>) -> Res
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an answer
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) for an answer
 /// other than 2xx and 404.
 pub fn channel_exists(session: &Session, channel_id: &str) -> Result<bool> {
     match request::send_empty(
@@ -128,7 +128,7 @@ pub fn channel_exists(session: &Session, channel_id: &str) -> Result<bool> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 for an unknown or expired channel).
 pub fn get_subscriptions(session: &Session, channel_id: &str) -> Result<ChannelTopicEntityListing> {
     request::send_json(session, &Call::get(subscriptions_path(channel_id)?))
@@ -147,8 +147,8 @@ pub fn get_subscriptions(session: &Session, channel_id: &str) -> Result<ChannelT
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty channel id, no topics, or a topic
-/// without an id; [`Error::Api`] for an error answer (400 for a rejected
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty channel id, no topics, or a topic
+/// without an id; [`Api`](crate::ErrorKind::Api) for an error answer (400 for a rejected
 /// topic without `ignore_errors`, or past [`MAX_TOPICS_PER_CHANNEL`]; 404
 /// for an unknown or expired channel).
 pub fn add_subscriptions(
@@ -194,7 +194,7 @@ pub fn replace_subscriptions(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 for an unknown or expired channel).
 pub fn delete_subscriptions(session: &Session, channel_id: &str) -> Result<()> {
     request::send_empty(session, &Call::delete(subscriptions_path(channel_id)?))
@@ -210,7 +210,7 @@ pub fn delete_subscriptions(session: &Session, channel_id: &str) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty `expand` value; [`Error::Api`] for an
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty `expand` value; [`Api`](crate::ErrorKind::Api) for an
 /// error answer.
 pub fn list_available_topics(
     session: &Session,

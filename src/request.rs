@@ -13,7 +13,7 @@ use serde::Serialize;
 use ureq::http::HeaderValue;
 
 use crate::error::excerpt;
-use crate::error::{Error, Result};
+use crate::error::{Error, Repr, Result};
 use crate::models::ErrorBody;
 use crate::retry::Attempts;
 use crate::secret::Redactor;
@@ -104,7 +104,7 @@ impl Call {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] naming `what` when the value is empty or blank.
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming `what` when the value is empty or blank.
 pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
     crate::args::require_text(what, value)?;
     Ok(percent_encode(value))
@@ -129,7 +129,7 @@ pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> 
     serde_json::from_slice(&reply.body).map_err(|e| {
         // serde quotes what it could not decode: the body may echo a secret.
         let redactor = redactor(session, Some(&bearer));
-        Error::Decode {
+        Error::from(Repr::Decode {
             method: call.method.as_str(),
             path: call.path.clone(),
             status: reply.status,
@@ -138,7 +138,7 @@ pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> 
             excerpt: excerpt(&reply.body, &redactor).into(),
             correlation_id: reply.correlation_id,
             attempts,
-        }
+        })
         .bounded(&redactor)
     })
 }
@@ -185,13 +185,14 @@ fn send_with_retries(
             Ok(reply) => reply,
             Err(failure) if attempts.again_after_failure(failure.kind) => continue,
             Err(failure) => {
-                return Err(Error::Transport {
+                return Err(Repr::Transport {
                     method: call.method.as_str(),
                     path: call.path.clone(),
                     kind: failure.kind,
                     detail: failure.detail,
                     attempts: attempts.made(),
-                })
+                }
+                .into())
             }
         };
         if (200..300).contains(&reply.status) {
@@ -229,7 +230,7 @@ fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32, used: 
     let correlation_id = reply
         .correlation_id
         .or_else(|| body.as_ref().and_then(|b| b.context_id.clone()));
-    Error::Api {
+    Error::from(Repr::Api {
         method: call.method.as_str(),
         path: call.path.clone(),
         status: reply.status,
@@ -242,7 +243,7 @@ fn api_error(session: &Session, call: &Call, reply: Reply, attempts: u32, used: 
         correlation_id,
         retry_after: reply.retry_after,
         attempts,
-    }
+    })
     .bounded(&redactor)
 }
 

@@ -550,7 +550,10 @@ mod tests {
             let small = fastest(&r, &unit.repeat(repeat / 8));
             let large = fastest(&r, &unit.repeat(repeat));
             let bound = small * 24 + std::time::Duration::from_millis(200);
-            assert!(large < bound, "{unit:?}: {small:?} for 1/8 of the text, {large:?} for all of it");
+            assert!(
+                large < bound,
+                "{unit:?}: {small:?} for 1/8 of the text, {large:?} for all of it"
+            );
         }
     }
 }

@@ -13,7 +13,7 @@ const PATH: &str = "/api/v2/presence/settings";
 ///
 /// # Errors
 ///
-/// [`Error::Api`] for an error answer (403 without `presence:settings:view`).
+/// [`Api`](crate::ErrorKind::Api) for an error answer (403 without `presence:settings:view`).
 pub fn get(session: &Session) -> Result<PresenceSettings> {
     request::send_json(session, &Call::get(PATH.into()))
 }
@@ -26,8 +26,8 @@ pub fn get(session: &Session) -> Result<PresenceSettings> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] when `restore_presence_settings` is sent without
-/// all three of its fields (the API requires them); [`Error::Api`] for an
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) when `restore_presence_settings` is sent without
+/// all three of its fields (the API requires them); [`Api`](crate::ErrorKind::Api) for an
 /// error answer (403 without `presence:settings:edit`).
 ///
 /// # Example

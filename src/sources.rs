@@ -29,7 +29,7 @@ fn require_name(source: &Source) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::Api`] for an error answer (403 without `presence:source:view`).
+/// [`Api`](crate::ErrorKind::Api) for an error answer (403 without `presence:source:view`).
 ///
 /// # Example
 ///
@@ -62,7 +62,7 @@ pub fn list_deactivated(session: &Session) -> Result<SourceEntityListing> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] with status 404
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) with status 404
 /// for an unknown id.
 pub fn get(session: &Session, source_id: &str) -> Result<Source> {
     request::send_json(session, &Call::get(source_path(source_id)?))
@@ -76,7 +76,7 @@ pub fn get(session: &Session, source_id: &str) -> Result<Source> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] without a name; [`Error::Api`] for an error answer
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) without a name; [`Api`](crate::ErrorKind::Api) for an error answer
 /// (400, 403 without `presence:source:add`).
 pub fn create(session: &Session, source: &Source) -> Result<Source> {
     require_name(source)?;
@@ -90,7 +90,7 @@ pub fn create(session: &Session, source: &Source) -> Result<Source> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id or no name; [`Error::Api`] for an
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id or no name; [`Api`](crate::ErrorKind::Api) for an
 /// error answer (404 unknown id).
 pub fn update(session: &Session, source_id: &str, source: &Source) -> Result<Source> {
     let path = source_path(source_id)?;
@@ -105,7 +105,7 @@ pub fn update(session: &Session, source_id: &str, source: &Source) -> Result<Sou
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty id; [`Error::Api`] for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 unknown id).
 pub fn delete(session: &Session, source_id: &str) -> Result<()> {
     request::send_empty(session, &Call::delete(source_path(source_id)?))

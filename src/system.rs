@@ -12,9 +12,9 @@ use crate::{Result, Session};
 ///
 /// # Errors
 ///
-/// [`Error::Api`](crate::Error::Api) for an error answer (401, 403, 429, 5xx),
-/// [`Error::Transport`](crate::Error::Transport) when no answer arrived,
-/// [`Error::Decode`](crate::Error::Decode) when the answer is not a list.
+/// [`Api`](crate::ErrorKind::Api) for an error answer (401, 403, 429, 5xx),
+/// [`Transport`](crate::ErrorKind::Transport) when no answer arrived,
+/// [`Decode`](crate::ErrorKind::Decode) when the answer is not a list.
 ///
 /// # Example
 ///

@@ -102,25 +102,25 @@ impl Kind {
             Credentials::Client { id, secret } => {
                 let id = id.trim().to_owned();
                 if id.is_empty() {
-                    return Err(Error::Config("client id is empty".into()));
+                    return Err(Error::config("client id is empty".into()));
                 }
                 if id.len() > MAX_CLIENT_CREDENTIAL_LEN {
-                    return Err(Error::Config("client id is longer than 1024 bytes".into()));
+                    return Err(Error::config("client id is longer than 1024 bytes".into()));
                 }
                 if id.contains(':') || id.chars().any(char::is_control) {
                     // Basic authentication separates the id from the secret with `:`.
-                    return Err(Error::Config(
+                    return Err(Error::config(
                         "client id must not contain `:` or control characters".into(),
                     ));
                 }
                 if secret.expose().is_empty() {
-                    return Err(Error::Config("client secret is empty".into()));
+                    return Err(Error::config("client secret is empty".into()));
                 }
                 if secret.expose().len() > MAX_CLIENT_CREDENTIAL_LEN {
-                    return Err(Error::Config("client secret is longer than 1024 bytes".into()));
+                    return Err(Error::config("client secret is longer than 1024 bytes".into()));
                 }
                 if secret.expose().chars().any(char::is_control) {
-                    return Err(Error::Config(
+                    return Err(Error::config(
                         "client secret has a control character in it (a line break read from a file?)".into(),
                     ));
                 }
@@ -165,7 +165,7 @@ fn check_token<'a>(token: &'a str, setting: &str) -> Result<&'a str> {
     } else {
         return Ok(token);
     };
-    Err(Error::Config(format!("{setting} {why}")))
+    Err(Error::config(format!("{setting} {why}")))
 }
 
 impl Auth {
@@ -265,7 +265,7 @@ fn sensitive(value: &str, what: &str) -> Result<HeaderValue> {
     let mut header = HeaderValue::from_str(value)
         .ok()
         .filter(|h| h.to_str().is_ok())
-        .ok_or_else(|| Error::Config(format!("{what} has characters a header cannot carry")))?;
+        .ok_or_else(|| Error::config(format!("{what} has characters a header cannot carry")))?;
     header.set_sensitive(true);
     Ok(header)
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use ureq::http::HeaderValue;
 
 use super::{sensitive, ClientCredentials};
-use crate::error::{Error, Result};
+use crate::error::{Error, Repr, Result};
 use crate::retry::Attempts;
 use crate::retry::RetryPolicy;
 use crate::transport::{Method, Outgoing, Reply, Transport};
@@ -66,26 +66,28 @@ pub(super) fn fetch(
         }
     };
     let attempts = attempts.made();
-    let auth_error = |status: Option<u16>,
-                      code: Option<String>,
-                      reason: String,
-                      correlation_id: Option<String>| Error::Auth {
-        login_url: login_url.to_owned(),
-        status,
-        code,
-        reason,
-        correlation_id,
-        attempts,
-        transport: None,
-    };
-    let reply = outcome.map_err(|failure| Error::Auth {
-        login_url: login_url.to_owned(),
-        status: None,
-        code: None,
-        reason: format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
-        correlation_id: None,
-        attempts,
-        transport: Some(failure.kind),
+    let auth_error =
+        |status: Option<u16>, code: Option<String>, reason: String, correlation_id: Option<String>| {
+            Error::from(Repr::Auth {
+                login_url: login_url.to_owned(),
+                status,
+                code,
+                reason,
+                correlation_id,
+                attempts,
+                transport: None,
+            })
+        };
+    let reply = outcome.map_err(|failure| {
+        Error::from(Repr::Auth {
+            login_url: login_url.to_owned(),
+            status: None,
+            code: None,
+            reason: format!("POST /oauth/token: {}: {}", failure.kind, failure.detail),
+            correlation_id: None,
+            attempts,
+            transport: Some(failure.kind),
+        })
     })?;
     if !(200..300).contains(&reply.status) {
         // The body is parsed only for its error fields: it is never quoted.

@@ -36,16 +36,16 @@ impl FakeOrg {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when no port can be bound
+    /// [`System`](crate::ErrorKind::System) when no port can be bound
     /// (`fake org: cannot listen on 127.0.0.1: …`) or the server thread
     /// cannot be started.
     pub fn start() -> Result<FakeOrg> {
         let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| Error::Config(format!("fake org: cannot listen on 127.0.0.1: {e}")))?;
+            .map_err(|e| Error::system(format!("fake org: cannot listen on 127.0.0.1: {e}")))?;
         let address = server
             .server_addr()
             .to_ip()
-            .ok_or_else(|| Error::Config("fake org: cannot listen on 127.0.0.1: no TCP address".into()))?;
+            .ok_or_else(|| Error::system("fake org: cannot listen on 127.0.0.1: no TCP address".into()))?;
         let server = Arc::new(server);
         let state = State::new();
         let (client_id, client_secret) = (state.client_id.clone(), state.client_secret.clone());
@@ -53,7 +53,7 @@ impl FakeOrg {
         #[cfg(feature = "notifications")]
         let streaming = {
             let streaming = Streaming::start(&state)
-                .map_err(|e| Error::Config(format!("fake org: cannot serve WebSockets on 127.0.0.1: {e}")))?;
+                .map_err(|e| Error::system(format!("fake org: cannot serve WebSockets on 127.0.0.1: {e}")))?;
             state
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -66,7 +66,7 @@ impl FakeOrg {
             std::thread::Builder::new()
                 .name("genesys-fake-org".into())
                 .spawn(move || serve(&server, &state))
-                .map_err(|e| Error::Config(format!("fake org: cannot start the server thread: {e}")))?
+                .map_err(|e| Error::system(format!("fake org: cannot start the server thread: {e}")))?
         };
         Ok(FakeOrg {
             base_url: format!("http://{address}"),
@@ -107,7 +107,7 @@ impl FakeOrg {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] if the session cannot be built (not expected).
+    /// [`Config`](crate::ErrorKind::Config) if the session cannot be built (not expected).
     pub fn session(&self) -> Result<Session> {
         Session::builder()
             .base_url(self.base_url())

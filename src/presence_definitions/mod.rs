@@ -88,8 +88,8 @@ fn definition_path(id: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty locale or division id;
-/// [`Error::Api`](crate::Error::Api) for an error answer (400 unknown locale, 403 without
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty locale or division id;
+/// [`Api`](crate::ErrorKind::Api) for an error answer (400 unknown locale, 403 without
 /// `presence:presenceDefinition:view`).
 ///
 /// # Example
@@ -118,7 +118,7 @@ pub fn list(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id or locale; [`Error::Api`](crate::Error::Api) with
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id or locale; [`Api`](crate::ErrorKind::Api) with
 /// status 404 for an unknown id.
 pub fn get(
     session: &Session,
@@ -140,8 +140,8 @@ pub fn get(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) when `language_labels` is missing or empty;
-/// [`Error::Api`](crate::Error::Api) for an error answer (400 bad definition, 403 without
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) when `language_labels` is missing or empty;
+/// [`Api`](crate::ErrorKind::Api) for an error answer (400 bad definition, 403 without
 /// `presence:presenceDefinition:add`).
 pub fn create(
     session: &Session,
@@ -160,7 +160,7 @@ pub fn create(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id or missing labels; [`Error::Api`](crate::Error::Api)
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id or missing labels; [`Api`](crate::ErrorKind::Api)
 /// for an error answer (404 unknown id, 400 bad definition).
 pub fn update(
     session: &Session,
@@ -181,7 +181,7 @@ pub fn update(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty id; [`Error::Api`](crate::Error::Api) for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 unknown id).
 pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
     request::send_empty(session, &Call::delete(definition_path(definition_id)?))
@@ -203,10 +203,10 @@ pub fn delete(session: &Session, definition_id: &str) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) naming `name` when no definition matches (the
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming `name` when no definition matches (the
 /// message lists the known names) or several do (it lists their ids); the
 /// listing's error when the definitions cannot be read, and
-/// [`Error::IncompleteListing`](crate::Error::IncompleteListing) when the
+/// [`IncompleteListing`](crate::ErrorKind::IncompleteListing) when the
 /// listing holds fewer (or more) definitions than its `total` says (a name
 /// it lacks might exist).
 ///

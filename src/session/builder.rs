@@ -288,7 +288,7 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting, without quoting a secret, when:
+    /// [`Config`](crate::ErrorKind::Config) naming the setting, without quoting a secret, when:
     /// no credentials or both kinds were given; an id, secret or token is
     /// outside its bounds (a token given with its `Bearer ` prefix, say); a
     /// URL is not an `http`/`https` URL with a host, holds a user or
@@ -314,14 +314,14 @@ impl SessionBuilder {
             .definitions_cache_ttl
             .unwrap_or(DEFAULT_DEFINITIONS_CACHE_TTL);
         if ttl > MAX_DEFINITIONS_CACHE_TTL {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "definitions_cache_ttl must be at most 1 day (86400 s), not {ttl:?}"
             )));
         }
         let definitions = DefinitionCache::new(ttl, locale);
         let retry = self.retry.unwrap_or_default();
         if let Some(why) = retry.out_of_bounds() {
-            return Err(Error::Config(format!("retry_policy: {why}")));
+            return Err(Error::config(format!("retry_policy: {why}")));
         }
         let insecure = self.allow_insecure_http;
         let region = self.region.unwrap_or_default();
@@ -343,12 +343,12 @@ impl SessionBuilder {
         let credentials =
             match credentials.len() {
                 0 => {
-                    return Err(Error::Config(
+                    return Err(Error::config(
                         "no credentials: call client_credentials(id, secret) or access_token(token)".into(),
                     ))
                 }
                 1 => credentials.remove(0),
-                _ => return Err(Error::Config(
+                _ => return Err(Error::config(
                     "more than one set of credentials: give either client_credentials or access_token, once"
                         .into(),
                 )),
@@ -375,7 +375,7 @@ fn check_clear_text_proxy(setting: &str, url: &str, transport: &Transport) -> Re
         return Ok(());
     };
     match transport.proxy_host_for(&uri) {
-        Some(proxy) if !is_loopback_host(&proxy) => Err(Error::Config(format!(
+        Some(proxy) if !is_loopback_host(&proxy) => Err(Error::config(format!(
             "{setting} {} is plain http:// and would be sent through the proxy at {proxy} \
              (from the proxy environment variables or the agent), so the access token and the \
              client credentials would cross the network unencrypted. Exempt the host with \
@@ -391,7 +391,7 @@ fn check_clear_text_proxy(setting: &str, url: &str, transport: &Transport) -> Re
 fn check_locale(locale: &str) -> Result<String> {
     let trimmed = locale.trim();
     if trimmed.is_empty() {
-        return Err(Error::Config("locale must not be empty".into()));
+        return Err(Error::config("locale must not be empty".into()));
     }
     if trimmed.len() > MAX_LOCALE_LEN
         || !trimmed
@@ -399,7 +399,7 @@ fn check_locale(locale: &str) -> Result<String> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         let quoted: String = format!("{trimmed:?}").chars().take(60).collect();
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "locale {quoted} must be a locale code such as `en_US` or `fr`: 1 to 35 ASCII \
              letters, digits, `-` and `_`"
         )));

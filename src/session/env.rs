@@ -12,7 +12,7 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming what is missing or wrong.
+    /// [`Config`](crate::ErrorKind::Config) naming what is missing or wrong.
     pub fn from_env() -> Result<SessionBuilder> {
         Self::from_env_with(|name| std::env::var(name).ok())
     }
@@ -21,7 +21,7 @@ impl SessionBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming what is missing or wrong.
+    /// [`Config`](crate::ErrorKind::Config) naming what is missing or wrong.
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<SessionBuilder> {
         let get = |name: &str| {
             lookup(name)
@@ -32,7 +32,7 @@ impl SessionBuilder {
         if let Some(region) = get("GENESYSCLOUD_REGION") {
             if region.contains('@') {
                 // Not quoted: `https://user:password@…` would show the password.
-                return Err(Error::Config(
+                return Err(Error::config(
                     "GENESYSCLOUD_REGION has a user name or password in it (`user:password@host`): \
                      credentials in URLs are not supported"
                         .into(),
@@ -40,7 +40,7 @@ impl SessionBuilder {
             }
             let region = region
                 .parse::<Region>()
-                .map_err(|e| Error::Config(format!("GENESYSCLOUD_REGION: {e}")))?;
+                .map_err(|e| Error::config(format!("GENESYSCLOUD_REGION: {e}")))?;
             builder = builder.region(region);
         }
         if let Some(url) = get("GENESYSCLOUD_API_URL") {
@@ -61,7 +61,7 @@ impl SessionBuilder {
                 if secret.is_none() {
                     missing.push("GENESYSCLOUD_OAUTHCLIENT_SECRET");
                 }
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "no credentials in the environment: set GENESYSCLOUD_ACCESS_TOKEN, or \
                      GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET (missing: {})",
                     missing.join(", ")

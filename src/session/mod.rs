@@ -76,7 +76,7 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`](crate::Error::Config) naming the variable that is missing or wrong: no
+    /// [`Config`](crate::ErrorKind::Config) naming the variable that is missing or wrong: no
     /// token and not both client variables, an unknown region, a bad URL, a
     /// value outside its bounds.
     pub fn from_env() -> Result<Session> {

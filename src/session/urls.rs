@@ -22,13 +22,13 @@ pub(super) fn check_url(what: &str, url: &str, allow_insecure_http: bool) -> Res
     let trimmed = url.trim().trim_end_matches('/');
     if has_user_info(trimmed) {
         // Not quoted: the part before `@` may be a password.
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "{what} has an `@` in it, which marks a user name or password (`user:password@host`): \
              credentials in URLs are not supported; give them with client_credentials(..) or \
              access_token(..)"
         )));
     }
-    let bad = |why: &str| Error::Config(format!("{what} {} {why}", quoted(&shown(url))));
+    let bad = |why: &str| Error::config(format!("{what} {} {why}", quoted(&shown(url))));
     let uri: Uri = trimmed.parse().map_err(|_| bad("is not a valid URL"))?;
     let secure = match uri.scheme_str() {
         Some("http") => false,

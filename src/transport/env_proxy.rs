@@ -25,7 +25,7 @@ pub(super) fn check_variables() -> Result<()> {
             continue;
         };
         if !value.trim().is_empty() && ureq::Proxy::new(&value).is_err() {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "the environment variable {name} is set but is not a proxy URL"
             )));
         }

@@ -149,7 +149,7 @@ impl Transport {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the setting: a timeout outside
+    /// [`Config`](crate::ErrorKind::Config) naming the setting: a timeout outside
     /// [`TIMEOUT_BOUNDS`], a size limit outside [`MAX_RESPONSE_BYTES_BOUNDS`],
     /// a pacing rate outside [`REQUESTS_PER_SECOND_BOUNDS`], a user agent that
     /// is not [`check_user_agent`]'s, a caller's agent whose own timeouts are
@@ -162,7 +162,7 @@ impl Transport {
         )?;
         let max_response_bytes = settings.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
         if !MAX_RESPONSE_BYTES_BOUNDS.contains(&max_response_bytes) {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "max_response_bytes must be from 1 byte to 1 GiB ({} bytes), not {max_response_bytes}",
                 MAX_RESPONSE_BYTES_BOUNDS.end()
             )));
@@ -171,7 +171,7 @@ impl Transport {
             None => None,
             Some(rate) if REQUESTS_PER_SECOND_BOUNDS.contains(&rate) => Some(Pacer::new(rate)),
             Some(rate) => {
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                 "max_requests_per_second must be a number from {} (one request an hour) to {}, not {rate}",
                 REQUESTS_PER_SECOND_BOUNDS.start(),
                 REQUESTS_PER_SECOND_BOUNDS.end()
@@ -183,7 +183,7 @@ impl Transport {
             None => CRATE_USER_AGENT.to_owned(),
         };
         let user_agent = HeaderValue::from_str(&user_agent)
-            .map_err(|_| Error::Config(format!("user_agent {user_agent:?} is not a valid header value")))?;
+            .map_err(|_| Error::config(format!("user_agent {user_agent:?} is not a valid header value")))?;
         let (agent, custom_agent) = match settings.agent {
             Some(agent) => {
                 check_agent_timeouts(&agent)?;
@@ -323,11 +323,11 @@ pub(crate) fn within_timeout_bounds(what: &str, value: Duration) -> Result<Durat
     if TIMEOUT_BOUNDS.contains(&value) {
         Ok(value)
     } else if value.is_zero() {
-        Err(Error::Config(format!(
+        Err(Error::config(format!(
             "{what} must be greater than zero: from 1 ms to 1 day (86400 s)"
         )))
     } else {
-        Err(Error::Config(format!(
+        Err(Error::config(format!(
             "{what} must be from 1 ms to 1 day (86400 s), not {value:?}"
         )))
     }
@@ -351,7 +351,7 @@ fn check_user_agent(user_agent: &str) -> Result<&str> {
     };
     // Quoted with escapes, and cut short: it is the caller's own text, not a secret.
     let quoted: String = format!("{trimmed:?}").chars().take(80).collect();
-    Err(Error::Config(format!("user_agent {quoted} {why}")))
+    Err(Error::config(format!("user_agent {quoted} {why}")))
 }
 
 /// A caller's agent whose own timeouts (those the session does not lay
@@ -367,7 +367,7 @@ fn check_agent_timeouts(agent: &ureq::Agent) -> Result<()> {
     ] {
         if let Some(value) = value {
             if value > *TIMEOUT_BOUNDS.end() {
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "agent: its {name} must be at most 1 day (86400 s), not {value:?}"
                 )));
             }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::args::distinct_ids;
+use crate::error::{BulkFailure, Repr};
 use crate::models::{UcUserPresence, UserPresence};
 use crate::request::{self, segment, Call};
 use crate::{Error, Result, Session};
@@ -24,8 +25,9 @@ pub const BULK_LIMIT: usize = 50;
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for no ids or an empty id; the first failing
-/// call's [`Error::Api`] (a read has no effect to undo, so nothing partial is
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for no ids or an empty
+/// id; the first failing call's error, an [`Api`](crate::ErrorKind::Api)
+/// error say (a read has no effect to undo, so nothing partial is
 /// returned).
 ///
 /// # Example
@@ -53,7 +55,7 @@ pub fn get_purecloud_presences_bulk<S: AsRef<str>>(
 ///
 /// # Errors
 ///
-/// As [`get_purecloud_presences_bulk`], and [`Error::InvalidInput`] for an
+/// As [`get_purecloud_presences_bulk`], and [`InvalidInput`](crate::ErrorKind::InvalidInput) for an
 /// empty source id.
 pub fn get_presences_bulk<S: AsRef<str>>(
     session: &Session,
@@ -100,11 +102,14 @@ fn read_bulk<S: AsRef<str>>(session: &Session, path: &str, user_ids: &[S]) -> Re
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an empty list or an element without a user
-/// id; [`Error::Api`] for an error answer (400, 403 without permission, 413
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty list or an element without a user
+/// id; [`Api`](crate::ErrorKind::Api) for an error answer (400, 403 without permission, 413
 /// for too large a batch). When a call fails after earlier ones succeeded,
-/// [`Error::BulkIncomplete`] says which users were applied and which were
-/// not, around the call's error.
+/// a [`BulkIncomplete`](crate::ErrorKind::BulkIncomplete) error says which
+/// users were applied and which were not ([`Error::bulk`]), around the
+/// call's error ([`BulkFailure::failure`](crate::BulkFailure::failure)),
+/// which its other accessors look through to: [`Error::is_retryable`] says
+/// whether sending the users not applied again could help.
 ///
 /// A `403` ([`Error::status`] `Some(403)`; its message names the missing
 /// permission) means the token lacks `presence:userPresence:edit`. The bulk
@@ -142,12 +147,13 @@ pub fn update_presences_bulk(session: &Session, presences: &[UserPresence]) -> R
                     presences.iter().filter_map(|p| p.id.clone()).collect()
                 };
                 let done = n * BULK_LIMIT;
-                return Err(Error::BulkIncomplete {
-                    applied_user_ids: user_ids(&presences[..done]),
-                    not_applied_user_ids: user_ids(&presences[done..]),
+                let bulk = BulkFailure::new(
+                    user_ids(&presences[..done]),
+                    user_ids(&presences[done..]),
                     applied,
-                    source: Box::new(error),
-                });
+                    error,
+                );
+                return Err(Repr::BulkIncomplete { bulk }.into());
             }
         }
     }

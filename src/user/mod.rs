@@ -33,7 +33,7 @@ fn presence_path(user_id: &str, source: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api) for
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user or source id; [`Api`](crate::ErrorKind::Api) for
 /// an error answer (404 unknown user or source).
 pub fn get_presence(session: &Session, user_id: &str, source_id: &str) -> Result<UserPresence> {
     let path = presence_path(user_id, &segment("source_id", source_id)?)?;
@@ -47,7 +47,7 @@ pub fn get_presence(session: &Session, user_id: &str, source_id: &str) -> Result
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 unknown user).
 ///
 /// # Example
@@ -68,11 +68,11 @@ pub fn get_purecloud_presence(session: &Session, user_id: &str) -> Result<UserPr
 /// `GET /api/v2/users/{userId}/presences/microsoftteams`. Official SDKs:
 /// `get_user_presences_microsoftteams` (Ruby seed page). Genesys removed this
 /// operation from its public API definition in April 2022; an org that no
-/// longer serves it answers 404, reported as [`Error::Api`](crate::Error::Api).
+/// longer serves it answers 404, reported as [`Api`](crate::ErrorKind::Api).
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404, 403 without `integration:microsoftTeams:view`).
 pub fn get_microsoft_teams_presence(session: &Session, user_id: &str) -> Result<PresenceExpand> {
     request::send_json(session, &Call::get(presence_path(user_id, "microsoftteams")?))
@@ -87,11 +87,11 @@ pub fn get_microsoft_teams_presence(session: &Session, user_id: &str) -> Result<
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api) for
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user or source id; [`Api`](crate::ErrorKind::Api) for
 /// an error answer (400 unknown definition id, 403 without permission, 404
 /// unknown user).
 ///
-/// A `403` ([`Error::Api`](crate::Error::Api) with
+/// A `403` ([`Api`](crate::ErrorKind::Api) with
 /// [`status`](crate::Error::status) `Some(403)`; its message names the missing
 /// permission, code e.g. `missing.any.permissions`) means the token may not
 /// change this user's presence: since 2025-07-20, changing **another**
@@ -118,10 +118,10 @@ pub fn update_presence(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (400 unknown definition id, 403 without permission, 404 unknown user).
 ///
-/// A `403` ([`Error::Api`](crate::Error::Api) with
+/// A `403` ([`Api`](crate::ErrorKind::Api) with
 /// [`status`](crate::Error::status) `Some(403)`; its message names the missing
 /// permission, code e.g. `missing.any.permissions`) means the token may not
 /// change this user's presence: since 2025-07-20, changing **another**
@@ -165,14 +165,14 @@ pub fn update_purecloud_presence(
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id,
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user id,
 /// or naming `name` when it matches no definition (listing the known names)
-/// or several; [`Error::IncompleteListing`](crate::Error::IncompleteListing)
+/// or several; [`IncompleteListing`](crate::ErrorKind::IncompleteListing)
 /// when the definitions listing does not add up (its `total` differs from
 /// what it holds), since "no such name" needs the whole list; otherwise as
 /// [`update_purecloud_presence`].
 ///
-/// A `403` ([`Error::Api`](crate::Error::Api), [`status`](crate::Error::status)
+/// A `403` ([`Api`](crate::ErrorKind::Api), [`status`](crate::Error::status)
 /// `Some(403)`) comes from one of the two calls, and its message names the
 /// missing permission: reading the definitions
 /// (`GET /api/v2/presence/definitions`) needs

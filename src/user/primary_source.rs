@@ -20,7 +20,7 @@ fn path(user_id: &str) -> Result<String> {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user id; [`Error::Api`](crate::Error::Api) for an error
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user id; [`Api`](crate::ErrorKind::Api) for an error
 /// answer (404 unknown user, 403 without `presence:userPrimarySource:view`).
 pub fn get_primary_source(session: &Session, user_id: &str) -> Result<UserPrimarySource> {
     request::send_json(session, &Call::get(path(user_id)?))
@@ -35,7 +35,7 @@ pub fn get_primary_source(session: &Session, user_id: &str) -> Result<UserPrimar
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`](crate::Error::InvalidInput) for an empty user or source id; [`Error::Api`](crate::Error::Api)
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user or source id; [`Api`](crate::ErrorKind::Api)
 /// for an error answer (400 unknown source, 404 unknown user, 403 without
 /// `presence:userPrimarySource:edit`).
 pub fn set_primary_source(session: &Session, user_id: &str, source_id: &str) -> Result<UserPrimarySource> {

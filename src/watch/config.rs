@@ -30,7 +30,7 @@ pub(super) struct Config {
 }
 
 impl Config {
-    /// An [`Error::InvalidInput`] naming the first bad setting.
+    /// An [`InvalidInput`](crate::ErrorKind::InvalidInput) error naming the first bad setting.
     pub(super) fn check(&self) -> Result<()> {
         if self.heartbeat_timeout.is_zero() || self.heartbeat_timeout > MAX_DURATION {
             return Err(Error::invalid(

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use super::config::{Config, MAX_DURATION};
 use super::outbox::Outbox;
 use super::MAX_CHANNELS;
-use crate::error::WatchErrorKind;
+use crate::error::{Repr, WatchErrorKind};
 use crate::models::{presence_topic, PresenceEvent, UcUserPresence};
 use crate::{Error, Result};
 pub(super) use action::Action;
@@ -56,7 +56,7 @@ pub enum Disconnect {
 
 impl Disconnect {
     /// A copy (the error of [`Disconnect::Lost`] is a reader's
-    /// [`Error::Socket`], which is copied field by field).
+    /// [`Socket`](crate::ErrorKind::Socket) error, which is copied field by field).
     pub(super) fn duplicate(&self) -> Disconnect {
         match self {
             Disconnect::Closing => Disconnect::Closing,
@@ -707,13 +707,14 @@ impl Machine {
     }
 
     fn ceiling_error(&self) -> Error {
-        Error::Watch {
+        Repr::Watch {
             kind: WatchErrorKind::ChannelCeiling,
             detail: format!(
                 "{} channels were made in the last minute, the ceiling (max_channels_per_minute); the next waits",
                 self.creations.len()
             ),
         }
+        .into()
     }
 
     /// Asks for a new channel for a slot's users.
@@ -760,13 +761,16 @@ impl Machine {
             slot.empty_in_a_row += 1;
             if slot.empty_in_a_row >= self.config.max_empty_connections {
                 slot.empty_in_a_row = 0;
-                self.outbox.report(Error::Watch {
-                    kind: WatchErrorKind::EmptyConnections,
-                    detail: format!(
-                        "{} connections in a row ended before delivering anything (the last: {}); reconnecting",
-                        self.config.max_empty_connections, ending.error
-                    ),
-                });
+                self.outbox.report(
+                    Repr::Watch {
+                        kind: WatchErrorKind::EmptyConnections,
+                        detail: format!(
+                            "{} connections in a row ended before delivering anything (the last: {}); reconnecting",
+                            self.config.max_empty_connections, ending.error
+                        ),
+                    }
+                    .into(),
+                );
             }
         }
         self.last_disconnect = Some(disconnect(ending));
@@ -788,10 +792,13 @@ impl Machine {
             slot.users.remove(&user);
             slot.to_read.remove(&user);
             if !self.refused.contains_key(&user) {
-                self.outbox.report(Error::TopicRejected {
-                    topic: presence_topic(&user),
-                    reason: reason.clone(),
-                });
+                self.outbox.report(
+                    Repr::TopicRejected {
+                        topic: presence_topic(&user),
+                        reason: reason.clone(),
+                    }
+                    .into(),
+                );
                 self.refused.insert(user, reason);
             }
         }
@@ -815,14 +822,17 @@ fn disconnect(ending: Ending) -> Disconnect {
     }
 }
 
-/// A copy of a reader's error (always an [`Error::Socket`]).
+/// A copy of a reader's error (always a [`Socket`](crate::ErrorKind::Socket)
+/// error; another is copied as a [`System`](crate::ErrorKind::System) error
+/// saying the same).
 fn copy(error: &Error) -> Error {
-    match error {
-        Error::Socket { host, kind, detail } => Error::Socket {
+    match error.repr() {
+        Repr::Socket { host, kind, detail } => Repr::Socket {
             host: host.clone(),
             kind: *kind,
             detail: detail.clone(),
-        },
-        other => Error::Config(other.to_string()),
+        }
+        .into(),
+        _ => Error::system(error.to_string()),
     }
 }

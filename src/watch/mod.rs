@@ -34,8 +34,10 @@
 //!   [`MAX_CHANNELS`] (20 000 users), the channels a user and OAuth client
 //!   may hold.
 //! - A topic the API refuses (missing permission, unknown user) is reported
-//!   once, as an `Err(`[`Error::TopicRejected`]`)` item with the reason; the
-//!   other users are watched.
+//!   once, as an `Err` item of kind
+//!   [`TopicRejected`](crate::ErrorKind::TopicRejected) with the reason
+//!   ([`Error::topic`](crate::Error::topic) names it); the other users are
+//!   watched.
 //! - Heartbeats (`channel.metadata`) are read, not yielded. A socket that is
 //!   silent for [`WatchBuilder::heartbeat_timeout`] is taken as dead.
 //! - On `v2.system.socket_closing`, a WebSocket close, a dropped or dead
@@ -65,7 +67,8 @@
 //!   ([`SessionBuilder::agent`](crate::SessionBuilder::agent)), and that
 //!   agent's TLS roots and client certificate. Connecting is bounded by the
 //!   session's connect timeout, the handshake as a whole by its timeout; a
-//!   certificate that does not verify is an [`Error::Socket`] of kind
+//!   certificate that does not verify is a [`Socket`](crate::ErrorKind::Socket)
+//!   error whose [`transport_kind`](crate::Error::transport_kind) is
 //!   [`TransportKind::Tls`](crate::TransportKind::Tls).
 //!
 //! An `Err` item is not the end of the stream: the watcher goes on (a failed
@@ -110,15 +113,16 @@
 //!   documented 24 hours; and none is renewed sooner than ten times the
 //!   shortest backoff after it was made.
 //! - At most [`WatchBuilder::max_channels_per_minute`] channels are made in
-//!   any minute (40 by default); past it the watcher yields an
-//!   [`Error::Watch`] of kind [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling)
-//!   and waits.
+//!   any minute (40 by default); past it the watcher yields a
+//!   [`Watch`](crate::ErrorKind::Watch) error whose
+//!   [`watch_kind`](crate::Error::watch_kind) is
+//!   [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling), and waits.
 //! - After [`WatchBuilder::max_empty_connections`] connections of a channel
 //!   in a row end before delivering anything (5 by default: a server
 //!   answering each new channel with `socket_closing`
-//!   `no_longer_subscribed`, say), it yields an [`Error::Watch`] of kind
-//!   [`EmptyConnections`](crate::WatchErrorKind::EmptyConnections) saying
-//!   what keeps happening, and goes on; the caller may close it.
+//!   `no_longer_subscribed`, say), it yields a [`Watch`](crate::ErrorKind::Watch)
+//!   error of kind [`EmptyConnections`](crate::WatchErrorKind::EmptyConnections)
+//!   saying what keeps happening, and goes on; the caller may close it.
 //!
 //! # Costs
 //!
@@ -178,9 +182,12 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024;
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for no users or an empty id; otherwise the first
-/// failure of making the channels, connecting, subscribing or reading the
-/// current presences ([`Error::Api`], [`Error::Socket`], …). Refused topics
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) for no users or an
+/// empty id; otherwise the first failure of making the channels,
+/// connecting, subscribing or reading the current presences
+/// ([`Api`](crate::ErrorKind::Api), [`Socket`](crate::ErrorKind::Socket),
+/// [`System`](crate::ErrorKind::System) when a reader thread cannot be
+/// started, …). Refused topics
 /// are not an error here: they are the watcher's first items.
 pub fn users<S: AsRef<str>>(session: &Session, user_ids: &[S]) -> Result<Watcher> {
     if user_ids.is_empty() {
@@ -294,8 +301,8 @@ impl WatchBuilder {
 
     /// The ceiling on channels the watcher makes in any minute (new users,
     /// reconnections, renewals together). Past it the watcher makes no more
-    /// until the minute allows: it yields an [`Error::Watch`] of kind
-    /// [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling) (at most
+    /// until the minute allows: it yields a [`Watch`](crate::ErrorKind::Watch)
+    /// error of kind [`ChannelCeiling`](crate::WatchErrorKind::ChannelCeiling) (at most
     /// once a minute) and waits; [`Watcher::add_users`] returns that error.
     /// Each channel costs API requests and, at 20 per user and OAuth
     /// client, may evict another program's. Default:
@@ -307,8 +314,9 @@ impl WatchBuilder {
 
     /// After this many connections of a channel in a row that end before
     /// delivering anything (no event, no heartbeat: a server answering every
-    /// new channel with `socket_closing`, say), the watcher yields an
-    /// [`Error::Watch`] of kind [`EmptyConnections`](crate::WatchErrorKind::EmptyConnections)
+    /// new channel with `socket_closing`, say), the watcher yields a
+    /// [`Watch`](crate::ErrorKind::Watch) error of kind
+    /// [`EmptyConnections`](crate::WatchErrorKind::EmptyConnections)
     /// that says what keeps happening, and goes on reconnecting (with
     /// backoff); the caller may [`close`](Watcher::close) it. Default:
     /// [`DEFAULT_MAX_EMPTY_CONNECTIONS`] (5). Must not be zero.
@@ -327,8 +335,8 @@ impl WatchBuilder {
     }
 
     /// The largest notification message taken in, in bytes. A larger one
-    /// is yielded as an [`Error::Socket`] of kind
-    /// [`TooLarge`](crate::TransportKind::TooLarge), once, and the socket
+    /// is yielded as a [`Socket`](crate::ErrorKind::Socket) error of
+    /// transport kind [`TooLarge`](crate::TransportKind::TooLarge), once, and the socket
     /// read on; one over 1 MiB cannot be skipped, so its connection is
     /// replaced too. Default: [`DEFAULT_MAX_MESSAGE_SIZE`] (64 KiB); from 1
     /// byte to 1 MiB.
@@ -342,7 +350,7 @@ impl WatchBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty user id or a bad setting;
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty user id or a bad setting;
     /// otherwise the first failure of the calls or the connections (nothing
     /// is left open then).
     pub fn start(self, session: &Session) -> Result<Watcher> {

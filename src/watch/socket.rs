@@ -13,6 +13,7 @@ use tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tungstenite::{ClientRequestBuilder, HandshakeError, Message, WebSocket};
 
 use super::config::READ_LIMIT;
+use crate::error::Repr;
 use crate::models::{user_of_presence_topic, NotificationMessage, PresenceEvent};
 use crate::secret::Redactor;
 use crate::transport::{self, Stream, StreamStop, Transport};
@@ -25,6 +26,9 @@ const READ_SLICE: Duration = Duration::from_secs(1);
 /// What a reader thread reports about its connection. `link` is the number
 /// of the connection it reads, so that reports of a replaced connection
 /// are ignored.
+// Most signals are presence changes: boxing them would cost an
+// allocation per event to shrink the rarer others.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Signal {
     /// A presence change.
     Presence { link: u64, event: PresenceEvent },
@@ -112,7 +116,7 @@ impl Reader {
         let thread = std::thread::Builder::new()
             .name("genesys-presence-watch".into())
             .spawn(move || read_loop(socket, &settings, &*report))
-            .map_err(|e| Error::Config(format!("watch: cannot start the socket reader thread: {e}")))?;
+            .map_err(|e| Error::system(format!("watch: cannot start the socket reader thread: {e}")))?;
         Ok(Reader {
             stop,
             thread: Some(thread),
@@ -350,11 +354,11 @@ fn classify(error: tungstenite::Error) -> (TransportKind, String) {
     }
 }
 
-/// An [`Error::Socket`]; the detail starts with the kind of failure, unless
+/// A [`Socket`](crate::ErrorKind::Socket) error; the detail starts with the kind of failure, unless
 /// it is [`TransportKind::Other`] (a message that could not be read, say).
 pub(super) fn socket_error(host: &str, kind: TransportKind, detail: impl Into<String>) -> Error {
     let detail = detail.into();
-    Error::Socket {
+    Error::from(Repr::Socket {
         host: host.to_owned(),
         kind,
         detail: if kind == TransportKind::Other {
@@ -362,6 +366,6 @@ pub(super) fn socket_error(host: &str, kind: TransportKind, detail: impl Into<St
         } else {
             format!("{kind}: {detail}")
         },
-    }
+    })
     .bounded(&Redactor::default())
 }

@@ -147,9 +147,9 @@ impl Watcher {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty id, a closed watcher, or users
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id, a closed watcher, or users
     /// that would need more than [`MAX_CHANNELS`](super::MAX_CHANNELS)
-    /// channels; [`Error::Watch`] when the channels they need would pass
+    /// channels; [`Watch`](crate::ErrorKind::Watch) when the channels they need would pass
     /// [`max_channels_per_minute`](super::WatchBuilder::max_channels_per_minute);
     /// the failure of a subscription or a new channel (those users are then
     /// not watched), or of the read of their current presences (they are
@@ -168,7 +168,7 @@ impl Watcher {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty id; the failure of replacing a
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) for an empty id; the failure of replacing a
     /// channel's subscriptions (the users are no longer yielded all the same).
     pub fn remove_users<S: AsRef<str>>(&mut self, user_ids: &[S]) -> Result<()> {
         let gone: BTreeSet<String> = distinct_ids("user_ids", user_ids)?
@@ -291,7 +291,7 @@ impl Watcher {
                     let _done = done; // dropped when the thread ends
                     shared.recover();
                 })
-                .map_err(|e| Error::Config(format!("watch: cannot start the recovery thread: {e}")))?
+                .map_err(|e| Error::system(format!("watch: cannot start the recovery thread: {e}")))?
         };
         let mut watcher = Watcher {
             shared,

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use crate::config_errors::{built, config_message, env, refused};
+use genesys_presence::ErrorKind;
 use genesys_presence::{system, Session, SessionBuilder};
 
 const TOKEN: &str = "tok-7Hq2-clear-text";
@@ -418,10 +419,13 @@ fn a_failed_login_names_the_login_url_as_the_session_reports_it() {
         "{debug}"
     );
     let err = system::list(&session).unwrap_err();
-    match &err {
-        genesys_presence::Error::Auth { login_url, .. } => assert_eq!(*login_url, expected),
-        other => panic!("expected Error::Auth, got {other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert!(err.is_auth());
+    assert!(
+        err.to_string()
+            .starts_with(&format!("authentication failed at {expected}: ")),
+        "{err}"
+    );
     assert!(!err.to_string().contains("my-secret-7"), "{err}");
     login.assert();
 }

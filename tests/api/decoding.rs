@@ -25,7 +25,7 @@ use genesys_presence::models::{
 use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
 use genesys_presence::{settings, sources};
 use genesys_presence::{
-    system, user, Error, ErrorBody, OrganizationPresence, OrganizationPresenceEntityListing,
+    system, user, Error, ErrorBody, ErrorKind, OrganizationPresence, OrganizationPresenceEntityListing,
     PresenceDefinition, PresenceExpand, RetryPolicy, Session, SystemPresence, SystemPresenceName, User,
     UserPresence,
 };
@@ -991,15 +991,27 @@ fn check_error(err: &Error) {
     assert!(!format!("{err:?}").is_empty());
     assert!(!format!("{err:#?}").is_empty());
     let _ = (
+        err.kind(),
         err.status(),
         err.code(),
         err.correlation_id(),
         err.body(),
         err.retry_after(),
         err.attempts(),
+        err.method(),
+        err.path(),
+        err.transport_kind(),
+        err.argument(),
+        err.bulk(),
+    );
+    let _ = (
         err.is_timeout(),
         err.is_not_found(),
+        err.is_rate_limited(),
+        err.is_auth(),
+        err.is_retryable(),
     );
+    assert!(std::error::Error::source(err).is_none(), "{err:?}");
 }
 
 fn session(server: &LocalServer) -> Session {
@@ -1035,24 +1047,24 @@ proptest! {
                 Ok(_) => assert!((200..300).contains(&status), "Ok for status {status}"),
                 Err(err) => {
                     check_error(err);
-                    match err {
-                        Error::Decode { status: got, .. } => {
+                    match err.kind() {
+                        ErrorKind::Decode => {
                             assert!((200..300).contains(&status), "{err:?}");
-                            assert_eq!(*got, status);
+                            assert_eq!(err.status(), Some(status));
                         }
-                        Error::Api { status: got, attempts, .. } => {
+                        ErrorKind::Api => {
                             assert!(!(200..300).contains(&status), "{err:?}");
-                            assert_eq!(*got, status);
-                            assert_eq!(*attempts, 1);
+                            assert_eq!(err.status(), Some(status));
+                            assert_eq!(err.attempts(), Some(1));
                         }
                         // A page that decodes but does not fit the listing
                         // (another page number, more pages announced than
                         // the empty ones that follow, a total not delivered).
-                        Error::IncompleteListing { .. } => {
+                        ErrorKind::IncompleteListing => {
                             assert!(matches!(operation, Operation::DefinitionsListAll), "{err:?}");
                             assert!((200..300).contains(&status), "{err:?}");
                         }
-                        other => panic!("status {status} gave {other:?}"),
+                        _ => panic!("status {status} gave {err:?}"),
                     }
                 }
             }
@@ -1162,10 +1174,8 @@ proptest! {
                 Err(err) => {
                     check_error(err);
                     assert_eq!(api_requests, 0, "{err:?}");
-                    match err {
-                        Error::Auth { status: got, .. } => assert_eq!(*got, Some(status)),
-                        other => panic!("token status {status} gave {other:?}"),
-                    }
+                    assert_eq!(err.kind(), ErrorKind::Auth, "token status {status} gave {err:?}");
+                    assert_eq!(err.status(), Some(status));
                 }
             }
         });
@@ -1225,16 +1235,9 @@ fn a_huge_retry_after_from_the_token_endpoint_after_a_first_wait_is_an_auth_erro
         .build()
         .unwrap();
     let err = system::list(&session).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Auth {
-                status: Some(429),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
+    assert_eq!(err.status(), Some(429));
+    assert!(err.is_rate_limited() && err.is_auth() && err.is_retryable());
     assert_eq!(server.requests(), (0, 2));
     check_error(&err);
 }
@@ -1269,11 +1272,11 @@ fn an_enormous_backoff_is_an_error_not_a_panic() {
 /// `auth::sensitive` checks tokens with `HeaderValue::from_str`, which lets
 /// bytes above ASCII through (obs-text); ureq then refuses to send the
 /// header. A token endpoint answering `{"access_token":"tok-é"}` gives, on
-/// the API call, `Error::Transport { kind: Io, detail: "protocol:
-/// authorization header is not a string" }` (retried as a broken connection
-/// by the default policy) instead of `Error::Auth`; the same token given to
+/// the API call, a `Transport` error of kind `Io` saying "protocol:
+/// authorization header is not a string" (retried as a broken connection
+/// by the default policy) instead of an `Auth` error; the same token given to
 /// `SessionBuilder::access_token` is accepted by `build` and fails every call
-/// the same way instead of being an `Error::Config`.
+/// the same way instead of being a `Config` error.
 #[test]
 fn a_token_a_header_cannot_carry_is_an_auth_error() {
     let server = LocalServer::start();
@@ -1296,7 +1299,8 @@ fn a_token_a_header_cannot_carry_is_an_auth_error() {
         .access_token("tok-é")
         .build();
     assert!(
-        matches!(fetched, Err(Error::Auth { .. })) && matches!(built, Err(Error::Config(_))),
+        matches!(&fetched, Err(e) if e.kind() == ErrorKind::Auth)
+            && matches!(&built, Err(e) if e.kind() == ErrorKind::Config),
         "token from the endpoint: {fetched:?}; token given to the builder: {:?}",
         built.map(|s| system::list(&s))
     );

@@ -9,7 +9,8 @@ use crate::mock::{api, assert_all, closed_port, nothing_else, session_for, MockE
 use crate::script_server::{Server, Step};
 use genesys_presence::definitions::{self, DefinitionQuery};
 use genesys_presence::{
-    system, user, Error, RetryPolicy, Session, SystemPresenceName, TransportKind, UserPresence,
+    system, user, Error, ErrorKind, RetryPolicy, Session, SystemPresenceName, TransportKind, UserPresence,
+    WatchErrorKind,
 };
 use serde_json::json;
 
@@ -34,17 +35,9 @@ fn api_error_carries_status_code_message_and_correlation_id() {
     let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
 
     m.assert();
-    assert!(
-        matches!(
-            &err,
-            Error::Api {
-                method: "GET",
-                status: 404,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(err.kind(), ErrorKind::Api, "{err:?}");
+    assert_eq!(err.method(), Some("GET"));
+    assert_eq!(err.path(), Some(PURECLOUD_U1));
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.code(), Some("not.found"));
     let body = err.body().unwrap();
@@ -60,7 +53,7 @@ fn api_error_carries_status_code_message_and_correlation_id() {
     // The header wins over the body's contextId.
     assert_eq!(err.correlation_id(), Some("abc-123"));
     assert_eq!(err.retry_after(), None);
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
     assert!(err.is_not_found());
     assert!(!err.is_timeout());
     assert_eq!(
@@ -104,12 +97,15 @@ fn an_html_error_page_keeps_the_status_and_an_excerpt() {
     let err = system::list(&session_for(&server)).unwrap_err();
 
     m.assert();
-    assert!(matches!(&err, Error::Api { status: 502, .. }), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(502),
+        "{err:?}"
+    );
     assert_eq!(err.status(), Some(502));
     assert!(err.body().is_none());
     assert_eq!(err.code(), None);
     assert_eq!(err.correlation_id(), None);
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
     let text = err.to_string();
     assert_eq!(
         text,
@@ -241,7 +237,7 @@ fn with_retries_off_a_rate_limit_is_returned_with_its_retry_after() {
     assert_eq!(err.status(), Some(429));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
     assert_eq!(err.code(), Some("too.many.requests.retry.after"));
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
     assert_eq!(
         err.to_string(),
         "GET /api/v2/systempresences: 429 too.many.requests.retry.after: Rate limit exceeded the maximum. \
@@ -282,7 +278,10 @@ fn a_redirect_is_not_followed() {
 
     moved.assert();
     elsewhere.assert();
-    assert!(matches!(&err, Error::Api { status: 302, .. }), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(302),
+        "{err:?}"
+    );
 }
 
 // ---------------------------------------------------------------- decode errors
@@ -300,24 +299,11 @@ fn an_empty_success_body_is_a_decode_error_naming_the_type() {
     let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
 
     m.assert();
-    match &err {
-        Error::Decode {
-            method,
-            path,
-            status,
-            type_name,
-            excerpt,
-            ..
-        } => {
-            assert_eq!(*method, "GET");
-            assert_eq!(path, PURECLOUD_U1);
-            assert_eq!(*status, 200);
-            assert_eq!(&**type_name, "UserPresence");
-            assert_eq!(&**excerpt, "");
-        }
-        other => panic!("expected Decode, got {other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+    assert_eq!(err.method(), Some("GET"));
+    assert_eq!(err.path(), Some(PURECLOUD_U1));
     assert_eq!(err.status(), Some(200));
+    assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.correlation_id(), Some("dec-1"));
     let text = err.to_string();
     assert!(
@@ -345,19 +331,15 @@ fn truncated_json_is_a_decode_error() {
     let err = user::get_purecloud_presence(&session_for(&server), "u1").unwrap_err();
 
     m.assert();
-    match &err {
-        Error::Decode {
-            type_name,
-            excerpt,
-            reason,
-            ..
-        } => {
-            assert_eq!(&**type_name, "UserPresence");
-            assert_eq!(&**excerpt, truncated);
-            assert!(reason.contains("EOF"), "{reason}");
-        }
-        other => panic!("expected Decode, got {other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+    let text = err.to_string();
+    let reason = between(
+        &text,
+        "200 but the body is not a valid UserPresence: ",
+        "; body starts ",
+    );
+    assert!(reason.contains("EOF"), "{text}");
+    assert!(text.ends_with(&format!("; body starts {truncated:?}")), "{text}");
 }
 
 #[test]
@@ -371,17 +353,12 @@ fn an_object_where_a_list_is_expected_is_a_decode_error() {
     let err = system::list(&session_for(&server)).unwrap_err();
 
     m.assert();
-    match &err {
-        Error::Decode {
-            type_name, status, ..
-        } => {
-            assert_eq!(&**type_name, "Vec<SystemPresence>");
-            assert_eq!(*status, 200);
-        }
-        other => panic!("expected Decode, got {other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
+    assert_eq!(err.status(), Some(200));
     assert!(
-        err.to_string().contains("not a valid Vec<SystemPresence>"),
+        err.to_string().starts_with(
+            "GET /api/v2/systempresences: 200 but the body is not a valid Vec<SystemPresence>: "
+        ),
         "{err}"
     );
 }
@@ -400,9 +377,11 @@ fn a_field_of_the_wrong_type_is_a_decode_error() {
     let err = definitions::list(&session_for(&server), &DefinitionQuery::default()).unwrap_err();
 
     m.assert();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
     assert!(
-        matches!(&err, Error::Decode { type_name, .. } if &**type_name == "OrganizationPresenceEntityListing"),
-        "{err:?}"
+        err.to_string()
+            .contains(": 200 but the body is not a valid OrganizationPresenceEntityListing: "),
+        "{err}"
     );
 }
 
@@ -425,7 +404,7 @@ fn a_rejected_login_is_an_auth_error_naming_the_login_url() {
 
     token.assert();
     assert_all(&guards);
-    assert!(matches!(&err, Error::Auth { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Auth, "{err:?}");
     assert_eq!(err.status(), Some(400));
     assert_eq!(err.code(), Some("invalid_client"));
     assert_eq!(err.correlation_id(), Some("login-400"));
@@ -450,7 +429,7 @@ fn a_login_error_without_a_json_body_still_has_its_status() {
     let err = system::list(&crate::credentials::client_session_for(&server)).unwrap_err();
 
     token.assert();
-    assert!(matches!(&err, Error::Auth { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Auth, "{err:?}");
     assert_eq!(err.status(), Some(503));
     assert_eq!(err.code(), None);
     assert_eq!(
@@ -480,7 +459,7 @@ fn an_unreachable_login_service_is_an_auth_error() {
     let err = system::list(&s).unwrap_err();
 
     assert_all(&guards);
-    assert!(matches!(&err, Error::Auth { status: None, .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Auth && err.status().is_none(), "{err:?}");
     assert_eq!(err.status(), None);
     assert_eq!(err.code(), None);
     let text = err.to_string();
@@ -507,19 +486,13 @@ fn an_unreachable_api_is_a_connect_error() {
 
     let err = system::list(&s).unwrap_err();
 
-    match &err {
-        Error::Transport {
-            method, path, kind, ..
-        } => {
-            assert_eq!(*method, "GET");
-            assert_eq!(path, SYSTEM);
-            assert_eq!(*kind, TransportKind::Connect);
-        }
-        other => panic!("expected Transport, got {other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
+    assert_eq!(err.method(), Some("GET"));
+    assert_eq!(err.path(), Some(SYSTEM));
+    assert_eq!(err.transport_kind(), Some(TransportKind::Connect));
     assert!(!err.is_timeout());
     assert_eq!(err.status(), None);
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
     assert!(
         err.to_string()
             .starts_with("GET /api/v2/systempresences: connection failed: "),
@@ -549,16 +522,8 @@ fn a_server_that_never_answers_times_out() {
         "took {took:?}"
     );
     assert!(err.is_timeout(), "{err:?}");
-    assert!(
-        matches!(
-            &err,
-            Error::Transport {
-                kind: TransportKind::Timeout,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
+    assert_eq!(err.transport_kind(), Some(TransportKind::Timeout));
     assert!(
         err.to_string()
             .starts_with("GET /api/v2/systempresences: timed out"),
@@ -893,7 +858,8 @@ fn a_100_kb_name_gives_a_short_invalid_input_error() {
         .create();
     let err = genesys_presence::presence_definitions::find_by_name(&session_for(&server), &huge_id("n"))
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidInput { what: "name", .. }), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err:?}");
+    assert_eq!(err.argument(), Some("name"));
     let display = assert_printed_within(
         &err,
         Error::MAX_EXPLANATION_CHARS + 100,
@@ -913,7 +879,7 @@ fn a_success_body_with_a_100_kb_string_of_the_wrong_type_gives_a_short_decode_er
         .reply_json(200, &json!(huge_id("é")).to_string())
         .create();
     let err = system::list(&session_for(&server)).unwrap_err();
-    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Decode, "{err:?}");
     let display = assert_printed_within(
         &err,
         3 * Error::MAX_QUOTED_CHARS + 200,
@@ -1035,7 +1001,7 @@ fn success_bodies_nested_past_serde_jsons_limit_are_decode_errors_on_a_small_sta
         )
     });
     assert_eq!(accepted.unwrap(), 1);
-    assert!(matches!(refused, Error::Decode { .. }), "{refused:?}");
+    assert!(refused.kind() == ErrorKind::Decode, "{refused:?}");
     assert!(
         refused.to_string().contains("recursion limit exceeded"),
         "{refused}"
@@ -1044,5 +1010,413 @@ fn success_bodies_nested_past_serde_jsons_limit_are_decode_errors_on_a_small_sta
         &refused,
         3 * Error::MAX_QUOTED_CHARS + 200,
         3 * Error::MAX_QUOTED_CHARS + 400,
+    );
+}
+
+// ---------------------------------------------------------------- kinds, accessors and predicates
+
+/// Everything an error answers through its accessors and predicates, to be
+/// compared whole.
+#[derive(Debug, Clone, PartialEq)]
+struct Facts {
+    kind: ErrorKind,
+    status: Option<u16>,
+    code: Option<String>,
+    retry_after: Option<Duration>,
+    attempts: Option<u32>,
+    method: Option<&'static str>,
+    path: Option<String>,
+    transport_kind: Option<TransportKind>,
+    argument: Option<&'static str>,
+    topic: Option<String>,
+    watch_kind: Option<WatchErrorKind>,
+    bulk: bool,
+    rate_limited: bool,
+    not_found: bool,
+    auth: bool,
+    timeout: bool,
+    retryable: bool,
+}
+
+impl Facts {
+    /// What `err` answers.
+    fn of(err: &Error) -> Facts {
+        Facts {
+            kind: err.kind(),
+            status: err.status(),
+            code: err.code().map(str::to_owned),
+            retry_after: err.retry_after(),
+            attempts: err.attempts(),
+            method: err.method(),
+            path: err.path().map(str::to_owned),
+            transport_kind: err.transport_kind(),
+            argument: err.argument(),
+            topic: err.topic().map(str::to_owned),
+            watch_kind: err.watch_kind(),
+            bulk: err.bulk().is_some(),
+            rate_limited: err.is_rate_limited(),
+            not_found: err.is_not_found(),
+            auth: err.is_auth(),
+            timeout: err.is_timeout(),
+            retryable: err.is_retryable(),
+        }
+    }
+
+    /// A `kind` that answers `None` and `false` to everything.
+    fn none(kind: ErrorKind) -> Facts {
+        Facts {
+            kind,
+            status: None,
+            code: None,
+            retry_after: None,
+            attempts: None,
+            method: None,
+            path: None,
+            transport_kind: None,
+            argument: None,
+            topic: None,
+            watch_kind: None,
+            bulk: false,
+            rate_limited: false,
+            not_found: false,
+            auth: false,
+            timeout: false,
+            retryable: false,
+        }
+    }
+
+    /// A `GET` of the system presences answered `status`, sent once.
+    fn api(status: u16) -> Facts {
+        Facts {
+            status: Some(status),
+            attempts: Some(1),
+            method: Some("GET"),
+            path: Some(SYSTEM.to_owned()),
+            ..Facts::none(ErrorKind::Api)
+        }
+    }
+}
+
+#[test]
+fn each_api_status_answers_the_predicates_it_should() {
+    // (status, code, rate limited, not found, auth, retryable)
+    let cases = [
+        (400, "bad.request", false, false, false, false),
+        (401, "bad.credentials", false, false, true, false),
+        (403, "missing.any.permissions", false, false, false, false),
+        (404, "not.found", false, true, false, false),
+        (408, "request.timeout", false, false, false, true),
+        (409, "conflict", false, false, false, false),
+        (429, "too.many.requests", true, false, false, true),
+        (500, "internal.server.error", false, false, false, true),
+        (501, "not.implemented", false, false, false, false),
+        (502, "bad.gateway", false, false, false, true),
+        (503, "service.unavailable", false, false, false, true),
+        (504, "gateway.timeout", false, false, false, true),
+    ];
+    for (status, code, rate_limited, not_found, auth, retryable) in cases {
+        let mut server = mockito::Server::new();
+        let mut mock = api(&mut server, "GET", SYSTEM).no_query().no_body().reply_json(
+            status.into(),
+            &json!({"status": status, "code": code, "message": "m"}).to_string(),
+        );
+        if status == 429 {
+            mock = mock.with_header("retry-after", "7");
+        }
+        let m = mock.expect(1).create();
+        let guards = nothing_else(&mut server);
+
+        let err = system::list(&session_for(&server)).unwrap_err();
+
+        m.assert();
+        assert_all(&guards);
+        assert_eq!(
+            Facts::of(&err),
+            Facts {
+                code: Some(code.to_owned()),
+                retry_after: (status == 429).then_some(Duration::from_secs(7)),
+                rate_limited,
+                not_found,
+                auth,
+                retryable,
+                ..Facts::api(status)
+            },
+            "{err}"
+        );
+        assert!(std::error::Error::source(&err).is_none());
+        assert!(format!("{err:?}").starts_with("Api {"), "{err:?}");
+    }
+}
+
+#[test]
+fn a_decode_error_is_not_retryable() {
+    let mut server = mockito::Server::new();
+    let m = api(&mut server, "GET", SYSTEM)
+        .no_query()
+        .reply_json(200, "{")
+        .expect(1)
+        .create();
+
+    let err = system::list(&session_for(&server)).unwrap_err();
+
+    m.assert();
+    assert_eq!(
+        Facts::of(&err),
+        Facts {
+            status: Some(200),
+            attempts: Some(1),
+            method: Some("GET"),
+            path: Some(SYSTEM.to_owned()),
+            ..Facts::none(ErrorKind::Decode)
+        },
+        "{err}"
+    );
+}
+
+#[test]
+fn a_timeout_is_retryable_and_has_no_status() {
+    let server = Server::start(vec![(format!("GET {SYSTEM}"), vec![Step::Hang])]);
+    let session = Session::builder()
+        .base_url(server.url())
+        .access_token(TOKEN)
+        .timeout(Duration::from_millis(300))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let err = system::list(&session).unwrap_err();
+
+    assert_eq!(
+        Facts::of(&err),
+        Facts {
+            attempts: Some(1),
+            method: Some("GET"),
+            path: Some(SYSTEM.to_owned()),
+            transport_kind: Some(TransportKind::Timeout),
+            timeout: true,
+            retryable: true,
+            ..Facts::none(ErrorKind::Transport)
+        },
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_connection_is_retryable() {
+    let s = Session::builder()
+        .base_url(format!("http://127.0.0.1:{}", closed_port()))
+        .access_token(TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let err = user::get_purecloud_presence(&s, "u1").unwrap_err();
+
+    assert_eq!(
+        Facts::of(&err),
+        Facts {
+            attempts: Some(1),
+            method: Some("GET"),
+            path: Some(PURECLOUD_U1.to_owned()),
+            transport_kind: Some(TransportKind::Connect),
+            retryable: true,
+            ..Facts::none(ErrorKind::Transport)
+        },
+        "{err}"
+    );
+}
+
+#[test]
+fn an_invalid_argument_names_it_and_was_never_sent() {
+    let mut server = mockito::Server::new();
+    let guards = nothing_else(&mut server);
+
+    let err = user::get_purecloud_presence(&session_for(&server), "").unwrap_err();
+
+    assert_all(&guards);
+    assert_eq!(
+        Facts::of(&err),
+        Facts {
+            argument: Some("user_id"),
+            ..Facts::none(ErrorKind::InvalidInput)
+        },
+        "{err}"
+    );
+    assert!(err.to_string().starts_with("invalid user_id: "), "{err}");
+}
+
+#[test]
+fn a_configuration_error_is_neither_auth_nor_retryable() {
+    let err = Session::builder().access_token("Bearer abc").build().unwrap_err();
+
+    assert_eq!(Facts::of(&err), Facts::none(ErrorKind::Config), "{err}");
+    assert!(err.to_string().starts_with("session configuration: "), "{err}");
+}
+
+/// The login service's answers: each is an `Auth` error (so `is_auth`),
+/// rate limited for a `429`, retryable for a `429` or a `5xx`.
+#[test]
+fn each_login_service_answer_answers_the_predicates_it_should() {
+    // (status, OAuth code, rate limited, retryable)
+    let cases = [
+        (400, Some("invalid_grant"), false, false),
+        (401, Some("invalid_client"), false, false),
+        (429, None, true, true),
+        (503, None, false, true),
+    ];
+    for (status, code, rate_limited, retryable) in cases {
+        let mut server = mockito::Server::new();
+        let body = match code {
+            Some(code) => json!({"error": code, "description": "no"}),
+            None => json!({"message": "busy"}),
+        };
+        let token = token_request(&mut server)
+            .with_status(status.into())
+            .with_header("content-type", "application/json")
+            .with_body(body.to_string())
+            .expect(1)
+            .create();
+        let guards = nothing_else(&mut server);
+        let session = Session::builder()
+            .base_url(server.url())
+            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+
+        let err = system::list(&session).unwrap_err();
+
+        token.assert();
+        assert_all(&guards);
+        assert_eq!(
+            Facts::of(&err),
+            Facts {
+                status: Some(status),
+                code: code.map(str::to_owned),
+                attempts: Some(1),
+                rate_limited,
+                auth: true,
+                retryable,
+                ..Facts::none(ErrorKind::Auth)
+            },
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_login_service_is_auth_and_retryable() {
+    let mut server = mockito::Server::new();
+    let guards = nothing_else(&mut server);
+    let s = Session::builder()
+        .base_url(server.url())
+        .login_url(format!("http://127.0.0.1:{}", closed_port()))
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let err = system::list(&s).unwrap_err();
+
+    assert_all(&guards);
+    assert_eq!(
+        Facts::of(&err),
+        Facts {
+            attempts: Some(1),
+            transport_kind: Some(TransportKind::Connect),
+            auth: true,
+            retryable: true,
+            ..Facts::none(ErrorKind::Auth)
+        },
+        "{err}"
+    );
+}
+
+/// A bulk update whose second call is rate limited: the error is
+/// `BulkIncomplete`, its accessors and predicates are the failing call's,
+/// `source()` is `None` and the failing call's message is printed once.
+#[test]
+fn a_bulk_update_failing_part_way_looks_through_to_the_failing_call() {
+    let ids: Vec<String> = (0..60).map(|i| format!("u{i:02}")).collect();
+    let presence =
+        |id: &String| json!({"id": id, "presenceDefinition": {"id": "6a3af858-942f-489d-9700-5f9bcdcdae9b"}});
+    let mut server = mockito::Server::new();
+    let first = api(&mut server, "PUT", "/api/v2/users/presences/bulk")
+        .json_body(json!(ids[..50].iter().map(presence).collect::<Vec<_>>()))
+        .reply_json(
+            200,
+            &json!(ids[..50].iter().map(presence).collect::<Vec<_>>()).to_string(),
+        )
+        .expect(1)
+        .create();
+    let second = api(&mut server, "PUT", "/api/v2/users/presences/bulk")
+        .json_body(json!(ids[50..].iter().map(presence).collect::<Vec<_>>()))
+        .reply_json(
+            429,
+            r#"{"status":429,"code":"too.many.requests","message":"Slow down."}"#,
+        )
+        .with_header("retry-after", "3")
+        .expect(1)
+        .create();
+    let guards = nothing_else(&mut server);
+    let body: Vec<UserPresence> = ids
+        .iter()
+        .map(|id| serde_json::from_value(presence(id)).unwrap())
+        .collect();
+
+    let err = user::update_presences_bulk(&session_for(&server), &body).unwrap_err();
+
+    first.assert();
+    second.assert();
+    assert_all(&guards);
+    let failing = Facts {
+        status: Some(429),
+        code: Some("too.many.requests".to_owned()),
+        retry_after: Some(Duration::from_secs(3)),
+        attempts: Some(1),
+        method: Some("PUT"),
+        path: Some("/api/v2/users/presences/bulk".to_owned()),
+        rate_limited: true,
+        retryable: true,
+        ..Facts::none(ErrorKind::Api)
+    };
+    assert_eq!(
+        Facts::of(&err),
+        Facts {
+            kind: ErrorKind::BulkIncomplete,
+            bulk: true,
+            ..failing.clone()
+        },
+        "{err}"
+    );
+    let bulk = err.bulk().unwrap();
+    assert_eq!(bulk.applied_user_ids(), &ids[..50]);
+    assert_eq!(bulk.not_applied_user_ids(), &ids[50..]);
+    assert_eq!(bulk.applied().len(), 50);
+    assert_eq!(Facts::of(bulk.failure()), failing);
+
+    let cause = "PUT /api/v2/users/presences/bulk: 429 too.many.requests: Slow down. (retry after 3s)";
+    assert_eq!(bulk.failure().to_string(), cause);
+    assert_eq!(
+        err.to_string(),
+        format!("bulk update stopped after 50 of 60 users: {cause}")
+    );
+    assert!(std::error::Error::source(&err).is_none());
+    // What a reporter printing the chain of sources prints: the cause once.
+    let mut report = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(inner) = source {
+        report.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    assert_eq!(report.matches("Slow down.").count(), 1, "{report}");
+}
+
+#[test]
+fn an_error_is_one_pointer_wide() {
+    assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    assert_eq!(
+        std::mem::size_of::<genesys_presence::Result<()>>(),
+        std::mem::size_of::<usize>()
     );
 }

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use genesys_presence::{system, user, Error, RetryPolicy, Session, SessionBuilder};
+use genesys_presence::{system, user, Error, ErrorKind, RetryPolicy, Session, SessionBuilder};
 use mockito::Server;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -337,7 +337,7 @@ fn configuration_errors_never_print_secrets() {
     ];
     for (case, builder) in bad {
         let err = builder.build().expect_err(case);
-        assert!(matches!(err, Error::Config(_)), "{case}: {err:?}");
+        assert!(err.kind() == ErrorKind::Config, "{case}: {err:?}");
         assert_error_keeps_secrets(case, &err);
     }
 
@@ -361,7 +361,7 @@ fn configuration_errors_never_print_secrets() {
         ("a token with a control character", BAD_TOKEN),
     ] {
         let err = Session::from_env_with(env(vars)).expect_err(case);
-        assert!(matches!(err, Error::Config(_)), "{case}: {err:?}");
+        assert!(err.kind() == ErrorKind::Config, "{case}: {err:?}");
         assert_error_keeps_secrets(&format!("from_env_with {case}"), &err);
     }
 }
@@ -456,7 +456,7 @@ fn token_endpoint_failures_quoting_the_credentials_never_print_them() {
             for (place, content_type, body) in placements(&quote) {
                 let err = failed_login(&mut server, status, content_type, &body);
                 let case = format!("{status}, {quoted} in {place}");
-                assert!(matches!(err, Error::Auth { .. }), "{case}: {err:?}");
+                assert!(err.kind() == ErrorKind::Auth, "{case}: {err:?}");
                 assert_eq!(err.status(), Some(status as u16), "{case}");
                 assert_error_keeps_secrets(&case, &err);
                 cases += 1;
@@ -483,7 +483,7 @@ fn unusable_token_answers_never_print_the_credentials() {
     ];
     for body in bodies {
         let err = failed_login(&mut server, 200, "application/json", &body);
-        assert!(matches!(err, Error::Auth { .. }), "{body}: {err:?}");
+        assert!(err.kind() == ErrorKind::Auth, "{body}: {err:?}");
         assert_error_keeps_secrets(&body, &err);
     }
 }
@@ -523,7 +523,7 @@ fn a_failed_refresh_never_prints_the_old_token_or_the_secret() {
     first.assert();
     refused.assert();
     rejected.assert();
-    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Auth, "{err:?}");
     assert_eq!(err.code(), Some("invalid_client"));
     assert_error_keeps_secrets("a failed refresh", &err);
 }
@@ -637,12 +637,12 @@ fn transport_failures_never_print_secrets() {
         };
         let with_token = short(Session::builder().access_token(TOKEN));
         let err = user::get_purecloud_presence(&with_token, "u1").unwrap_err();
-        assert!(matches!(err, Error::Transport { .. }), "{case}: {err:?}");
+        assert!(err.kind() == ErrorKind::Transport, "{case}: {err:?}");
         assert_error_keeps_secrets(&format!("API call, {case}"), &err);
 
         let with_client = short(Session::builder().client_credentials(CLIENT_ID, SECRET));
         let err = system::list(&with_client).unwrap_err();
-        assert!(matches!(err, Error::Auth { .. }), "{case}: {err:?}");
+        assert!(err.kind() == ErrorKind::Auth, "{case}: {err:?}");
         assert_error_keeps_secrets(&format!("token request, {case}"), &err);
     }
 }
@@ -670,11 +670,11 @@ fn an_answer_over_the_size_limit_never_prints_it() {
     };
 
     let err = system::list(&small(Session::builder().access_token(TOKEN))).unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Transport, "{err:?}");
     assert_error_keeps_secrets("API answer over the limit", &err);
 
     let err = system::list(&small(Session::builder().client_credentials(CLIENT_ID, SECRET))).unwrap_err();
-    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Auth, "{err:?}");
     assert_error_keeps_secrets("token answer over the limit", &err);
 }
 
@@ -768,7 +768,7 @@ fn api_errors_echoing_the_token_never_print_it() {
                 .with_body(&body)
                 .create();
             let err = system::list(&session(&server.url())).unwrap_err();
-            assert!(matches!(err, Error::Api { .. }), "{case}: {err:?}");
+            assert!(err.kind() == ErrorKind::Api, "{case}: {err:?}");
             found.extend(leaking_forms(&format!("{kind}, {status} {case}"), &err));
         }
     }
@@ -808,7 +808,7 @@ fn decode_errors_of_bodies_quoting_the_token_never_print_it() {
             .with_body(&body)
             .create();
         let err = system::list(&token_session(&server.url())).unwrap_err();
-        assert!(matches!(err, Error::Decode { .. }), "{case}: {err:?}");
+        assert!(err.kind() == ErrorKind::Decode, "{case}: {err:?}");
         found.extend(leaking_forms(case, &err));
     }
     assert!(
@@ -846,7 +846,7 @@ fn a_secret_shaped_like_an_error_code_is_never_printed() {
             .build()
             .unwrap();
         let err = system::list(&session).unwrap_err();
-        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        assert!(err.kind() == ErrorKind::Auth, "{err:?}");
         let forms: Vec<&str> = printed(&err)
             .into_iter()
             .filter(|(_, text)| text.contains(secret))
@@ -1261,7 +1261,7 @@ fn api_errors_echoing_a_secret_escaped_never_print_it() {
                         .create();
                     let err = system::list(&session(&server.url())).unwrap_err();
                     let case = format!("{kind}: {secret} {encoding} in {place}");
-                    assert!(matches!(err, Error::Api { .. }), "{case}: {err:?}");
+                    assert!(err.kind() == ErrorKind::Api, "{case}: {err:?}");
                     assert_eq!(err.status(), Some(status), "{case}");
                     found.extend(leaking_escaped(&case, &err, &secrets, &guarded));
                     cases += 1;
@@ -1328,7 +1328,7 @@ fn decode_errors_of_bodies_echoing_a_secret_escaped_never_print_it() {
                 .create();
             let err = system::list(&slashy_token_session(&server.url())).unwrap_err();
             let case = format!("{encoding} in {place}");
-            assert!(matches!(err, Error::Decode { .. }), "{case}: {err:?}");
+            assert!(err.kind() == ErrorKind::Decode, "{case}: {err:?}");
             found.extend(leaking_escaped(&case, &err, &[SLASHY_TOKEN], &guarded));
         }
     }
@@ -1377,7 +1377,7 @@ fn auth_errors_of_answers_echoing_a_secret_escaped_never_print_it() {
                     .create();
                 let err = system::list(&slashy_client_session(&server.url())).unwrap_err();
                 let case = format!("{secret} {encoding} in {place}");
-                assert!(matches!(err, Error::Auth { .. }), "{case}: {err:?}");
+                assert!(err.kind() == ErrorKind::Auth, "{case}: {err:?}");
                 let secrets = [SLASHY_SECRET, secret_part_of_pair(&pair)];
                 found.extend(leaking_escaped(&case, &err, &secrets, &guarded));
             }

@@ -10,7 +10,7 @@ use crate::credentials::{
     SECOND_TOKEN,
 };
 use crate::mock::{api, api_with_token, assert_all, nothing_else, session_for, MockExt, TOKEN, USER_AGENT};
-use genesys_presence::{system, user, Error, Region, RetryPolicy, Session, SessionBuilder};
+use genesys_presence::{system, user, Error, ErrorKind, Region, RetryPolicy, Session, SessionBuilder};
 
 const SYSTEM: &str = "/api/v2/systempresences";
 /// `BASIC` without its scheme: the base64 of `id:secret` must not leak either.
@@ -20,7 +20,7 @@ const BASIC_PAIR: &str = "bXktY2xpZW50LWlkOnMzY3IzdC8rP3ZhbHVl";
 #[track_caller]
 fn assert_config(err: Error, parts: &[&str]) {
     let text = err.to_string();
-    assert!(matches!(err, Error::Config(_)), "expected Config, got {err:?}");
+    assert!(err.kind() == ErrorKind::Config, "expected Config, got {err:?}");
     assert!(text.starts_with("session configuration: "), "{text}");
     for part in parts {
         assert!(text.contains(part), "{text:?} does not contain {part:?}");
@@ -711,10 +711,13 @@ fn a_second_401_after_the_refresh_is_returned() {
     rejected_first.assert();
     rejected_second.assert();
     assert_all(&guards);
-    assert!(matches!(err, Error::Api { status: 401, .. }), "{err:?}");
+    assert!(
+        err.kind() == ErrorKind::Api && err.status() == Some(401),
+        "{err:?}"
+    );
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("credentials.expired"));
-    assert_eq!(err.attempts(), 2);
+    assert_eq!(err.attempts(), Some(2));
     assert_eq!(err.correlation_id(), Some("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"));
     let text = err.to_string();
     assert!(
@@ -742,7 +745,7 @@ fn a_401_with_a_fixed_token_is_returned_at_once() {
     assert_all(&guards);
     assert_eq!(err.status(), Some(401));
     assert_eq!(err.code(), Some("credentials.expired"));
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
     assert_eq!(
         err.to_string(),
         "GET /api/v2/systempresences: 401 credentials.expired: The supplied credentials have expired. \
@@ -860,7 +863,7 @@ fn failed_login(status: usize, body: &str) -> Error {
     let debug = format!("{err:?}");
     assert_no_secret(&display);
     assert_no_secret(&debug);
-    assert!(matches!(err, Error::Auth { .. }), "{debug}");
+    assert!(err.kind() == ErrorKind::Auth, "{debug}");
     err
 }
 
@@ -969,5 +972,5 @@ fn a_rejected_client_is_not_retried() {
     rejected.assert();
     assert_all(&guards);
     assert_eq!(err.code(), Some("invalid_request"));
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
 }

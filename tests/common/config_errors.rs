@@ -2,9 +2,9 @@
 //! (`#[path = "common/config_errors.rs"]`) from the files that need it.
 #![allow(dead_code)]
 
-use genesys_presence::{Error, Session, SessionBuilder};
+use genesys_presence::{Error, ErrorKind, Session, SessionBuilder};
 
-/// The message of the `Error::Config` that `builder` must give, after
+/// The message (after `session configuration: `) of the `Config` error that `builder` must give, after
 /// checking that it names `setting` and leaves out every one of `secrets`
 /// in its `Display` and `Debug` (and that the builder's `Debug` does too).
 #[track_caller]
@@ -17,7 +17,7 @@ pub fn refused(builder: SessionBuilder, setting: &str, secrets: &[&str]) -> Stri
         );
     }
     let err = match builder.build() {
-        Ok(session) => panic!("{setting}: expected Error::Config, built {session:?} from {case}"),
+        Ok(session) => panic!("{setting}: expected a Config error, built {session:?} from {case}"),
         Err(err) => err,
     };
     config_message(err, setting, secrets)
@@ -27,13 +27,20 @@ pub fn refused(builder: SessionBuilder, setting: &str, secrets: &[&str]) -> Stri
 #[track_caller]
 pub fn config_message(err: Error, setting: &str, secrets: &[&str]) -> String {
     let (text, debug) = (err.to_string(), format!("{err:?}"));
-    let Error::Config(message) = err else {
-        panic!("{setting}: expected Error::Config, got {debug}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Config,
+        "{setting}: expected a Config error, got {debug}"
+    );
+    assert_eq!(err.attempts(), None, "{text}");
+    let Some(message) = text.strip_prefix("session configuration: ") else {
+        panic!("{setting}: the message does not start with `session configuration: `: {text}");
     };
     assert!(
-        text.starts_with(&format!("session configuration: {setting}")),
+        message.starts_with(setting),
         "the message does not start with the setting {setting:?}: {text}"
     );
+    let message = message.to_owned();
     for secret in secrets {
         assert!(!text.contains(secret), "Display shows {secret:?}: {text}");
         assert!(!debug.contains(secret), "Debug shows {secret:?}: {debug}");

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use genesys_presence::{Error, RetryPolicy, Session};
+use genesys_presence::{Error, ErrorKind, RetryPolicy, Session};
 use mockito::{Matcher, Mock, Server};
 use serde_json::Value;
 
@@ -109,18 +109,20 @@ impl MockExt for Mock {
     }
 }
 
-/// Asserts that `err` is an [`Error::InvalidInput`] about `what` and that its
-/// message names it.
+/// Asserts that `err` is an [`ErrorKind::InvalidInput`] error about `what`,
+/// that its message names it, and that nothing was sent.
 #[track_caller]
 pub fn assert_invalid(err: Error, what: &str) {
     let text = err.to_string();
-    match err {
-        Error::InvalidInput { what: got, .. } => {
-            assert_eq!(got, what, "{text}");
-            assert!(text.starts_with(&format!("invalid {what}: ")), "{text}");
-        }
-        other => panic!("expected InvalidInput about {what}, got {other:?}"),
-    }
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidInput,
+        "expected InvalidInput about {what}, got {err:?}"
+    );
+    assert_eq!(err.argument(), Some(what), "{text}");
+    assert!(text.starts_with(&format!("invalid {what}: ")), "{text}");
+    assert_eq!(err.attempts(), None, "{text}");
+    assert_eq!(err.status(), None, "{text}");
 }
 
 /// A local port nothing listens on (bound, then released).

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 
-use genesys_presence::{Error, TransportKind};
 use mockito::{Matcher, Mock, Server, ServerGuard};
 
 /// The user the watches of these tests are for.
@@ -91,14 +90,6 @@ impl Pki {
             .with_no_client_auth()
             .with_single_cert(self.server_chain.clone(), key)
             .unwrap()
-    }
-}
-
-/// The [`TransportKind`] of a REST (`Transport`) or WebSocket (`Socket`) error.
-pub fn kind_of(error: &Error) -> Option<TransportKind> {
-    match error {
-        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
-        _ => None,
     }
 }
 

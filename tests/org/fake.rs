@@ -10,7 +10,7 @@ use genesys_presence::definitions::{self, DefinitionQuery, DeletedFilter};
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::presence_definitions::{self, PresenceDefinitionQuery};
 use genesys_presence::{
-    settings, sources, system, user, Error, OrganizationPresence, OrganizationPresenceDefinition,
+    settings, sources, system, user, Error, ErrorKind, OrganizationPresence, OrganizationPresenceDefinition,
     PresenceDefinition, PresenceSettings, Session, Source, UserPresence,
 };
 use serde_json::{json, Value};
@@ -52,7 +52,7 @@ fn is_uuid(text: &str) -> bool {
 /// Asserts an `Error::Api` with this status and code whose correlation id is
 /// UUID-shaped and equals the body's `contextId`; returns the message.
 fn assert_api_error(error: &Error, status: u16, code: &str) -> String {
-    assert!(matches!(error, Error::Api { .. }), "{error:?}");
+    assert!(error.kind() == ErrorKind::Api, "{error:?}");
     assert_eq!(error.status(), Some(status), "{error}");
     assert_eq!(error.code(), Some(code), "{error}");
     let body = error.body().unwrap();
@@ -533,7 +533,7 @@ fn expired_token_is_a_401_for_an_access_token_session() {
     org.expire_tokens();
     let err = system::list(&session).unwrap_err();
     assert_api_error(&err, 401, "credentials.expired");
-    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.attempts(), Some(1));
     assert_eq!(org.token_requests(), 0);
 
     let err = system::list(&token_session(&org, "made-up-token")).unwrap_err();
@@ -613,7 +613,7 @@ fn wrong_client_credentials_fail_authentication() {
         .build()
         .unwrap();
     let err = system::list(&session).unwrap_err();
-    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::Auth, "{err:?}");
     assert_eq!((err.status(), err.code()), (Some(400), Some("invalid_client")));
     assert!(!err.to_string().contains("wrong-secret"));
     assert_eq!(org.token_requests(), 0);
@@ -1617,5 +1617,5 @@ fn set_presence_by_name_uses_the_current_definitions() {
     assert_eq!(meal.presence_definition.unwrap().id, org.definition_id("Meal"));
     assert_eq!(meal.message.as_deref(), Some("Back at 1"));
     let err = user::set_presence_by_name(&session, user_id, "Napping", None).unwrap_err();
-    assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
+    assert!(err.kind() == ErrorKind::InvalidInput, "{err:?}");
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::proxying::{open_tunnel, read_head, target_of};
 use genesys_presence::fake::FakeOrg;
-use genesys_presence::{user, watch, Error, RetryPolicy, Session, TransportKind};
+use genesys_presence::{user, watch, Error, ErrorKind, RetryPolicy, Session, TransportKind};
 
 const PASSWORD: &str = "pr0xy-p4ss-w0rd";
 
@@ -158,9 +158,17 @@ fn proxy_refusals_are_connect_errors_for_rest_and_websocket_alike() {
         let (socket, _, heads) = websocket_failure(Misbehave::Status(status));
         assert_no_password("REST", &rest);
         assert_no_password("WebSocket", &socket);
-        assert_eq!(kind_of(&rest), Some(TransportKind::Connect), "{status}: {rest}");
-        assert!(matches!(socket, Error::Socket { .. }), "{status}: {socket:?}");
-        assert_eq!(kind_of(&socket), kind_of(&rest), "{status}: {socket} vs {rest}");
+        assert_eq!(
+            rest.transport_kind(),
+            Some(TransportKind::Connect),
+            "{status}: {rest}"
+        );
+        assert!(socket.kind() == ErrorKind::Socket, "{status}: {socket:?}");
+        assert_eq!(
+            socket.transport_kind(),
+            rest.transport_kind(),
+            "{status}: {socket} vs {rest}"
+        );
         assert!(socket.to_string().contains(&status[..3]), "{status}: {socket}");
         // The WebSocket's CONNECT carried the proxy credentials too.
         let connect = heads.iter().rev().find(|h| h.starts_with("CONNECT")).unwrap();
@@ -177,8 +185,12 @@ fn proxy_refusals_are_connect_errors_for_rest_and_websocket_alike() {
 fn a_proxy_that_hangs_up_is_the_same_error_for_rest_and_websocket() {
     let (rest, _) = rest_failure(Misbehave::Close);
     let (socket, _, _) = websocket_failure(Misbehave::Close);
-    assert!(matches!(socket, Error::Socket { .. }), "{socket:?}");
-    assert_eq!(kind_of(&socket), kind_of(&rest), "{socket} vs {rest}");
+    assert!(socket.kind() == ErrorKind::Socket, "{socket:?}");
+    assert_eq!(
+        socket.transport_kind(),
+        rest.transport_kind(),
+        "{socket} vs {rest}"
+    );
 }
 
 #[test]
@@ -245,12 +257,4 @@ fn a_proxy_that_drips_its_answer_is_cut_off_by_the_connect_timeout_websocket() {
     });
     assert!(error.is_timeout(), "{error}");
     assert!(took < Duration::from_secs(4), "took {took:?}");
-}
-
-/// The kind of a transport or socket failure.
-fn kind_of(error: &Error) -> Option<TransportKind> {
-    match error {
-        Error::Transport { kind, .. } | Error::Socket { kind, .. } => Some(*kind),
-        _ => None,
-    }
 }

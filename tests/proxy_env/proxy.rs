@@ -18,6 +18,7 @@ use std::time::Duration;
 use crate::environment::clean_proxy_environment;
 use crate::proxying::read_head;
 use genesys_presence::fake::FakeOrg;
+use genesys_presence::ErrorKind;
 use genesys_presence::{user, watch, Session};
 
 /// A proxy that records, per target (`host:port`), what the client sent.
@@ -238,14 +239,10 @@ fn an_unreachable_proxy_is_a_connect_error() {
     std::env::remove_var("HTTPS_PROXY");
     let user_id = org.user_ids()[0].clone();
     let error = user::get_purecloud_presence(&session, &user_id).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            genesys_presence::Error::Transport {
-                kind: genesys_presence::TransportKind::Connect,
-                ..
-            }
-        ),
+    assert_eq!(error.kind(), ErrorKind::Transport, "{error}");
+    assert_eq!(
+        error.transport_kind(),
+        Some(genesys_presence::TransportKind::Connect),
         "{error}"
     );
     assert_eq!(org.requests(), 0, "nothing reached the org");

@@ -11,7 +11,7 @@ use crate::network::WATCHED_USER;
 use crate::wait::eventually;
 use crate::watch_script::*;
 use genesys_presence::watch::{Disconnect, Watcher};
-use genesys_presence::{Error, RetryPolicy, TransportKind};
+use genesys_presence::{ErrorKind, RetryPolicy, TransportKind};
 use serde_json::json;
 
 const U1: &str = WATCHED_USER;
@@ -173,8 +173,8 @@ fn binary_messages_are_errors_and_the_socket_reads_on() {
                 assert_eq!(event.message.as_deref(), Some("after the binaries"));
                 break;
             }
-            Some(Err(Error::Socket { detail, .. })) => {
-                assert!(detail.contains("binary"), "{detail}");
+            Some(Err(error)) if error.kind() == ErrorKind::Socket => {
+                assert!(error.to_string().contains("binary"), "{error}");
                 errors += 1;
             }
             other => panic!("{other:?} after {errors} errors"),
@@ -215,10 +215,8 @@ fn the_message_size_limit_is_in_bytes_right_at_the_limit() {
     assert!(
         matches!(
             &second,
-            Some(Err(Error::Socket {
-                kind: TransportKind::TooLarge,
-                ..
-            }))
+            Some(Err(error)) if error.kind() == ErrorKind::Socket
+                && error.transport_kind() == Some(TransportKind::TooLarge)
         ),
         "{second:?}"
     );

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use crate::network::{presence_event, watch_api, Pki, WsServer, FAR_FUTURE, WATCHED_USER as USER};
-use genesys_presence::{watch, Error, Session, TransportKind};
+use genesys_presence::{watch, ErrorKind, Session, TransportKind};
 use mockito::ServerGuard;
 
 fn session(api: &ServerGuard, tls: Option<ureq::tls::TlsConfig>) -> Session {
@@ -67,16 +67,17 @@ fn an_untrusted_websocket_certificate_is_a_prompt_tls_error() {
         "took {:?}",
         started.elapsed()
     );
-    match &error {
-        Error::Socket {
-            host, kind, detail, ..
-        } => {
-            assert_eq!(*kind, TransportKind::Tls, "{error}");
-            assert_eq!(host, "127.0.0.1");
-            assert!(detail.to_ascii_lowercase().contains("certificate"), "{error}");
-        }
-        other => panic!("expected a TLS socket error, got {other:?}"),
-    }
+    assert_eq!(
+        error.kind(),
+        ErrorKind::Socket,
+        "expected a TLS socket error, got {error:?}"
+    );
+    assert_eq!(error.transport_kind(), Some(TransportKind::Tls), "{error}");
+    let text = error.to_string();
+    let Some(detail) = text.strip_prefix("notification socket to 127.0.0.1: ") else {
+        panic!("{text}")
+    };
+    assert!(detail.to_ascii_lowercase().contains("certificate"), "{error}");
     let refused = handshakes.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(refused.is_err(), "the server saw a completed handshake");
 }

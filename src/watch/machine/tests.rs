@@ -73,10 +73,19 @@ fn ids(users: &[&str]) -> Vec<String> {
 
 /// A reader's error, saying `detail`.
 fn error_with(detail: &str) -> Error {
-    Error::Socket {
+    Repr::Socket {
         host: "streaming.example".into(),
         kind: TransportKind::Io,
         detail: detail.into(),
+    }
+    .into()
+}
+
+/// The detail of a socket error, `None` for another error.
+fn socket_detail(error: &Error) -> Option<&str> {
+    match error.repr() {
+        Repr::Socket { detail, .. } => Some(detail),
+        _ => None,
     }
 }
 
@@ -167,7 +176,8 @@ fn due(m: &mut Machine, now: Instant) -> Vec<Action> {
 }
 
 /// The items ready to be yielded, as `user definition origin`, `refused
-/// topic`, the kind of an [`Error::Watch`], or `error` for any other error.
+/// topic`, the [`WatchErrorKind`] of a watcher's limit, or `error` for any
+/// other error.
 fn yielded(m: &mut Machine) -> Vec<String> {
     std::iter::from_fn(|| m.pop())
         .map(|item| match item {
@@ -177,9 +187,11 @@ fn yielded(m: &mut Machine) -> Vec<String> {
                 e.presence_definition_id().unwrap_or("-"),
                 e.origin
             ),
-            Err(Error::TopicRejected { topic, .. }) => format!("refused {topic}"),
-            Err(Error::Watch { kind, .. }) => format!("{kind:?}"),
-            Err(_) => "error".to_owned(),
+            Err(error) => match (error.topic(), error.watch_kind()) {
+                (Some(topic), _) => format!("refused {topic}"),
+                (_, Some(kind)) => format!("{kind:?}"),
+                _ => "error".to_owned(),
+            },
         })
         .collect()
 }

@@ -19,10 +19,10 @@ fn with_ceiling(ceiling: u32, users_per_channel: usize) -> Machine {
 #[track_caller]
 fn assert_ceiling(result: Result<Vec<Action>>) {
     match result {
-        Err(Error::Watch {
-            kind: WatchErrorKind::ChannelCeiling,
-            detail,
-        }) => assert!(detail.contains("max_channels_per_minute"), "{detail}"),
+        Err(error) if error.watch_kind() == Some(WatchErrorKind::ChannelCeiling) => {
+            assert_eq!(error.kind(), crate::ErrorKind::Watch);
+            assert!(error.to_string().contains("max_channels_per_minute"), "{error}");
+        }
         other => panic!("expected the channel ceiling, got {other:?}"),
     }
 }
@@ -95,10 +95,13 @@ fn users_that_need_a_21st_channel_are_invalid_input() {
     let users: Vec<String> = (0..=MAX_CHANNELS).map(|i| format!("u{i:02}")).collect();
     // All at once: none is watched.
     match m.add(users.clone(), t0) {
-        Err(Error::InvalidInput { what, why }) => {
-            assert_eq!(what, "user_ids");
-            assert!(why.contains("20 channels"), "{why}");
-        }
+        Err(error) => match error.repr() {
+            Repr::InvalidInput { what, why } => {
+                assert_eq!(*what, "user_ids");
+                assert!(why.contains("20 channels"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        },
         other => panic!("{other:?}"),
     }
     assert!(m.user_ids().is_empty());
@@ -108,10 +111,12 @@ fn users_that_need_a_21st_channel_are_invalid_input() {
     // Twenty fit, the 21st does not.
     let actions = m.add(users[..MAX_CHANNELS].to_vec(), t0).unwrap();
     assert_eq!(actions.len(), MAX_CHANNELS);
-    assert!(matches!(
-        m.add(users[MAX_CHANNELS..].to_vec(), t0),
-        Err(Error::InvalidInput { what: "user_ids", .. })
-    ));
+    assert_eq!(
+        m.add(users[MAX_CHANNELS..].to_vec(), t0)
+            .map_err(|e| e.argument())
+            .err(),
+        Some(Some("user_ids"))
+    );
     assert_eq!(m.user_ids(), users[..MAX_CHANNELS]);
     assert_eq!(m.channels(), MAX_CHANNELS);
 
@@ -245,11 +250,7 @@ fn a_storm_of_lost_connections_never_makes_more_channels_than_the_ceiling_in_a_m
             }
         }
         while let Some(item) = m.pop() {
-            if let Err(Error::Watch {
-                kind: WatchErrorKind::ChannelCeiling,
-                ..
-            }) = item
-            {
+            if matches!(&item, Err(e) if e.watch_kind() == Some(WatchErrorKind::ChannelCeiling)) {
                 reported.push(now);
             }
         }
