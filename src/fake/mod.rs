@@ -118,6 +118,7 @@
 //!
 //! The methods without a link need the `notifications` feature.
 
+mod authorize;
 mod bulk;
 #[cfg(feature = "notifications")]
 mod channels;
@@ -125,11 +126,14 @@ mod clock;
 mod definition_edit;
 mod definition_request;
 mod definitions;
+mod grants;
 mod ids;
 #[cfg(feature = "notifications")]
 mod notifications;
 mod oauth;
 mod org;
+mod org_sign_in;
+mod pkce;
 mod presence_definitions;
 mod presence_edit;
 #[cfg(feature = "notifications")]
@@ -140,12 +144,16 @@ mod rate_limit;
 mod router;
 mod server;
 mod settings;
+mod sign_in;
 mod sources;
 mod state;
 mod stored_definition;
 #[cfg(feature = "notifications")]
 mod streaming;
+mod token_info;
+mod tokens;
 mod url;
+mod users;
 mod wire;
 
 #[cfg(feature = "notifications")]
