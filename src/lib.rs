@@ -10,7 +10,7 @@
 //! #   #[cfg(not(feature = "fake"))]
 //! #   return Ok(());
 //! #   #[cfg(feature = "fake")]
-//! #   let org = genesys_presence::fake::FakeOrg::start()?;
+//! #   let org = genesys_presence::fake::FakeOrg::start().expect("a stand-in org");
 //! #   #[cfg(feature = "fake")]
 //! #   {
 //! #       org.add_user("3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44");
@@ -123,7 +123,9 @@ pub mod presence_definitions;
 pub mod settings;
 pub mod sources;
 pub mod system;
+pub mod tokens;
 pub mod user;
+pub mod users;
 
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -140,7 +142,7 @@ pub use models::{
     ErrorBody, OrganizationPresence, OrganizationPresenceDefinition,
     OrganizationPresenceDefinitionEntityListing, OrganizationPresenceEntityListing, PresenceDefinition,
     PresenceExpand, PresenceSettings, RestorePresenceSettings, Source, SourceEntityListing, SystemPresence,
-    SystemPresenceName, UcUserPresence, User, UserPresence, UserPrimarySource,
+    SystemPresenceName, TokenInfo, UcUserPresence, User, UserDetails, UserPresence, UserPrimarySource,
 };
 pub use region::Region;
 pub use retry::RetryPolicy;

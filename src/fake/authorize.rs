@@ -36,7 +36,11 @@ pub(super) fn authorize(state: &mut State, request: &Incoming) -> Outcome {
     }
     let redirect_uri = match request.query("redirect_uri") {
         Some(uri) if !repeated("redirect_uri") && state.sign_in.redirect_allowed(uri) => uri,
-        _ => return Err(page("The redirect_uri is missing or not registered for this client.")),
+        _ => {
+            return Err(page(
+                "The redirect_uri is missing or not registered for this client.",
+            ))
+        }
     };
     let given_state = request.query("state").filter(|_| !repeated("state"));
     let fail = |error: &str, description: &str| {
@@ -85,7 +89,10 @@ pub(super) fn authorize(state: &mut State, request: &Incoming) -> Outcome {
         (Some(_), Some(_)) => return Err(fail("invalid_request", "unknown org or provider")),
         _ => return Err(fail("invalid_request", "org and provider go together")),
     }
-    if request.query("target").is_some_and(|target| target != state.org_id) {
+    if request
+        .query("target")
+        .is_some_and(|target| target != state.org_id)
+    {
         return Err(fail("invalid_request", "target is not an authorized org"));
     }
     if state.sign_in.refused {

@@ -35,7 +35,10 @@ impl Form {
         let mut values = self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let first = values.next();
         if values.next().is_some() {
-            return Err(token_error("invalid_request", &format!("{key} is given more than once")));
+            return Err(token_error(
+                "invalid_request",
+                &format!("{key} is given more than once"),
+            ));
         }
         Ok(first)
     }

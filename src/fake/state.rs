@@ -159,7 +159,13 @@ impl State {
     /// Adds a user whose `PURECLOUD` presence (and primary source) is the
     /// primary definition of `system_presence`; false when the id, or the
     /// e-mail address in any case, is taken.
-    pub(super) fn add_user(&mut self, id: &str, name: &str, email: Option<&str>, system_presence: &str) -> bool {
+    pub(super) fn add_user(
+        &mut self,
+        id: &str,
+        name: &str,
+        email: Option<&str>,
+        system_presence: &str,
+    ) -> bool {
         if self.user_index(id).is_some() || email.is_some_and(|e| self.user_by_email(e).is_some()) {
             return false;
         }

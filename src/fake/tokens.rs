@@ -46,7 +46,9 @@ impl Tokens {
         let lifetime = Duration::from_secs(lifetime_secs);
         let entry = AccessToken {
             expires: Instant::now().checked_add(lifetime),
-            idles: SystemTime::now().checked_add(lifetime).unwrap_or_else(SystemTime::now),
+            idles: SystemTime::now()
+                .checked_add(lifetime)
+                .unwrap_or_else(SystemTime::now),
             holder,
         };
         self.access.insert(token.clone(), entry);
@@ -67,7 +69,10 @@ impl Tokens {
 
     /// Whom a (checked) token acts for.
     pub(super) fn holder(&self, token: &str) -> Holder {
-        self.access.get(token).map(|t| t.holder.clone()).unwrap_or_default()
+        self.access
+            .get(token)
+            .map(|t| t.holder.clone())
+            .unwrap_or_default()
     }
 
     /// When a token stops working, on the wall clock.

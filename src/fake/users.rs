@@ -41,9 +41,10 @@ pub(super) fn search(state: &mut State, request: &Incoming) -> Outcome {
         "the body must be a JSON object (a UserSearchRequest)",
     )?;
     let criteria = match body.get("query") {
-        Some(Value::Array(items)) if !items.is_empty() => {
-            items.iter().map(Criterion::parse).collect::<Result<Vec<_>, _>>()?
-        }
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(Criterion::parse)
+            .collect::<Result<Vec<_>, _>>()?,
         _ => return Err(Reply::bad_request("query must be a non-empty array of criteria")),
     };
     let page_size = count(&body, "pageSize", PAGE_SIZE)?;
@@ -102,7 +103,11 @@ impl Criterion {
         };
         match criterion.get("type").and_then(Value::as_str) {
             Some(kind) if kind.eq_ignore_ascii_case("EXACT") => {}
-            _ => return Err(Reply::bad_request("the stand-in org supports only EXACT criteria")),
+            _ => {
+                return Err(Reply::bad_request(
+                    "the stand-in org supports only EXACT criteria",
+                ))
+            }
         }
         let fields = strings(criterion.get("fields"))
             .filter(|fields| !fields.is_empty())
@@ -122,9 +127,7 @@ impl Criterion {
             values.push(value.to_owned());
         }
         if values.is_empty() {
-            return Err(Reply::bad_request(
-                "an EXACT criterion needs a value or values",
-            ));
+            return Err(Reply::bad_request("an EXACT criterion needs a value or values"));
         }
         let values = values.iter().map(|v| v.to_lowercase()).collect();
         Ok(Criterion { fields, values })
