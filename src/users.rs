@@ -5,8 +5,7 @@
 //! The official SDKs have these in their `UsersApi`. For the presences of a
 //! user, see [`user`](crate::user).
 
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::models::{null_as_default, UserDetails};
 use crate::request::{self, Call};
@@ -87,9 +86,15 @@ pub fn me(session: &Session, expand_presence: bool) -> Result<UserDetails> {
 /// ```
 pub fn find_by_email(session: &Session, email: &str) -> Result<Option<UserDetails>> {
     crate::args::require_email("email", email)?;
-    let query = json!({"query": [{"type": "EXACT", "fields": ["email"], "value": email}]});
+    let search = UserSearchRequest {
+        query: [UserSearchCriteria {
+            kind: "EXACT",
+            fields: ["email"],
+            value: email,
+        }],
+    };
     let call = Call::post("/api/v2/users/search".into())
-        .json(&query)?
+        .json(&search)?
         .read_only();
     let found: UsersSearchResponse = request::send_json(session, &call)?;
     let wanted = email.to_lowercase();
@@ -97,6 +102,21 @@ pub fn find_by_email(session: &Session, email: &str) -> Result<Option<UserDetail
         .results
         .into_iter()
         .find(|user| user.email.as_deref().is_some_and(|e| e.to_lowercase() == wanted)))
+}
+
+/// The search this module sends: one criterion, fields in the fact sheet's
+/// order (`{"query":[{"type":"EXACT","fields":["email"],"value":"…"}]}`).
+#[derive(Serialize)]
+struct UserSearchRequest<'a> {
+    query: [UserSearchCriteria<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct UserSearchCriteria<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    fields: [&'static str; 1],
+    value: &'a str,
 }
 
 /// The part of a UsersSearchResponse this module reads: `results` (absent
