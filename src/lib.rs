@@ -56,7 +56,9 @@
 //! - Operations are plain functions grouped by what they act on, one for each
 //!   operation of the Presence API: [`system`], [`presence_definitions`] (and
 //!   the legacy [`definitions`]), [`user`], [`sources`], [`settings`]. Each
-//!   takes `&Session`.
+//!   takes `&Session`. Outside the Presence API, [`users`] finds users' ids
+//!   (by e-mail, or the signed-in user) and [`tokens`] reads or revokes the
+//!   session's token.
 //! - Beyond the official SDKs: [`user::set_presence_by_name`], bulk reads and
 //!   updates of any size, [`definitions::iter`], client-side pacing.
 //! - Rate limits (`429`), gateway errors and lost connections are retried per
@@ -83,7 +85,8 @@
 //!   presence changes over the Notifications API's WebSocket, and the
 //!   `notifications` operations (channels, subscriptions); adds `tungstenite`.
 //! - `fake`: `fake::FakeOrg`, a stateful stand-in Genesys org on
-//!   127.0.0.1 for examples and your own tests (adds `tiny_http`); with
+//!   127.0.0.1 for examples and your own tests (adds `tiny_http`, and
+//!   `sha2` for PKCE; outside the semver promise); with
 //!   `notifications`, it also serves channels and the WebSocket.
 
 #![deny(missing_docs)]

@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::grants;
 use super::state::State;
@@ -161,9 +161,8 @@ fn credentials<'a>(request: &'a Incoming, scheme: &str) -> Option<&'a str> {
 
 /// A 400 token error: `{"error", "description", "error_description"}`.
 pub(super) fn token_error(error: &str, description: &str) -> Reply {
-    Reply::json(400, error_body(error, description))
-}
-
-fn error_body(error: &str, description: &str) -> Value {
-    json!({"error": error, "description": description, "error_description": description})
+    Reply::json(
+        400,
+        json!({"error": error, "description": description, "error_description": description}),
+    )
 }
