@@ -80,6 +80,8 @@ pub(super) struct State {
     pub(super) users: Vec<UserState>,
     /// User id -> index in `users` (users are never removed).
     user_positions: HashMap<String, usize>,
+    /// Lower-case e-mail address -> index in `users`.
+    email_positions: HashMap<String, usize>,
     /// Notification channels, their subscriptions and sockets.
     #[cfg(feature = "notifications")]
     pub(super) notifications: Notifications,
@@ -147,6 +149,7 @@ impl State {
             settings,
             users: Vec::new(),
             user_positions: HashMap::new(),
+            email_positions: HashMap::new(),
             #[cfg(feature = "notifications")]
             notifications: Notifications::default(),
         };
@@ -171,6 +174,10 @@ impl State {
         }
         let definition_id = self.primary_definition(system_presence).unwrap_or_default();
         self.user_positions.insert(id.to_owned(), self.users.len());
+        if let Some(email) = email {
+            self.email_positions
+                .insert(email.to_lowercase(), self.users.len());
+        }
         self.users.push(UserState {
             id: id.to_owned(),
             name: name.to_owned(),
@@ -216,10 +223,7 @@ impl State {
 
     /// The user with this e-mail address, compared case-insensitively.
     pub(super) fn user_by_email(&self, email: &str) -> Option<usize> {
-        let wanted = email.to_lowercase();
-        self.users
-            .iter()
-            .position(|u| u.email.as_deref().is_some_and(|e| e.to_lowercase() == wanted))
+        self.email_positions.get(&email.to_lowercase()).copied()
     }
 
     pub(super) fn definition(&self, id: &str) -> Option<&Definition> {
