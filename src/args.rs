@@ -13,6 +13,32 @@ pub(crate) fn require_text(what: &'static str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// The most characters of an e-mail address (RFC 5321's limit on a path,
+/// less its angle brackets).
+const MAX_EMAIL_CHARS: usize = 254;
+
+/// `value` must look like an e-mail address: `local@domain`, both parts
+/// non-empty, no spaces or control characters, at most 254 characters.
+pub(crate) fn require_email(what: &'static str, value: &str) -> Result<()> {
+    require_text(what, value)?;
+    if value.chars().count() > MAX_EMAIL_CHARS {
+        return Err(Error::invalid(
+            what,
+            format!("must be at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            what,
+            "must not contain spaces or control characters",
+        ));
+    }
+    match value.rsplit_once('@') {
+        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => Ok(()),
+        _ => Err(Error::invalid(what, "must be an e-mail address (name@domain)")),
+    }
+}
+
 /// Like [`require_text`] for an optional value: `None` is fine.
 pub(crate) fn optional_text(what: &'static str, value: Option<&str>) -> Result<()> {
     value.map_or(Ok(()), |value| require_text(what, value))
@@ -47,6 +73,38 @@ mod tests {
         );
         assert!(optional_text("locale_code", None).is_ok());
         assert!(optional_text("locale_code", Some("")).is_err());
+    }
+
+    #[test]
+    fn email_addresses_need_a_name_and_a_domain() {
+        assert!(require_email("email", "alex@example.com").is_ok());
+        assert!(require_email("email", "a@b").is_ok());
+        let reason = |value: &str| require_email("email", value).unwrap_err().to_string();
+        assert_eq!(reason(" "), "invalid email: must not be empty");
+        assert_eq!(
+            reason("alex"),
+            "invalid email: must be an e-mail address (name@domain)"
+        );
+        assert_eq!(
+            reason("@example.com"),
+            "invalid email: must be an e-mail address (name@domain)"
+        );
+        assert_eq!(
+            reason("alex@"),
+            "invalid email: must be an e-mail address (name@domain)"
+        );
+        assert_eq!(
+            reason("alex @example.com"),
+            "invalid email: must not contain spaces or control characters"
+        );
+        assert_eq!(
+            reason("alex@example.com\n"),
+            "invalid email: must not contain spaces or control characters"
+        );
+        let long = format!("{}@example.com", "a".repeat(243));
+        assert_eq!(long.len(), 255);
+        assert_eq!(reason(&long), "invalid email: must be at most 254 characters");
+        assert!(require_email("email", &long[1..]).is_ok());
     }
 
     #[test]

@@ -154,9 +154,9 @@ pub enum ErrorKind {
     /// Nothing was sent. Fix the setting: the same one is refused again.
     Config,
     /// The operating system refused a resource needed at run time: a thread
-    /// could not be spawned (a watcher's reader, with the `notifications`
-    /// feature), a socket could not be bound (the stand-in org of the `fake`
-    /// feature). The message says what was refused and why.
+    /// could not be spawned (a watcher's socket reader or recovery thread,
+    /// with the `notifications` feature). The message says what was refused
+    /// and why.
     ///
     /// Neither the configuration nor the server is at fault: the process
     /// or the machine is short of threads, ports or memory.
@@ -374,7 +374,7 @@ pub(crate) enum Repr {
     /// The operating system refused a resource at run time; the text names
     /// what needed it (`watch: cannot start the socket reader thread: …`).
     #[error("{}", Explained(.0))]
-    #[cfg_attr(not(any(feature = "fake", feature = "notifications")), allow(dead_code))]
+    #[cfg_attr(not(feature = "notifications"), allow(dead_code))]
     System(String),
 
     /// A notification topic was refused by the API.
@@ -809,7 +809,7 @@ impl Error {
 
     /// A [`System`](ErrorKind::System) error saying `text` (what needed the
     /// resource, and the system's error).
-    #[cfg_attr(not(any(feature = "fake", feature = "notifications")), allow(dead_code))]
+    #[cfg_attr(not(feature = "notifications"), allow(dead_code))]
     pub(crate) fn system(text: String) -> Self {
         Repr::System(text).into()
     }
@@ -1199,14 +1199,14 @@ mod tests {
 
     #[test]
     fn a_system_error_says_what_was_refused_and_is_not_configuration() {
-        let error = Error::system("fake org: cannot listen on 127.0.0.1: no ports".into());
+        let error = Error::system("watch: cannot start the recovery thread: no threads".into());
         assert_eq!(
             error.to_string(),
-            "fake org: cannot listen on 127.0.0.1: no ports"
+            "watch: cannot start the recovery thread: no threads"
         );
         assert_eq!(
             format!("{error:?}"),
-            r#"System("fake org: cannot listen on 127.0.0.1: no ports")"#
+            r#"System("watch: cannot start the recovery thread: no threads")"#
         );
     }
 

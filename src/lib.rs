@@ -10,7 +10,7 @@
 //! #   #[cfg(not(feature = "fake"))]
 //! #   return Ok(());
 //! #   #[cfg(feature = "fake")]
-//! #   let org = genesys_presence::fake::FakeOrg::start()?;
+//! #   let org = genesys_presence::fake::FakeOrg::start().expect("a stand-in org");
 //! #   #[cfg(feature = "fake")]
 //! #   {
 //! #       org.add_user("3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44");
@@ -56,7 +56,9 @@
 //! - Operations are plain functions grouped by what they act on, one for each
 //!   operation of the Presence API: [`system`], [`presence_definitions`] (and
 //!   the legacy [`definitions`]), [`user`], [`sources`], [`settings`]. Each
-//!   takes `&Session`.
+//!   takes `&Session`. Outside the Presence API, [`users`] finds users' ids
+//!   (by e-mail, or the signed-in user) and [`tokens`] reads or revokes the
+//!   session's token.
 //! - Beyond the official SDKs: [`user::set_presence_by_name`], bulk reads and
 //!   updates of any size, [`definitions::iter`], client-side pacing.
 //! - Rate limits (`429`), gateway errors and lost connections are retried per
@@ -120,7 +122,8 @@
 //!   presence changes over the Notifications API's WebSocket, and the
 //!   `notifications` operations (channels, subscriptions); adds `tungstenite`.
 //! - `fake`: `fake::FakeOrg`, a stateful stand-in Genesys org on
-//!   127.0.0.1 for examples and your own tests (adds `tiny_http`); with
+//!   127.0.0.1 for examples and your own tests (adds `tiny_http`, and
+//!   `sha2` for PKCE; outside the semver promise); with
 //!   `notifications`, it also serves channels and the WebSocket.
 //!
 //! # Versioning and MSRV
@@ -210,7 +213,9 @@ pub mod presence_definitions;
 pub mod settings;
 pub mod sources;
 pub mod system;
+pub mod tokens;
 pub mod user;
+pub mod users;
 
 #[cfg(feature = "fake")]
 pub mod fake;
@@ -227,7 +232,7 @@ pub use models::{
     ErrorBody, OrganizationPresence, OrganizationPresenceDefinition,
     OrganizationPresenceDefinitionEntityListing, OrganizationPresenceEntityListing, PresenceDefinition,
     PresenceExpand, PresenceSettings, RestorePresenceSettings, Source, SourceEntityListing, SystemPresence,
-    SystemPresenceName, UcUserPresence, User, UserPresence, UserPrimarySource,
+    SystemPresenceName, TokenInfo, UcUserPresence, User, UserDetails, UserPresence, UserPrimarySource,
 };
 pub use region::Region;
 pub use retry::RetryPolicy;

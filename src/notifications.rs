@@ -16,7 +16,7 @@
 //! ```
 //! use genesys_presence::models::ChannelTopic;
 //! use genesys_presence::notifications;
-//! # let org = genesys_presence::fake::FakeOrg::start()?;
+//! # let org = genesys_presence::fake::FakeOrg::start().expect("a stand-in org");
 //! # let session = org.session()?;
 //! # let user_id = org.user_ids()[0].clone();
 //!

@@ -23,13 +23,15 @@ use crate::transport::{Method, Outgoing, Reply};
 const JSON: &str = "application/json";
 
 /// A description of one API call: method, path (already encoded), query pairs
-/// in the order they are sent, and an optional JSON body.
+/// in the order they are sent, an optional JSON body, and whether sending it
+/// twice does what sending it once does.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
     method: Method,
     path: String,
     query: Vec<(&'static str, String)>,
     body: Option<Vec<u8>>,
+    idempotent: bool,
 }
 
 impl Call {
@@ -39,7 +41,15 @@ impl Call {
             path,
             query: Vec::new(),
             body: None,
+            idempotent: method.is_idempotent(),
         }
+    }
+
+    /// Marks a POST that only reads (a search) as safe to send again after
+    /// a gateway error or a lost connection, as a GET is.
+    pub(crate) fn read_only(mut self) -> Call {
+        self.idempotent = true;
+        self
     }
 
     pub(crate) fn get(path: String) -> Call {
@@ -169,7 +179,7 @@ fn send_with_retries(
     let url = call.url(session.api_url());
     let body = call.body.as_deref().map(|b| (JSON, b));
     let (auth, transport) = (session.auth(), session.transport());
-    let mut attempts = Attempts::new(session.retry_policy(), call.method.is_idempotent());
+    let mut attempts = Attempts::new(session.retry_policy(), call.idempotent);
     let mut refreshed = false;
     loop {
         let bearer = auth.bearer(transport, session.retry_policy())?;

@@ -1,7 +1,13 @@
 //! A local, stateful stand-in Genesys Cloud org, for examples and for your own
-//! tests: [`FakeOrg`] serves the Presence API and the OAuth token endpoint on
-//! `127.0.0.1` (a port the OS picks), keeps what you change, and stops when
-//! dropped. Enabled by the `fake` cargo feature.
+//! tests: [`FakeOrg`] serves the Presence API, the sign-in endpoints
+//! (`/oauth/authorize`, `/oauth/token`) and the parts of the Users API that
+//! find users, on `127.0.0.1` (a port the OS picks), keeps what you change,
+//! and stops when dropped. Enabled by the `fake` cargo feature.
+//!
+//! **Not covered by the crate's semver promise.** This module exists for
+//! tests and examples: what it serves, its configuration methods and their
+//! defaults may change in any release, minor or patch. It uses only the
+//! crate's public API, so it can be read as an example of it.
 //!
 //! ```
 //! use genesys_presence::fake::FakeOrg;
@@ -27,9 +33,16 @@
 //!
 //! # What the org holds
 //!
-//! - One OAuth client ([`client_id`](FakeOrg::client_id),
-//!   [`client_secret`](FakeOrg::client_secret)); tokens last 86 399 s unless
-//!   [`set_token_lifetime`](FakeOrg::set_token_lifetime) says otherwise.
+//! - An organization ([`org_id`](FakeOrg::org_id), named
+//!   [`stand-in-org`](FakeOrg::org_name)) with one OAuth client
+//!   ([`client_id`](FakeOrg::client_id),
+//!   [`client_secret`](FakeOrg::client_secret)) that may use every grant:
+//!   client credentials, authorization code (with its secret, or as a public
+//!   client with PKCE), refresh, SAML2 bearer. Its redirect URIs: every
+//!   `http` loopback URI (`127.0.0.1`, `localhost`, `[::1]`, any port) plus
+//!   those [added](FakeOrg::add_redirect_uri). Access tokens last 86 399 s
+//!   unless [`set_token_lifetime`](FakeOrg::set_token_lifetime) says
+//!   otherwise; codes 60 s.
 //! - The ten system presences, one primary definition for each (labels
 //!   `en_US` and `fr`), and a non-primary "Lunch" definition (Meal): eleven
 //!   active definitions, all in one division
@@ -42,16 +55,92 @@
 //!   and "Calendar sync" (`User`, [`custom_source_id`](FakeOrg::custom_source_id)).
 //! - Presence settings: restore enabled (300 000 ms, not On Queue),
 //!   requesting off queue disabled, default primary source `PURECLOUD`.
-//! - Three users ([`user_ids`](FakeOrg::user_ids)) whose `PURECLOUD` presence
-//!   is Available, Busy and Offline, and whose primary source is `PURECLOUD`;
-//!   add more with [`add_user`](FakeOrg::add_user). Each user has one
-//!   presence per source they were set for.
+//! - Three users ([`user_ids`](FakeOrg::user_ids)): Alex Morgan
+//!   (`alex.morgan@example.com`), Sam Lee (`sam.lee@example.com`) and Kim
+//!   Ortiz (`kim.ortiz@example.com`), whose `PURECLOUD` presence is
+//!   Available, Busy and Offline, and whose primary source is `PURECLOUD`;
+//!   add more with [`add_user`](FakeOrg::add_user) or
+//!   [`add_user_with_email`](FakeOrg::add_user_with_email). Each user has one
+//!   presence per source they were set for. Alex is the one who signs in at
+//!   `/oauth/authorize` unless [`set_signed_in_user`](FakeOrg::set_signed_in_user)
+//!   names another.
+//!
+//! # Signing in
+//!
+//! Tokens carry whom they act for: a client-credentials token acts for no
+//! user; a token from a user grant (code, PKCE, SAML2) acts for its user,
+//! which `/api/v2/users/me` and `/api/v2/tokens/me` show. The other
+//! operations answer every valid token alike (the org checks no permission).
+//!
+//! ```
+//! use genesys_presence::fake::FakeOrg;
+//!
+//! let org = FakeOrg::start()?;
+//! let agent = ureq::Agent::config_builder().max_redirects(0).build().new_agent();
+//! let answer = agent
+//!     .get(format!("{}/oauth/authorize", org.base_url()))
+//!     .query("response_type", "code")
+//!     .query("client_id", org.client_id())
+//!     .query("redirect_uri", "http://127.0.0.1:8400/callback")
+//!     .query("state", "xyz")
+//!     .call()?;
+//! assert_eq!(answer.status(), 302);
+//! let location = answer.headers()["location"].to_str()?;
+//! assert!(location.starts_with("http://127.0.0.1:8400/callback?code="));
+//! assert!(location.ends_with("&state=xyz"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! - `GET /oauth/authorize` checks `client_id` and `redirect_uri` (else a
+//!   400 page and no redirect), then redirects to
+//!   `redirect_uri?code=…&state=…` (`state` as given, percent-encoded; left
+//!   out when not given). Other problems are redirected as
+//!   `?error=…&error_description=…&state=…`: `response_type` other than
+//!   `code` (`unsupported_response_type`); a `code_challenge` without
+//!   `code_challenge_method=S256`, or not 43 base64url characters; `org`
+//!   without `provider` or the other way round, or an `org` other than the
+//!   org's name; a `target` other than [`org_id`](FakeOrg::org_id); a
+//!   repeated parameter (all `invalid_request`); a person who
+//!   [declines](FakeOrg::set_sign_in_refused) (`access_denied`).
+//!   `login_hint` and `prompt` are accepted and change nothing.
+//! - `POST /oauth/token`, `grant_type=authorization_code` with `code` and
+//!   `redirect_uri` (the authorize one, exactly), and either Basic client
+//!   authentication or, for a public client, `client_id` and
+//!   `code_verifier` (43–128 characters of `A-Z a-z 0-9 - . _ ~`, whose
+//!   base64url SHA-256 must be the code's challenge). A code made with a
+//!   challenge needs its verifier even with Basic; a public client needs
+//!   PKCE. A code is spent by the first attempt to exchange it, whatever the
+//!   outcome. The answer has `access_token`, `token_type` `bearer`,
+//!   `expires_in` and `refresh_token`.
+//! - `grant_type=refresh_token` with `refresh_token`, and Basic (or
+//!   `client_id` alone for a refresh token from a public client): a new
+//!   access token and a new refresh token; the one used stops working.
+//! - `grant_type=urn:ietf:params:oauth:grant-type:saml2-bearer` with
+//!   `orgName` (the org's name, any case), `assertion` (one
+//!   [set](FakeOrg::set_saml_assertion), as sent) and Basic: a token for the
+//!   assertion's user, without a refresh token.
+//! - Errors are 400 with `{"error", "description", "error_description"}`:
+//!   `invalid_client` (wrong `Authorization`, unknown `client_id`, no
+//!   client authentication where one is needed), `invalid_request` (a field
+//!   missing, empty or repeated; a malformed verifier), `invalid_grant`
+//!   (an unknown, spent or expired code; another `redirect_uri`; a wrong or
+//!   missing verifier; an unknown or spent refresh token; an unknown
+//!   assertion or org), `unsupported_grant_type`.
+//! - `DELETE /api/v2/tokens/me` revokes the token (then 401
+//!   `bad.credentials` everywhere) and ends its sign-in: that sign-in's
+//!   refresh token stops working too. [`expire_tokens`](FakeOrg::expire_tokens)
+//!   leaves refresh tokens working, so a client can refresh after it.
 //!
 //! # Endpoints
 //!
 //! | Route | Behaviour |
 //! |---|---|
-//! | `POST /oauth/token` | Basic client credentials and `grant_type=client_credentials`; else 400 `invalid_client`, `unsupported_grant_type` or `invalid_request` |
+//! | `GET /oauth/authorize` | approves at once and redirects with a code (see [Signing in](#signing-in)) |
+//! | `POST /oauth/token` | client credentials (Basic and `grant_type=client_credentials`), authorization code, PKCE, refresh, SAML2 bearer; else 400 `invalid_client`, `invalid_grant`, `unsupported_grant_type` or `invalid_request` |
+//! | `GET`, `HEAD /api/v2/tokens/me` | a TokenInfo: `organization` and `homeOrganization` (`{id, name, selfUri}`), `authorizedScope`, `OAuthClient` (`{id, name, organization}`), and for a user's token `dateTokenIdles` (when it stops working) |
+//! | `DELETE /api/v2/tokens/me` | revokes the token (204) |
+//! | `GET /api/v2/users/me` | the token's user (`id`, `name`, `email` when it has one, `state` `active`, `username`, `division`, `version`, `selfUri`), with `expand=presence` also its `presence` (the primary source's UserPresence); 400 `requires.user.context` for a client-credentials token (the fact sheet says only that it fails) |
+//! | `POST /api/v2/users/search` | a UserSearchRequest whose `query` criteria are all `EXACT` on `email`, `name` or `id` (`value` or `values`, any case; all criteria must hold), with `pageSize` (1–100, default 25), `pageNumber`, `expand: ["presence"]`; answers `total`, `pageCount`, `pageSize`, `pageNumber`, `types` and `results` (left out when nothing matches); 400 for another criterion type or field |
 //! | `GET /api/v2/systempresences` | the ten system presences |
 //! | `GET /api/v2/presencedefinitions` | paged (`pageSize` 25, `pageNumber` 1), `deleted=false\|true\|all`, `localeCode`; 400 for bad values |
 //! | `POST /api/v2/presencedefinitions` | creates; unknown fields are kept; 400 without `languageLabels` |
@@ -107,17 +196,23 @@
 //!
 //! | Method | Effect |
 //! |---|---|
-//! | [`add_user`](FakeOrg::add_user) | a new user, Offline (users are looked up by id, so 20 000 are fine) |
+//! | [`add_user`](FakeOrg::add_user), [`add_user_with_email`](FakeOrg::add_user_with_email) | a new user, Offline (users are looked up by id, so 20 000 are fine), with a name and e-mail address for the second |
+//! | [`user_email`](FakeOrg::user_email), [`user_name`](FakeOrg::user_name), [`org_id`](FakeOrg::org_id), [`org_name`](FakeOrg::org_name) | who is who |
+//! | [`add_redirect_uri`](FakeOrg::add_redirect_uri), [`set_loopback_redirects`](FakeOrg::set_loopback_redirects) | which redirect URIs `/oauth/authorize` accepts |
+//! | [`set_signed_in_user`](FakeOrg::set_signed_in_user), [`set_sign_in_refused`](FakeOrg::set_sign_in_refused), [`set_code_lifetime`](FakeOrg::set_code_lifetime) | who signs in at `/oauth/authorize`, or that the person declines; how long new codes work |
+//! | [`set_saml_assertion`](FakeOrg::set_saml_assertion) | an assertion the SAML2 grant accepts, and its user |
+//! | [`user_access_token`](FakeOrg::user_access_token), [`revoke_refresh_tokens`](FakeOrg::revoke_refresh_tokens) | a token acting for a user without a request; every refresh token stops working |
 //! | [`set_presence_now`](FakeOrg::set_presence_now) | a `PURECLOUD` presence change, as a PATCH makes it and pushes it, without a request (not counted, not rate limited) |
 //! | [`set_rate_limit`](FakeOrg::set_rate_limit), [`rate_limited`](FakeOrg::rate_limited) | API requests a minute per access token (fixed 60 s windows); how many were answered 429 |
 //! | [`expire_tokens`](FakeOrg::expire_tokens), [`set_token_lifetime`](FakeOrg::set_token_lifetime) | tokens issued so far stop working; lifetime of new ones |
-//! | [`token_requests`](FakeOrg::token_requests), [`requests`](FakeOrg::requests) | token requests answered 200; requests answered in all |
+//! | [`token_requests`](FakeOrg::token_requests), [`requests`](FakeOrg::requests) | token requests answered 200 (every grant); requests answered in all |
 //! | `set_channel_lifetime`, `set_heartbeat_interval` | lifetime of new channels (24 h); heartbeat of new sockets (30 s) |
 //! | `close_sockets`, `send_socket_closing`, `expire_channels`, `silence_sockets`, `reject_topic` | drop every socket without a close frame; send `v2.system.socket_closing`; expire every channel; silence every socket; refuse a topic |
 //! | `channels`, `channel_topics`, `channels_created`, `channels_evicted`, `open_sockets`, `sockets_opened` | the live channels (id, topics, when their socket connected); their topics; channels made; channels evicted at the limit of 20; sockets open now; sockets opened in all |
 //!
 //! The methods without a link need the `notifications` feature.
 
+mod authorize;
 mod bulk;
 #[cfg(feature = "notifications")]
 mod channels;
@@ -125,11 +220,14 @@ mod clock;
 mod definition_edit;
 mod definition_request;
 mod definitions;
+mod grants;
 mod ids;
 #[cfg(feature = "notifications")]
 mod notifications;
 mod oauth;
 mod org;
+mod org_sign_in;
+mod pkce;
 mod presence_definitions;
 mod presence_edit;
 #[cfg(feature = "notifications")]
@@ -140,12 +238,16 @@ mod rate_limit;
 mod router;
 mod server;
 mod settings;
+mod sign_in;
 mod sources;
 mod state;
 mod stored_definition;
 #[cfg(feature = "notifications")]
 mod streaming;
+mod token_info;
+mod tokens;
 mod url;
+mod users;
 mod wire;
 
 #[cfg(feature = "notifications")]

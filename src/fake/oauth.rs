@@ -1,50 +1,131 @@
-//! `POST /oauth/token` (client credentials grant) and the bearer check of API calls.
+//! `POST /oauth/token` (which client is asking, and which grant), and the
+//! bearer check of API calls. The grants themselves are in
+//! [`grants`](super::grants).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::json;
 
-use super::state::{State, TokenProblem};
+use super::grants;
+use super::state::State;
+use super::tokens::TokenProblem;
 use super::url::parse_form;
 use super::wire::{Incoming, Outcome, Reply};
 
-/// `POST /oauth/token`: `Authorization: Basic base64(id:secret)` and the form
-/// body `grant_type=client_credentials` give a new token.
-pub(super) fn token(state: &mut State, request: &Incoming) -> Outcome {
-    let pair = format!("{}:{}", state.client_id, state.client_secret);
-    let expected = STANDARD.encode(pair);
-    let authenticated = credentials(request, "basic").is_some_and(|given| given == expected);
-    if !authenticated {
-        return Err(token_error("invalid_client", "authentication failed"));
+/// The SAML2 bearer grant's `grant_type`.
+const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
+
+/// How the client identified itself at the token endpoint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Client {
+    /// `Authorization: Basic base64(id:secret)`, right.
+    Confidential,
+    /// No `Authorization`, and the right `client_id` in the form (PKCE).
+    Public,
+    /// Neither.
+    Anonymous,
+}
+
+/// A form body's fields, decoded.
+pub(super) struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// A field given at most once; 400 `invalid_request` if repeated.
+    pub(super) fn get(&self, key: &str) -> Result<Option<&str>, Reply> {
+        let mut values = self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(token_error(
+                "invalid_request",
+                &format!("{key} is given more than once"),
+            ));
+        }
+        Ok(first)
     }
-    let form = parse_form(&String::from_utf8_lossy(&request.body));
-    match form
-        .iter()
-        .find(|(key, _)| key == "grant_type")
-        .map(|(_, v)| v.as_str())
-    {
-        Some("client_credentials") => {}
+
+    /// A field that must be given once, not empty; else 400 `invalid_request`.
+    pub(super) fn required(&self, key: &str) -> Result<&str, Reply> {
+        match self.get(key)? {
+            Some(value) if !value.is_empty() => Ok(value),
+            _ => Err(token_error("invalid_request", &format!("{key} is required"))),
+        }
+    }
+}
+
+/// `POST /oauth/token`, form-encoded. Client credentials and SAML2 bearer
+/// need Basic client authentication; the code and refresh grants take it, or
+/// the `client_id` alone for a public (PKCE) client. Counts every token
+/// issued in [`State::token_requests`].
+pub(super) fn token(state: &mut State, request: &Incoming) -> Outcome {
+    let form = Form(parse_form(&String::from_utf8_lossy(&request.body)));
+    let client = client(state, request, &form)?;
+    let answer = match form.get("grant_type")? {
+        Some("client_credentials") => {
+            confidential(client)?;
+            let token = state.issue_token();
+            json!({"access_token": token, "token_type": "bearer", "expires_in": state.token_lifetime})
+        }
+        Some("authorization_code") => grants::authorization_code(state, &form, client)?,
+        Some("refresh_token") => grants::refresh(state, &form, client)?,
+        Some(SAML2_BEARER) => {
+            confidential(client)?;
+            grants::saml2_bearer(state, &form)?
+        }
         Some(other) => {
+            confidential(client)?;
             return Err(token_error(
                 "unsupported_grant_type",
                 &format!("grant type {other:?} is not supported"),
-            ))
+            ));
         }
-        None => return Err(token_error("invalid_request", "grant_type is required")),
-    }
+        None => {
+            confidential(client)?;
+            return Err(token_error("invalid_request", "grant_type is required"));
+        }
+    };
     state.token_requests += 1;
-    let token = state.issue_token();
-    Ok(Reply::json(
-        200,
-        json!({"access_token": token, "token_type": "bearer", "expires_in": state.token_lifetime}),
-    ))
+    Ok(Reply::json(200, answer))
+}
+
+/// Who is asking: a wrong `Authorization`, or a `client_id` that is not the
+/// org's client, is 400 `invalid_client`.
+fn client(state: &State, request: &Incoming, form: &Form) -> Result<Client, Reply> {
+    let named = form.get("client_id")?;
+    if named.is_some_and(|id| id != state.client_id) {
+        return Err(token_error("invalid_client", "client not found"));
+    }
+    if request.authorization.is_none() {
+        return Ok(if named.is_some() {
+            Client::Public
+        } else {
+            Client::Anonymous
+        });
+    }
+    let expected = STANDARD.encode(format!("{}:{}", state.client_id, state.client_secret));
+    if credentials(request, "basic").is_some_and(|given| given == expected) {
+        Ok(Client::Confidential)
+    } else {
+        Err(authentication_failed())
+    }
+}
+
+/// 400 `invalid_client` unless the client authenticated with its secret.
+pub(super) fn confidential(client: Client) -> Result<(), Reply> {
+    match client {
+        Client::Confidential => Ok(()),
+        Client::Public | Client::Anonymous => Err(authentication_failed()),
+    }
+}
+
+fn authentication_failed() -> Reply {
+    token_error("invalid_client", "authentication failed")
 }
 
 /// Checks the bearer token of an API call, and returns it: 401
-/// `authentication.required` (none), `bad.credentials` (unknown) or
-/// `credentials.expired`.
+/// `authentication.required` (none), `bad.credentials` (unknown or revoked)
+/// or `credentials.expired`.
 pub(super) fn authorize<'a>(state: &State, request: &'a Incoming) -> Result<&'a str, Reply> {
-    let Some(token) = credentials(request, "bearer") else {
+    let Some(token) = bearer(request) else {
         return Err(Reply::error(
             401,
             "authentication.required",
@@ -64,6 +145,12 @@ pub(super) fn authorize<'a>(state: &State, request: &'a Incoming) -> Result<&'a 
         })
 }
 
+/// The bearer token of a request (checked by [`authorize`] before any
+/// `/api/` handler runs).
+pub(super) fn bearer(request: &Incoming) -> Option<&str> {
+    credentials(request, "bearer")
+}
+
 /// The non-empty credentials of an `Authorization: <scheme> <credentials>`
 /// header, the scheme compared case-insensitively.
 fn credentials<'a>(request: &'a Incoming, scheme: &str) -> Option<&'a str> {
@@ -72,7 +159,8 @@ fn credentials<'a>(request: &'a Incoming, scheme: &str) -> Option<&'a str> {
     (given.eq_ignore_ascii_case(scheme) && !rest.is_empty()).then_some(rest)
 }
 
-fn token_error(error: &str, description: &str) -> Reply {
+/// A 400 token error: `{"error", "description", "error_description"}`.
+pub(super) fn token_error(error: &str, description: &str) -> Reply {
     Reply::json(
         400,
         json!({"error": error, "description": description, "error_description": description}),

@@ -3,10 +3,12 @@
 //! they can ask of it or do to it.
 
 use std::fmt;
+use std::io;
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
-use crate::{Error, Result, Session};
+use crate::{Result, Session};
 
 #[cfg(feature = "notifications")]
 use super::channels::{ChannelInfo, Outgoing};
@@ -36,24 +38,20 @@ impl FakeOrg {
     ///
     /// # Errors
     ///
-    /// [`System`](crate::ErrorKind::System) when no port can be bound
-    /// (`fake org: cannot listen on 127.0.0.1: …`) or the server thread
-    /// cannot be started.
-    pub fn start() -> Result<FakeOrg> {
-        let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| Error::system(format!("fake org: cannot listen on 127.0.0.1: {e}")))?;
-        let address = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| Error::system("fake org: cannot listen on 127.0.0.1: no TCP address".into()))?;
+    /// The [`io::Error`] of binding a port on `127.0.0.1` or of starting a
+    /// server thread.
+    pub fn start() -> io::Result<FakeOrg> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = listener.local_addr()?;
+        let server = tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| io::Error::other(format!("fake org: cannot serve HTTP on {address}: {e}")))?;
         let server = Arc::new(server);
         let state = State::new();
         let (client_id, client_secret) = (state.client_id.clone(), state.client_secret.clone());
         let state = Arc::new(Mutex::new(state));
         #[cfg(feature = "notifications")]
         let streaming = {
-            let streaming = Streaming::start(&state)
-                .map_err(|e| Error::system(format!("fake org: cannot serve WebSockets on 127.0.0.1: {e}")))?;
+            let streaming = Streaming::start(&state)?;
             state
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -65,8 +63,7 @@ impl FakeOrg {
             let (server, state) = (Arc::clone(&server), Arc::clone(&state));
             std::thread::Builder::new()
                 .name("genesys-fake-org".into())
-                .spawn(move || serve(&server, &state))
-                .map_err(|e| Error::system(format!("fake org: cannot start the server thread: {e}")))?
+                .spawn(move || serve(&server, &state))?
         };
         Ok(FakeOrg {
             base_url: format!("http://{address}"),
@@ -107,7 +104,7 @@ impl FakeOrg {
     ///
     /// # Errors
     ///
-    /// [`Config`](crate::ErrorKind::Config) if the session cannot be built (not expected).
+    /// The builder's error if the session cannot be built (not expected).
     pub fn session(&self) -> Result<Session> {
         Session::builder()
             .base_url(self.base_url())
@@ -122,9 +119,11 @@ impl FakeOrg {
     }
 
     /// Adds a user with any id (even one with `/` or spaces), whose
-    /// `PURECLOUD` presence is Offline. Returns false if the id is taken.
+    /// `PURECLOUD` presence is Offline, named after the id and without an
+    /// e-mail address (see [`add_user_with_email`](FakeOrg::add_user_with_email)).
+    /// Returns false if the id is taken.
     pub fn add_user(&self, user_id: &str) -> bool {
-        self.lock().add_user(user_id, "Offline")
+        self.lock().add_user(user_id, user_id, None, "Offline")
     }
 
     /// The id of the primary (system) presence definition of a system
@@ -330,7 +329,7 @@ impl FakeOrg {
             .collect()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -9,7 +9,10 @@ use std::time::Instant;
 use super::notifications;
 use super::state::State;
 use super::wire::{Incoming, Outcome, Reply};
-use super::{bulk, definitions, oauth, presence_definitions, presences, primary_source, settings, sources};
+use super::{
+    authorize, bulk, definitions, oauth, presence_definitions, presences, primary_source, settings, sources,
+    token_info, users,
+};
 
 /// Answers one request on a route; the state is locked for the whole call.
 pub(super) type Handler = fn(&mut State, &Incoming) -> Outcome;
@@ -25,6 +28,26 @@ const ROUTES: &[Route] = &[
     Route {
         path: &["oauth", "token"],
         methods: &[("POST", oauth::token)],
+    },
+    Route {
+        path: &["oauth", "authorize"],
+        methods: &[("GET", authorize::authorize)],
+    },
+    Route {
+        path: &["api", "v2", "tokens", "me"],
+        methods: &[
+            ("GET", token_info::get),
+            ("HEAD", token_info::get),
+            ("DELETE", token_info::revoke),
+        ],
+    },
+    Route {
+        path: &["api", "v2", "users", "me"],
+        methods: &[("GET", users::me)],
+    },
+    Route {
+        path: &["api", "v2", "users", "search"],
+        methods: &[("POST", users::search)],
     },
     Route {
         path: &["api", "v2", "systempresences"],

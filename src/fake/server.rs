@@ -77,7 +77,7 @@ fn header(request: &Request, name: &'static str) -> Option<String> {
 }
 
 fn headers(reply: &Reply, correlation_id: &str) -> Vec<Header> {
-    let mut pairs = vec![("Content-Type", "application/json".to_owned())];
+    let mut pairs = vec![("Content-Type", reply.content_type().to_owned())];
     pairs.push(("inin-correlation-id", correlation_id.to_owned()));
     if let Some(allow) = reply.allow() {
         pairs.push(("Allow", allow.to_owned()));

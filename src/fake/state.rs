@@ -3,7 +3,6 @@
 //! notification channels, and request counters.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
@@ -13,7 +12,9 @@ use crate::SystemPresenceName;
 use super::channels::Notifications;
 use super::ids::{random_string, uuid};
 use super::rate_limit::RateLimits;
+use super::sign_in::SignIn;
 use super::stored_definition::{seed_definition, Definition, SEED_DATE, SYSTEM_PRESENCES};
+use super::tokens::{Holder, TokenProblem, Tokens};
 use super::url::percent_encode;
 
 /// The source id of Genesys Cloud's own presence source, also its id in
@@ -23,12 +24,6 @@ pub(super) const PURECLOUD: &str = "PURECLOUD";
 /// A stored presence source: the JSON object as answered.
 pub(super) type Source = Map<String, Value>;
 
-/// Why a bearer token was refused.
-pub(super) enum TokenProblem {
-    Unknown,
-    Expired,
-}
-
 /// One user's presence for one source.
 pub(super) struct SourcePresence {
     pub(super) source: String,
@@ -37,9 +32,12 @@ pub(super) struct SourcePresence {
     pub(super) modified_date: String,
 }
 
-/// A user of the org, their presences (`PURECLOUD` first) and their primary source.
+/// A user of the org: who they are, their presences (`PURECLOUD` first) and
+/// their primary source.
 pub(super) struct UserState {
     pub(super) id: String,
+    pub(super) name: String,
+    pub(super) email: Option<String>,
     pub(super) presences: Vec<SourcePresence>,
     /// The source whose presence is the user's presence (`PURECLOUD` at first).
     pub(super) primary_source: String,
@@ -56,8 +54,13 @@ impl UserState {
 pub(super) struct State {
     pub(super) client_id: String,
     pub(super) client_secret: String,
-    /// Access token -> when it stops being valid (`None`: never).
-    tokens: HashMap<String, Option<Instant>>,
+    /// The organization's id and name (`tokens/me`, the SAML2 grant's `orgName`).
+    pub(super) org_id: String,
+    pub(super) org_name: String,
+    pub(super) tokens: Tokens,
+    /// What the sign-in grants need: redirect URIs, codes, refresh tokens,
+    /// SAML assertions, who signs in.
+    pub(super) sign_in: SignIn,
     pub(super) token_lifetime: u64,
     pub(super) token_requests: usize,
     pub(super) requests: usize,
@@ -77,6 +80,8 @@ pub(super) struct State {
     pub(super) users: Vec<UserState>,
     /// User id -> index in `users` (users are never removed).
     user_positions: HashMap<String, usize>,
+    /// Lower-case e-mail address -> index in `users`.
+    email_positions: HashMap<String, usize>,
     /// Notification channels, their subscriptions and sockets.
     #[cfg(feature = "notifications")]
     pub(super) notifications: Notifications,
@@ -128,7 +133,10 @@ impl State {
         let mut state = State {
             client_id: uuid(),
             client_secret: random_string(43),
-            tokens: HashMap::new(),
+            org_id: uuid(),
+            org_name: "stand-in-org".to_owned(),
+            tokens: Tokens::default(),
+            sign_in: SignIn::default(),
             token_lifetime: 86_399,
             token_requests: 0,
             requests: 0,
@@ -141,25 +149,39 @@ impl State {
             settings,
             users: Vec::new(),
             user_positions: HashMap::new(),
+            email_positions: HashMap::new(),
             #[cfg(feature = "notifications")]
             notifications: Notifications::default(),
         };
-        for initial in ["Available", "Busy", "Offline"] {
-            state.add_user(&uuid(), initial);
+        for (name, email, initial) in INITIAL_USERS {
+            state.add_user(&uuid(), name, Some(email), initial);
         }
         state
     }
 
     /// Adds a user whose `PURECLOUD` presence (and primary source) is the
-    /// primary definition of `system_presence`; false when the id is taken.
-    pub(super) fn add_user(&mut self, id: &str, system_presence: &str) -> bool {
-        if self.user_index(id).is_some() {
+    /// primary definition of `system_presence`; false when the id, or the
+    /// e-mail address in any case, is taken.
+    pub(super) fn add_user(
+        &mut self,
+        id: &str,
+        name: &str,
+        email: Option<&str>,
+        system_presence: &str,
+    ) -> bool {
+        if self.user_index(id).is_some() || email.is_some_and(|e| self.user_by_email(e).is_some()) {
             return false;
         }
         let definition_id = self.primary_definition(system_presence).unwrap_or_default();
         self.user_positions.insert(id.to_owned(), self.users.len());
+        if let Some(email) = email {
+            self.email_positions
+                .insert(email.to_lowercase(), self.users.len());
+        }
         self.users.push(UserState {
             id: id.to_owned(),
+            name: name.to_owned(),
+            email: email.map(str::to_owned),
             presences: vec![SourcePresence {
                 source: PURECLOUD.to_owned(),
                 definition_id,
@@ -171,35 +193,37 @@ impl State {
         true
     }
 
-    /// Issues a new token valid for the current lifetime.
+    /// Issues a new token, acting for no user (client credentials), valid
+    /// for the current lifetime.
     pub(super) fn issue_token(&mut self) -> String {
-        let mut token = random_string(64);
-        while self.tokens.contains_key(&token) {
-            token = random_string(64);
-        }
-        let expires = Instant::now().checked_add(Duration::from_secs(self.token_lifetime));
-        self.tokens.insert(token.clone(), expires);
-        token
+        self.tokens.issue(self.token_lifetime, Holder::default())
+    }
+
+    /// Issues a new token acting for a user, from a sign-in.
+    pub(super) fn issue_user_token(&mut self, user_id: &str, sign_in: Option<u64>) -> String {
+        let holder = Holder {
+            user_id: Some(user_id.to_owned()),
+            sign_in,
+        };
+        self.tokens.issue(self.token_lifetime, holder)
     }
 
     pub(super) fn check_token(&self, token: &str) -> Result<(), TokenProblem> {
-        match self.tokens.get(token) {
-            None => Err(TokenProblem::Unknown),
-            Some(Some(expires)) if Instant::now() >= *expires => Err(TokenProblem::Expired),
-            Some(_) => Ok(()),
-        }
+        self.tokens.check(token)
     }
 
     /// Every token issued so far stops being valid.
     pub(super) fn expire_tokens(&mut self) {
-        let now = Instant::now();
-        for expires in self.tokens.values_mut() {
-            *expires = Some(now);
-        }
+        self.tokens.expire_all();
     }
 
     pub(super) fn user_index(&self, id: &str) -> Option<usize> {
         self.user_positions.get(id).copied()
+    }
+
+    /// The user with this e-mail address, compared case-insensitively.
+    pub(super) fn user_by_email(&self, email: &str) -> Option<usize> {
+        self.email_positions.get(&email.to_lowercase()).copied()
     }
 
     pub(super) fn definition(&self, id: &str) -> Option<&Definition> {
@@ -281,6 +305,13 @@ impl State {
         json!({"id": self.admin_id, "selfUri": format!("/api/v2/users/{}", percent_encode(&self.admin_id))})
     }
 }
+
+/// The three users every org starts with: name, e-mail and presence.
+const INITIAL_USERS: [(&str, &str, &str); 3] = [
+    ("Alex Morgan", "alex.morgan@example.com", "Available"),
+    ("Sam Lee", "sam.lee@example.com", "Busy"),
+    ("Kim Ortiz", "kim.ortiz@example.com", "Offline"),
+];
 
 /// `/api/v2/users/{userId}/presences/{source}`, encoded.
 pub(super) fn presence_uri(user_id: &str, source: &str) -> String {

@@ -58,7 +58,7 @@ impl Incoming {
 }
 
 /// An answer: status, body, the `Allow` header of a 405, and other headers
-/// (`Retry-After`, `inin-ratelimit-*`).
+/// (`Retry-After`, `inin-ratelimit-*`, `Location`).
 pub(super) struct Reply {
     status: u16,
     body: Body,
@@ -68,6 +68,8 @@ pub(super) struct Reply {
 
 enum Body {
     Json(Value),
+    /// A page for a person (the sign-in errors that cannot redirect).
+    Html(String),
     /// A Genesys ErrorBody; its `contextId` is filled in when sent.
     Error {
         code: &'static str,
@@ -81,6 +83,16 @@ impl Reply {
         Reply {
             status,
             body: Body::Json(value),
+            allow: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// An HTML page; `text` must already be HTML (nothing is escaped).
+    pub(super) fn html(status: u16, text: String) -> Reply {
+        Reply {
+            status,
+            body: Body::Html(text),
             allow: None,
             headers: Vec::new(),
         }
@@ -134,6 +146,14 @@ impl Reply {
         self.status
     }
 
+    /// The `Content-Type` of the body.
+    pub(super) fn content_type(&self) -> &'static str {
+        match self.body {
+            Body::Html(_) => "text/html; charset=utf-8",
+            _ => "application/json",
+        }
+    }
+
     /// The value of the `Allow` header, for a 405.
     pub(super) fn allow(&self) -> Option<&str> {
         self.allow.as_deref()
@@ -155,6 +175,7 @@ impl Reply {
     pub(super) fn encode(&self, correlation_id: &str) -> Vec<u8> {
         let written = match &self.body {
             Body::Empty => return Vec::new(),
+            Body::Html(text) => return text.clone().into_bytes(),
             Body::Json(value) => serde_json::to_vec(value),
             Body::Error { code, message } => serde_json::to_vec(&json!({
                 "message": message,

@@ -53,7 +53,9 @@ mod presence;
 mod settings;
 mod source;
 mod system;
+mod token_info;
 mod user;
+mod user_details;
 
 pub use definition::{OrganizationPresence, OrganizationPresenceEntityListing};
 pub use error_body::{ErrorBody, ErrorDetail, ErrorLimit};
@@ -69,7 +71,9 @@ pub use presence::{OutOfOffice, PresenceDefinition, PresenceExpand, UcUserPresen
 pub use settings::{PresenceSettings, RestorePresenceSettings, UserPrimarySource};
 pub use source::{Source, SourceEntityListing};
 pub use system::{SystemPresence, SystemPresenceName};
+pub use token_info::{NamedEntity, TokenInfo};
 pub use user::User;
+pub use user_details::UserDetails;
 
 /// Unknown JSON fields, kept so that they are sent back unchanged.
 pub type ExtraFields = serde_json::Map<String, serde_json::Value>;

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use genesys_presence::{user, watch};
-//! # let org = genesys_presence::fake::FakeOrg::start()?;
+//! # let org = genesys_presence::fake::FakeOrg::start().expect("a stand-in org");
 //! # let session = org.session()?;
 //! # let user_id = org.user_ids()[0].clone();
 //! # let elsewhere = org.session()?;

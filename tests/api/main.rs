@@ -29,3 +29,4 @@ mod settings;
 mod sources;
 mod system;
 mod user;
+mod users_tokens;

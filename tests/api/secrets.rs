@@ -740,7 +740,7 @@ fn echoing_answers(token: &str) -> Vec<(&'static str, usize, &'static str, Strin
     ]
 }
 
-/// Found by these tests: `Error::Api` keeps what the server sent. `Display`
+/// Found by these tests: `ErrorKind::Api` keeps what the server sent. `Display`
 /// prints the body's `code` and `message` (and `contextId` as the correlation
 /// id), or the first 300 characters of a body that is not an error body;
 /// `Debug` prints the whole `ErrorBody` and the excerpt. A server that
@@ -780,7 +780,7 @@ fn api_errors_echoing_the_token_never_print_it() {
     );
 }
 
-/// Found by these tests: `Error::Decode` prints the first 300 characters of a
+/// Found by these tests: `ErrorKind::Decode` prints the first 300 characters of a
 /// 2xx body that does not decode (`Display` and `Debug`), and serde_json's
 /// reason quotes a string of the wrong type in full.
 #[test]

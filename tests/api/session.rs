@@ -16,7 +16,7 @@ const SYSTEM: &str = "/api/v2/systempresences";
 /// `BASIC` without its scheme: the base64 of `id:secret` must not leak either.
 const BASIC_PAIR: &str = "bXktY2xpZW50LWlkOnMzY3IzdC8rP3ZhbHVl";
 
-/// Asserts that `err` is `Error::Config` whose message contains every part.
+/// Asserts that `err` is `ErrorKind::Config` whose message contains every part.
 #[track_caller]
 fn assert_config(err: Error, parts: &[&str]) {
     let text = err.to_string();

@@ -49,7 +49,7 @@ fn is_uuid(text: &str) -> bool {
     lengths == [8, 4, 4, 4, 12] && text.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
 }
 
-/// Asserts an `Error::Api` with this status and code whose correlation id is
+/// Asserts an `ErrorKind::Api` with this status and code whose correlation id is
 /// UUID-shaped and equals the body's `contextId`; returns the message.
 fn assert_api_error(error: &Error, status: u16, code: &str) -> String {
     assert!(error.kind() == ErrorKind::Api, "{error:?}");

@@ -16,5 +16,6 @@ mod wait;
 mod concurrency;
 mod fake;
 mod fake_limits;
+mod fake_sign_in;
 mod proxy_faults;
 mod settings_bounds;

@@ -2,8 +2,8 @@
 //! WebSocket alike. A scripted proxy on 127.0.0.1 tunnels `CONNECT`s to the
 //! stand-in org, except to one target, which it answers as a test says
 //! (a status, a closed connection, silence). The same failure must come out
-//! as the same `TransportKind` for REST (`Error::Transport`) and for the
-//! WebSocket (`Error::Socket`), promptly, and without the proxy's password.
+//! as the same `TransportKind` for REST (`ErrorKind::Transport`) and for the
+//! WebSocket (`ErrorKind::Socket`), promptly, and without the proxy's password.
 
 use std::io::Write;
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,5 +1,5 @@
 //! Every `SessionBuilder` setting has bounds, and `build()` refuses a value
-//! outside them with `Error::Config` naming the setting, so that nothing a
+//! outside them with `ErrorKind::Config` naming the setting, so that nothing a
 //! caller passes panics later. Each value that once panicked is here, with
 //! the boundaries; sessions built with the largest accepted values make real
 //! calls to servers on 127.0.0.1.

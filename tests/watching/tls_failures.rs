@@ -1,5 +1,5 @@
 //! `wss://` servers that must fail, and fail the same way for the
-//! WebSocket (`Error::Socket`) as for REST (`Error::Transport`): a
+//! WebSocket (`ErrorKind::Socket`) as for REST (`ErrorKind::Transport`): a
 //! certificate for another name, an expired certificate, a server that
 //! accepts TCP and never speaks, a server that answers TLS with plain HTTP.
 //! Also: a trusted `wss://` server reached through a `CONNECT` proxy, and
