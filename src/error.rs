@@ -786,8 +786,8 @@ impl Error {
         }
     }
 
-    /// What the error holds, for the crate's own tests and the watcher.
-    #[cfg(any(test, feature = "notifications"))]
+    /// What the error holds, for the watcher and its tests.
+    #[cfg(feature = "notifications")]
     pub(crate) fn repr(&self) -> &Repr {
         &self.0
     }

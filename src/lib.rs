@@ -149,10 +149,11 @@
 //!   them with `..`; in tests, decode one from JSON or set the fields of
 //!   `Default::default()`.
 //! - Give every `match` on an enum of this crate a `_ =>` arm.
-//! - Branch on an error with `Error::kind()` (a `#[non_exhaustive]`
-//!   `ErrorKind`), its accessors `status()`, `code()`, `retry_after()`,
-//!   `attempts()`, and its predicates `is_rate_limited()`, `is_not_found()`,
-//!   `is_auth()`, `is_retryable()`, not on its internals. The text of
+//! - Branch on an error with [`Error::kind`] (a `#[non_exhaustive]`
+//!   [`ErrorKind`]), its accessors ([`Error::status`], [`Error::code`],
+//!   [`Error::retry_after`], [`Error::attempts`], …) and its predicates
+//!   ([`Error::is_rate_limited`], [`Error::is_not_found`],
+//!   [`Error::is_auth`], [`Error::is_retryable`]), not on its internals. The text of
 //!   `Display` and `Debug` output, and the types behind `Error::source()`,
 //!   may change in any release.
 //! - Configure with the builders ([`SessionBuilder`], [`RetryPolicy`],

@@ -10,7 +10,6 @@ use crate::script_server::{Server, Step};
 use genesys_presence::definitions::{self, DefinitionQuery};
 use genesys_presence::{
     system, user, Error, ErrorKind, RetryPolicy, Session, SystemPresenceName, TransportKind, UserPresence,
-    WatchErrorKind,
 };
 use serde_json::json;
 
@@ -1028,8 +1027,10 @@ struct Facts {
     path: Option<String>,
     transport_kind: Option<TransportKind>,
     argument: Option<&'static str>,
+    #[cfg(feature = "notifications")]
     topic: Option<String>,
-    watch_kind: Option<WatchErrorKind>,
+    #[cfg(feature = "notifications")]
+    watch_kind: Option<genesys_presence::WatchErrorKind>,
     bulk: bool,
     rate_limited: bool,
     not_found: bool,
@@ -1051,7 +1052,9 @@ impl Facts {
             path: err.path().map(str::to_owned),
             transport_kind: err.transport_kind(),
             argument: err.argument(),
+            #[cfg(feature = "notifications")]
             topic: err.topic().map(str::to_owned),
+            #[cfg(feature = "notifications")]
             watch_kind: err.watch_kind(),
             bulk: err.bulk().is_some(),
             rate_limited: err.is_rate_limited(),
@@ -1074,7 +1077,9 @@ impl Facts {
             path: None,
             transport_kind: None,
             argument: None,
+            #[cfg(feature = "notifications")]
             topic: None,
+            #[cfg(feature = "notifications")]
             watch_kind: None,
             bulk: false,
             rate_limited: false,
