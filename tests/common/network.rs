@@ -2,6 +2,10 @@
 //! side of a watch on a mockito server, a test-made PKI, the kind of a
 //! transport or socket error, and a WebSocket server, plain or over TLS.
 
+// Without TLS only the plain-socket tests (`no_tls.rs`) are built, and they
+// use a part of this file.
+#![cfg_attr(not(any(feature = "rustls", feature = "native-tls")), allow(dead_code))]
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};

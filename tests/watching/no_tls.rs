@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use crate::network::{watch_api, FAR_FUTURE, WATCHED_USER as USER};
-use genesys_presence::{watch, Error, ErrorKind, RetryPolicy, Session, TransportKind};
+use genesys_presence::{watch, ErrorKind, RetryPolicy, Session, TransportKind};
 
 fn session(base_url: &str) -> Session {
     Session::builder()
