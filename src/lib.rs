@@ -219,9 +219,12 @@ pub mod users;
 
 #[cfg(feature = "fake")]
 pub mod fake;
+#[cfg(feature = "sign-in")]
+pub mod sign_in;
 #[cfg(feature = "notifications")]
 pub mod watch;
 
+pub use auth::{AuthorizeUrl, OAuthClient, StoredTokens};
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
 #[cfg(feature = "notifications")]
 pub use error::WatchErrorKind;
