@@ -22,7 +22,7 @@ use ureq::http::HeaderValue;
 
 use self::client::Checked;
 use self::grant::Grant;
-use self::token_endpoint::{replace_at, Fetched, TokenRequest};
+use self::token_endpoint::{Fetched, TokenRequest, REFRESH_MARGIN};
 use crate::error::{Error, Repr, Result};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
@@ -227,9 +227,10 @@ fn user_grant(start: UserStart) -> Result<(Grant, Option<Token>)> {
                 Some(token) => Grant::Refresh(Secret::new(check_token(token, "stored refresh token")?)),
                 None => Grant::SignInAgain("the stored tokens have no refresh token"),
             };
+            // Its whole lifetime is unknown: replaced a full margin before it expires.
             let refresh_at = stored.expires_at().map(|expires| {
                 let left = expires.duration_since(SystemTime::now()).unwrap_or_default();
-                replace_at(Instant::now(), left)
+                Instant::now() + left.saturating_sub(REFRESH_MARGIN)
             });
             let token = Token {
                 header,

@@ -17,7 +17,7 @@ use crate::transport::{Method, Outgoing, Reply, Transport};
 const FORM: &str = "application/x-www-form-urlencoded";
 /// A token is replaced this long before it expires (or after 90% of its
 /// lifetime, for tokens shorter than ten minutes).
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+pub(super) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Lifetime assumed when the token answer has no `expires_in`.
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
 /// Longer lifetimes are capped to this (Genesys issues at most 48 hours).
@@ -194,7 +194,7 @@ fn fetch_once(
 /// When a token received at `received` that lasts `lifetime` is replaced:
 /// a minute before it expires, or after 90% of its lifetime for tokens
 /// shorter than ten minutes.
-pub(super) fn replace_at(received: Instant, lifetime: Duration) -> Instant {
+fn replace_at(received: Instant, lifetime: Duration) -> Instant {
     let margin = REFRESH_MARGIN.min(lifetime / 10);
     received + lifetime.saturating_sub(margin)
 }

@@ -19,3 +19,4 @@ mod fake_limits;
 mod fake_sign_in;
 mod proxy_faults;
 mod settings_bounds;
+mod sign_in_flow;
