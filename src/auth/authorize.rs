@@ -51,7 +51,11 @@ impl AuthorizeUrl {
     /// [`Session::login_url`](crate::Session::login_url) or
     /// [`Region::login_url`](crate::Region::login_url); a trailing `/` is
     /// dropped). `redirect_uri` must be one registered on the OAuth client.
-    pub fn new(login_url: impl Into<String>, client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+    pub fn new(
+        login_url: impl Into<String>,
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
         let login_url = login_url.into().trim_end_matches('/').to_owned();
         AuthorizeUrl {
             login_url,
@@ -117,7 +121,10 @@ impl AuthorizeUrl {
             ("redirect_uri", &self.redirect_uri),
         ];
         if let Some(challenge) = &self.code_challenge {
-            fields.extend([("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")]);
+            fields.extend([
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+            ]);
         }
         fields.extend(self.state.as_ref().map(|s| ("state", s.expose())));
         if let Some((org, provider)) = &self.identity_provider {

@@ -15,8 +15,8 @@ mod token_endpoint;
 
 pub use authorize::AuthorizeUrl;
 pub use client::OAuthClient;
-pub use stored::StoredTokens;
 pub(crate) use stored::NewTokens;
+pub use stored::StoredTokens;
 
 use ureq::http::HeaderValue;
 
@@ -76,7 +76,7 @@ pub(crate) struct Auth {
 
 enum Kind {
     Fixed(HeaderValue),
-    Renewing(Renewing),
+    Renewing(Box<Renewing>),
 }
 
 /// Tokens the session asks for itself.
@@ -132,7 +132,11 @@ impl fmt::Debug for Auth {
 impl Auth {
     /// Checks the credentials. `login_url` serves `/oauth/token`;
     /// `on_new_tokens` is called with each token the session obtains.
-    pub(crate) fn new(credentials: Credentials, login_url: String, on_new_tokens: Option<NewTokens>) -> Result<Auth> {
+    pub(crate) fn new(
+        credentials: Credentials,
+        login_url: String,
+        on_new_tokens: Option<NewTokens>,
+    ) -> Result<Auth> {
         let kind = Kind::new(credentials, on_new_tokens)?;
         Ok(Auth { kind, login_url })
     }
@@ -162,13 +166,13 @@ impl Kind {
             }
         };
         let secrets = grant.secrets();
-        Ok(Kind::Renewing(Renewing {
+        Ok(Kind::Renewing(Box::new(Renewing {
             client,
             current: RwLock::new(current),
             next: Mutex::new(grant),
             grant_secrets: RwLock::new(secrets),
             on_new_tokens,
-        }))
+        })))
     }
 }
 
@@ -292,7 +296,13 @@ impl Auth {
             Kind::Fixed(header) => bearer_token(header).into_iter().collect(),
             Kind::Renewing(r) => {
                 let mut secrets: Vec<String> = r.client.secrets().map(str::to_owned).collect();
-                secrets.extend(r.grant_secrets.read().unwrap_or_else(PoisonError::into_inner).iter().cloned());
+                secrets.extend(
+                    r.grant_secrets
+                        .read()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .iter()
+                        .cloned(),
+                );
                 let current = r.current.read().unwrap_or_else(PoisonError::into_inner);
                 secrets.extend(current.as_ref().and_then(|t| bearer_token(&t.header)));
                 secrets

@@ -65,7 +65,10 @@ impl fmt::Debug for StoredTokens {
         f.debug_struct("StoredTokens")
             .field("access_token", &"<redacted>")
             .field("expires_at", &self.expires_at)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

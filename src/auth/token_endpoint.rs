@@ -180,7 +180,9 @@ fn fetch_once(
         .as_deref()
         .is_some_and(|t| t.len() > super::MAX_TOKEN_LEN || !t.bytes().all(|b| b.is_ascii_graphic()))
     {
-        return Err(invalid("a refresh_token that is not one word of visible ASCII of at most 8 KiB"));
+        return Err(invalid(
+            "a refresh_token that is not one word of visible ASCII of at most 8 KiB",
+        ));
     }
     Ok(Fetched {
         header,
@@ -258,7 +260,9 @@ fn redact(secrets: &[String], text: &str) -> String {
     secrets
         .iter()
         .filter(|s| !s.is_empty())
-        .fold(words.join(" "), |text, secret| text.replace(secret.as_str(), "<redacted>"))
+        .fold(words.join(" "), |text, secret| {
+            text.replace(secret.as_str(), "<redacted>")
+        })
 }
 
 /// True when showing `text` would show a secret or part of one.

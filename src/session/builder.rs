@@ -338,7 +338,13 @@ impl SessionBuilder {
             Some((url, setting)) => check_url(setting, url, insecure)?,
             None => region.api_url().to_owned(),
         };
-        login_url_for(self.login_url.as_deref(), self.base_url.is_some(), &api_url, region, insecure)
+        login_url_for(
+            self.login_url.as_deref(),
+            self.base_url.is_some(),
+            &api_url,
+            region,
+            insecure,
+        )
     }
 
     /// The longest each step of an attempt may take once connected: sending
@@ -500,30 +506,37 @@ impl SessionBuilder {
             Some((url, setting)) => check_url(setting, url, insecure)?,
             None => region.api_url().to_owned(),
         };
-        let login_url = login_url_for(self.login_url.as_deref(), self.base_url.is_some(), &api_url, region, insecure)?;
+        let login_url = login_url_for(
+            self.login_url.as_deref(),
+            self.base_url.is_some(),
+            &api_url,
+            region,
+            insecure,
+        )?;
         if !insecure {
             let api_setting = self.base_url.as_ref().map_or("base_url", |(_, setting)| setting);
             check_clear_text_proxy(api_setting, &api_url, &transport)?;
             check_clear_text_proxy("login_url", &login_url, &transport)?;
         }
         let mut credentials = self.credentials;
-        let credentials =
-            match credentials.len() {
-                0 => {
-                    return Err(Error::config(
-                        "no credentials: call client_credentials(id, secret), access_token(token) \
+        let credentials = match credentials.len() {
+            0 => {
+                return Err(Error::config(
+                    "no credentials: call client_credentials(id, secret), access_token(token) \
                          or one of the sign-in grants (authorization_code, pkce_authorization_code, \
                          refresh_token, saml2_bearer, tokens)"
-                            .into(),
-                    ))
-                }
-                1 => credentials.remove(0),
-                _ => return Err(Error::config(
+                        .into(),
+                ))
+            }
+            1 => credentials.remove(0),
+            _ => {
+                return Err(Error::config(
                     "more than one set of credentials: give one of client_credentials, access_token \
                      and the sign-in grants, once"
                         .into(),
-                )),
-            };
+                ))
+            }
+        };
         let auth = Auth::new(credentials, login_url, self.on_new_tokens)?;
         Ok(Session::new(
             api_url,

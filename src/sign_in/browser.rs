@@ -33,7 +33,9 @@ impl Request {
 /// for anything that is not an HTTP request line.
 pub(super) fn read_request(stream: &mut TcpStream, wait: Duration) -> Option<Request> {
     stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(wait.max(Duration::from_millis(1)))).ok()?;
+    stream
+        .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+        .ok()?;
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && !head.windows(2).any(|w| w == b"\n\n") {

@@ -143,7 +143,9 @@ impl LoopbackSignIn {
         let path = &self.path;
         if !path.starts_with('/')
             || path.len() > 256
-            || !path.bytes().all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#')
+            || !path
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'?' && b != b'#')
         {
             return Err(Error::config(format!(
                 "sign-in path {} must start with `/` and be at most 256 bytes of visible ASCII without `?` or `#`",
@@ -167,7 +169,8 @@ impl LoopbackSignIn {
         let redirect_uri = format!("http://127.0.0.1:{port}{}", self.path);
         let verifier = PkceVerifier::generate()?;
         let state = Secret::new(unreserved(STATE_LEN)?);
-        let mut authorize = AuthorizeUrl::new(login_url.as_str(), self.client_id.as_str(), redirect_uri.as_str());
+        let mut authorize =
+            AuthorizeUrl::new(login_url.as_str(), self.client_id.as_str(), redirect_uri.as_str());
         if let Some(options) = self.options {
             authorize = options(authorize);
         }
@@ -267,13 +270,22 @@ impl PendingSignIn {
                     std::thread::sleep(POLL.min(left));
                     continue;
                 }
-                Err(e) => return Err(Error::system(format!("waiting for the browser on 127.0.0.1: {e}"))),
+                Err(e) => {
+                    return Err(Error::system(format!(
+                        "waiting for the browser on 127.0.0.1: {e}"
+                    )))
+                }
             };
             let Some(request) = read_request(&mut stream, REQUEST_WAIT.min(left)) else {
                 continue;
             };
             if request.method != "GET" || request.path != self.path {
-                answer(stream, "404 Not Found", "Not found", "This is not the sign-in address.");
+                answer(
+                    stream,
+                    "404 Not Found",
+                    "Not found",
+                    "This is not the sign-in address.",
+                );
                 continue;
             }
             return match self.check(&request) {

@@ -55,16 +55,23 @@ fn tokens(mock: Mock, access: &str, expires_in: u64, refresh: Option<&str>) -> M
 }
 
 fn me(server: &mut Server, token: &str) -> Mock {
-    api_with_token(server, "GET", "/api/v2/users/me", token).with_status(200).with_body(ME)
+    api_with_token(server, "GET", "/api/v2/users/me", token)
+        .with_status(200)
+        .with_body(ME)
 }
 
 #[test]
 fn authorization_code_is_exchanged_with_basic_auth_and_exactly_its_form_fields() {
     let mut server = Server::new();
     let body = format!("grant_type=authorization_code&code=c%2Fode%2B1&redirect_uri={REDIRECT_ENCODED}");
-    let exchange = tokens(token(&mut server, true, &body), "access-1", 3600, Some("refresh-1"))
-        .expect(1)
-        .create();
+    let exchange = tokens(
+        token(&mut server, true, &body),
+        "access-1",
+        3600,
+        Some("refresh-1"),
+    )
+    .expect(1)
+    .create();
     let call = me(&mut server, "access-1").expect(2).create();
     let others = nothing_else(&mut server);
     let session = builder(&server)
@@ -85,9 +92,14 @@ fn pkce_code_is_exchanged_without_authorization_with_verifier_and_client_id() {
     let body = format!(
         "grant_type=authorization_code&code=the-code&code_verifier={VERIFIER}&client_id={CLIENT_ID}&redirect_uri={REDIRECT_ENCODED}"
     );
-    let exchange = tokens(token(&mut server, false, &body), "access-1", 3600, Some("refresh-1"))
-        .expect(1)
-        .create();
+    let exchange = tokens(
+        token(&mut server, false, &body),
+        "access-1",
+        3600,
+        Some("refresh-1"),
+    )
+    .expect(1)
+    .create();
     let call = me(&mut server, "access-1").expect(1).create();
     let session = builder(&server)
         .pkce_authorization_code(CLIENT_ID, "the-code", VERIFIER, REDIRECT)
@@ -118,7 +130,11 @@ fn saml2_bearer_sends_org_name_and_the_encoded_assertion_with_basic_auth() {
 fn refresh_token_of_a_public_client_names_it_and_of_a_confidential_one_uses_basic() {
     let mut server = Server::new();
     let public = tokens(
-        token(&mut server, false, &format!("grant_type=refresh_token&refresh_token=R1&client_id={CLIENT_ID}")),
+        token(
+            &mut server,
+            false,
+            &format!("grant_type=refresh_token&refresh_token=R1&client_id={CLIENT_ID}"),
+        ),
         "access-1",
         3600,
         Some("R2"),
@@ -152,7 +168,10 @@ fn refresh_token_of_a_public_client_names_it_and_of_a_confidential_one_uses_basi
 }
 
 /// Collects what the new-tokens callback is given.
-fn recorder() -> (Arc<Mutex<Vec<StoredTokens>>>, impl Fn(&StoredTokens) + Send + Sync + 'static) {
+fn recorder() -> (
+    Arc<Mutex<Vec<StoredTokens>>>,
+    impl Fn(&StoredTokens) + Send + Sync + 'static,
+) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&seen);
     (seen, move |t: &StoredTokens| sink.lock().unwrap().push(t.clone()))
@@ -169,7 +188,11 @@ fn a_401_refreshes_once_and_rotation_keeps_the_newest_refresh_token() {
         .expect(1)
         .create();
     let first = tokens(
-        token(&mut server, false, &format!("grant_type=refresh_token&refresh_token=R1&client_id={CLIENT_ID}")),
+        token(
+            &mut server,
+            false,
+            &format!("grant_type=refresh_token&refresh_token=R1&client_id={CLIENT_ID}"),
+        ),
         "B",
         3600,
         Some("R2"),
@@ -182,7 +205,11 @@ fn a_401_refreshes_once_and_rotation_keeps_the_newest_refresh_token() {
         .expect(2)
         .create();
     let second = tokens(
-        token(&mut server, false, &format!("grant_type=refresh_token&refresh_token=R2&client_id={CLIENT_ID}")),
+        token(
+            &mut server,
+            false,
+            &format!("grant_type=refresh_token&refresh_token=R2&client_id={CLIENT_ID}"),
+        ),
         "C",
         3600,
         Some("R3"),
@@ -208,7 +235,10 @@ fn a_401_refreshes_once_and_rotation_keeps_the_newest_refresh_token() {
     }
     others.iter().for_each(Mock::assert);
     let seen = seen.lock().unwrap();
-    let pairs: Vec<_> = seen.iter().map(|t| (t.access_token(), t.refresh_token())).collect();
+    let pairs: Vec<_> = seen
+        .iter()
+        .map(|t| (t.access_token(), t.refresh_token()))
+        .collect();
     assert_eq!(pairs, [("B", Some("R2")), ("C", Some("R3"))]);
     let expiry = seen[1].expires_at().unwrap();
     assert!(expiry > SystemTime::now() + Duration::from_secs(3500));
@@ -246,16 +276,21 @@ fn a_token_about_to_expire_is_refreshed_before_the_call() {
 fn a_refused_refresh_token_says_sign_in_again_and_is_never_sent_twice() {
     let mut server = Server::new();
     // The login service echoes the refresh token: the error must not.
-    let refused = token(&mut server, true, "grant_type=refresh_token&refresh_token=R1-secret-refresh-42")
-        .with_status(400)
-        .with_body(
-            r#"{"error":"invalid_grant","error_description":"token R1-secret-refresh-42 was revoked"}"#,
-        )
-        .expect(1)
-        .create();
+    let refused = token(
+        &mut server,
+        true,
+        "grant_type=refresh_token&refresh_token=R1-secret-refresh-42",
+    )
+    .with_status(400)
+    .with_body(r#"{"error":"invalid_grant","error_description":"token R1-secret-refresh-42 was revoked"}"#)
+    .expect(1)
+    .create();
     let others = nothing_else(&mut server);
     let session = builder(&server)
-        .refresh_token(OAuthClient::confidential(CLIENT_ID, CLIENT_SECRET), "R1-secret-refresh-42")
+        .refresh_token(
+            OAuthClient::confidential(CLIENT_ID, CLIENT_SECRET),
+            "R1-secret-refresh-42",
+        )
         .build()
         .unwrap();
     for _ in 0..2 {
@@ -275,7 +310,10 @@ fn stored_tokens_without_a_refresh_token_say_sign_in_again_once_expired() {
     let server = Server::new();
     let past = SystemTime::now() - Duration::from_secs(10);
     let session = builder(&server)
-        .tokens(OAuthClient::public(CLIENT_ID), StoredTokens::new("A", Some(past), None))
+        .tokens(
+            OAuthClient::public(CLIENT_ID),
+            StoredTokens::new("A", Some(past), None),
+        )
         .build()
         .unwrap();
     let error = session.authenticate().unwrap_err();
@@ -286,11 +324,26 @@ fn stored_tokens_without_a_refresh_token_say_sign_in_again_once_expired() {
 fn bad_grant_inputs_are_refused_by_build() {
     let server = Server::new();
     let cases: Vec<(SessionBuilder, &str)> = vec![
-        (builder(&server).pkce_authorization_code(CLIENT_ID, "c", "too-short", REDIRECT), "code_verifier"),
-        (builder(&server).authorization_code(CLIENT_ID, CLIENT_SECRET, " ", REDIRECT), "authorization code is empty"),
-        (builder(&server).saml2_bearer(CLIENT_ID, CLIENT_SECRET, "", ASSERTION), "orgName is empty"),
-        (builder(&server).refresh_token(OAuthClient::public(CLIENT_ID), "a b"), "refresh_token"),
-        (builder(&server).refresh_token(OAuthClient::public("a:b"), "r"), "client id"),
+        (
+            builder(&server).pkce_authorization_code(CLIENT_ID, "c", "too-short", REDIRECT),
+            "code_verifier",
+        ),
+        (
+            builder(&server).authorization_code(CLIENT_ID, CLIENT_SECRET, " ", REDIRECT),
+            "authorization code is empty",
+        ),
+        (
+            builder(&server).saml2_bearer(CLIENT_ID, CLIENT_SECRET, "", ASSERTION),
+            "orgName is empty",
+        ),
+        (
+            builder(&server).refresh_token(OAuthClient::public(CLIENT_ID), "a b"),
+            "refresh_token",
+        ),
+        (
+            builder(&server).refresh_token(OAuthClient::public("a:b"), "r"),
+            "client id",
+        ),
     ];
     for (builder, expected) in cases {
         let error = builder.build().unwrap_err();

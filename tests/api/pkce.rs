@@ -10,7 +10,10 @@ use proptest::prelude::*;
 #[test]
 fn rfc_7636_appendix_b_verifier_gives_its_challenge() {
     let verifier = PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
-    assert_eq!(verifier.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    assert_eq!(
+        verifier.challenge(),
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    );
 }
 
 fn unreserved(text: &str) -> bool {

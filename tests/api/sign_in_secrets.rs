@@ -22,7 +22,11 @@ fn assert_hidden(text: &str) {
 
 #[test]
 fn builders_tokens_clients_and_urls_hide_every_secret_in_debug() {
-    let stored = StoredTokens::new("access-SECRET-1", Some(SystemTime::now()), Some(SECRETS[0].into()));
+    let stored = StoredTokens::new(
+        "access-SECRET-1",
+        Some(SystemTime::now()),
+        Some(SECRETS[0].into()),
+    );
     let builders = [
         Session::builder().tokens(OAuthClient::confidential("id", SECRETS[5]), stored.clone()),
         Session::builder().authorization_code("id", SECRETS[5], SECRETS[1], "http://127.0.0.1/cb"),
@@ -75,7 +79,14 @@ fn pkce_verifiers_and_pending_sign_ins_hide_their_secrets() {
         .start()
         .unwrap();
     let text = format!("{pending:?}");
-    let state = pending.url().split("state=").nth(1).unwrap().split('&').next().unwrap();
+    let state = pending
+        .url()
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     assert!(!text.contains(state), "{text}");
     let error = PkceVerifier::new("short-SECRET").unwrap_err();
     assert!(!error.to_string().contains("short-SECRET"), "{error}");

@@ -62,16 +62,29 @@ fn a_person_signs_in_through_the_loopback_helper_with_pkce() {
     .unwrap();
     let url = pending.url().to_owned();
     assert!(url.contains("code_challenge_method=S256&state="), "{url}");
-    assert!(url.ends_with("&login_hint=sam.lee%40example.com&prompt=login"), "{url}");
+    assert!(
+        url.ends_with("&login_hint=sam.lee%40example.com&prompt=login"),
+        "{url}"
+    );
     let program = thread::spawn(move || pending.finish());
     let location = authorize_from(&url);
-    let code = location.split("code=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     let (status, page) = come_back(&location);
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("signed in"), "{page}");
     assert!(!page.contains(&code), "{page}");
     let session = program.join().unwrap().unwrap();
-    assert_eq!(users::me(&session, false).unwrap().id.as_deref(), Some(user.as_str()));
+    assert_eq!(
+        users::me(&session, false).unwrap().id.as_deref(),
+        Some(user.as_str())
+    );
     let saved = saved.lock().unwrap();
     assert_eq!(saved.len(), 1);
     assert!(saved[0].refresh_token().is_some());
@@ -82,7 +95,13 @@ fn a_person_signs_in_through_the_loopback_helper_with_pkce() {
 fn authorize_from(url: &str) -> String {
     let response = browser().get(url).call().unwrap();
     assert_eq!(response.status().as_u16(), 302);
-    response.headers().get("location").unwrap().to_str().unwrap().to_owned()
+    response
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
@@ -97,7 +116,10 @@ fn a_wrong_state_is_refused_without_a_token_request() {
     let forged = format!("{base}state=forged{}", &state[state.len().min(3)..]);
     let program = thread::spawn(move || pending.finish());
     // A favicon request first: answered 404, the helper waits on.
-    let (status, _) = come_back(&format!("{}favicon.ico", &base[..base.find("/callback").unwrap() + 1]));
+    let (status, _) = come_back(&format!(
+        "{}favicon.ico",
+        &base[..base.find("/callback").unwrap() + 1]
+    ));
     assert_eq!(status, 404);
     let (status, page) = come_back(&forged);
     assert_eq!(status, 400, "{page}");
