@@ -732,7 +732,7 @@ impl Error {
     /// or authorization code (`invalid_grant`: revoked, expired, or already
     /// used), or the session holds neither (a code already spent without a
     /// refresh token, stored tokens without one). Ask the person to sign in
-    /// again (with [`sign_in`](crate#signing-in-as-a-person)) and build a new session.
+    /// again (see [Signing in as a person](crate#signing-in-as-a-person)) and build a new session.
     pub fn is_sign_in_required(&self) -> bool {
         matches!(
             self.cause(),

@@ -50,11 +50,13 @@ type AuthorizeOptions = Box<dyn FnOnce(AuthorizeUrl) -> AuthorizeUrl + Send + Sy
 ///
 /// let builder = Session::builder()
 ///     .region(Region::EuWest1)
-///     .on_new_tokens(|tokens| { /* save tokens.refresh_token() for the next run */ });
+///     .on_new_tokens(|tokens| {
+///         let _saved = tokens.refresh_token(); // save it for the next run
+///     });
 /// let pending = LoopbackSignIn::new(builder, "my-public-client-id").port(8400).start()?;
 /// println!("Sign in at {}", pending.url());
 /// let session = pending.finish()?;
-/// println!("Signed in as {:?}", users::me(&session, &[])?.name);
+/// println!("Signed in as {:?}", users::me(&session, false)?.name);
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub struct LoopbackSignIn {
