@@ -307,11 +307,15 @@ pub(crate) enum Repr {
         reason: String,
         /// The `inin-correlation-id` response header, if any.
         correlation_id: Option<String>,
-        /// How many times the token was asked for (at least 1).
+        /// How many times the token was asked for (0 when the session
+        /// knew without asking that the user must sign in again).
         attempts: u32,
         /// Why no answer arrived, when none did (`None` when the login
         /// service answered).
         transport: Option<TransportKind>,
+        /// The person's code or refresh token was refused (or there is
+        /// none left): only signing in again helps.
+        sign_in_again: bool,
     },
 
     /// The request did not get an answer: timeout, DNS, connect, TLS or I/O failure.
@@ -723,6 +727,37 @@ impl Error {
         matches!(self.cause(), Repr::Auth { .. } | Repr::Api { status: 401, .. })
     }
 
+    /// True for an [`Auth`](ErrorKind::Auth) error that only signing in
+    /// again resolves: the login service refused the person's refresh token
+    /// or authorization code (`invalid_grant`: revoked, expired, or already
+    /// used), or the session holds neither (a code already spent without a
+    /// refresh token, stored tokens without one). Ask the person to sign in
+    /// again (see [Signing in as a person](crate#signing-in-as-a-person)) and build a new session.
+    pub fn is_sign_in_required(&self) -> bool {
+        matches!(
+            self.cause(),
+            Repr::Auth {
+                sign_in_again: true,
+                ..
+            }
+        )
+    }
+
+    /// This [`Auth`](ErrorKind::Auth) error, saying that the `what`
+    /// (`refresh token`, say) was refused and the user must sign in again.
+    pub(crate) fn into_sign_in_again(mut self, what: &str) -> Error {
+        if let Repr::Auth {
+            reason,
+            sign_in_again,
+            ..
+        } = &mut *self.0
+        {
+            *reason = format!("the {what} was refused ({reason}): the user must sign in again");
+            *sign_in_again = true;
+        }
+        self
+    }
+
     /// True when trying again later could help: the failure says the server,
     /// the network or the listing was in a passing state. That is
     ///
@@ -1086,6 +1121,7 @@ mod tests {
             correlation_id: None,
             attempts: 3,
             transport,
+            sign_in_again: false,
         }
         .into()
     }

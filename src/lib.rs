@@ -111,6 +111,31 @@
 //! }
 //! ```
 //!
+//! # Authentication
+//!
+//! | Way | Builder | Official SDKs |
+//! |---|---|---|
+//! | Client credentials | [`SessionBuilder::client_credentials`] | Python `get_client_credentials_token`, Node `loginClientCredentialsGrant` |
+//! | A token you have | [`SessionBuilder::access_token`] | `set_access_token` |
+//! | Authorization code | [`SessionBuilder::authorization_code`] | Python `get_code_authorization_token`, Node `loginCodeAuthorizationGrant` |
+//! | PKCE | [`SessionBuilder::pkce_authorization_code`], `sign_in::LoopbackSignIn` (feature `sign-in`) | Python `get_pkce_token`, Node `authorizePKCEGrant` |
+//! | Refresh token | [`SessionBuilder::refresh_token`] (automatic after the code grants) | Python `refresh_code_authorization_token`, Node `refreshCodeAuthorizationGrant` |
+//! | SAML2 bearer | [`SessionBuilder::saml2_bearer`] | Python `get_saml2bearer_token`, Node `loginSaml2BearerGrant` |
+//! | Stored tokens | [`SessionBuilder::tokens`] with [`StoredTokens`], [`SessionBuilder::on_new_tokens`] | — |
+//!
+//! The implicit grant (Node `loginImplicitGrant`) returns the token in the
+//! redirect's fragment, which only a browser page can read: it is not
+//! implemented; programs use PKCE.
+//!
+//! ## Signing in as a person
+//!
+//! With the `sign-in` feature, `sign_in::LoopbackSignIn` listens on
+//! `127.0.0.1`, gives you the address to open in the browser, checks the
+//! redirect's `state`, and exchanges the code with a PKCE verifier from the
+//! system's secure random source. The session then renews the token with the
+//! refresh token; when the login service refuses it,
+//! [`Error::is_sign_in_required`] is true and the person signs in again.
+//!
 //! # Crate features
 //!
 //! On docs.rs, which documents every feature, each item that needs one
@@ -125,6 +150,8 @@
 //!   127.0.0.1 for examples and your own tests (adds `tiny_http`, and
 //!   `sha2` for PKCE; outside the semver promise); with
 //!   `notifications`, it also serves channels and the WebSocket.
+//! - `sign-in`: `sign_in`, PKCE verifiers and the loopback sign-in helper
+//!   (adds `getrandom` and `sha2`).
 //!
 //! # Versioning and MSRV
 //!
@@ -220,9 +247,12 @@ pub mod users;
 
 #[cfg(feature = "fake")]
 pub mod fake;
+#[cfg(feature = "sign-in")]
+pub mod sign_in;
 #[cfg(feature = "notifications")]
 pub mod watch;
 
+pub use auth::{AuthorizeUrl, OAuthClient, StoredTokens};
 pub use definitions_cache::DEFAULT_DEFINITIONS_CACHE_TTL;
 #[cfg(feature = "notifications")]
 pub use error::WatchErrorKind;

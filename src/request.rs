@@ -188,7 +188,7 @@ fn send_with_retries(
         let request = Outgoing {
             method: call.method,
             url: &url,
-            authorization: &bearer.header,
+            authorization: Some(&bearer.header),
             body,
         };
         let reply = match transport.send(&request) {

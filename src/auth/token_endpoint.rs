@@ -6,18 +6,18 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use ureq::http::HeaderValue;
 
-use super::{sensitive, ClientCredentials};
+use super::sensitive;
 use crate::error::{Error, Repr, Result};
 use crate::retry::Attempts;
 use crate::retry::RetryPolicy;
+use crate::secret::{Redactor, Secret};
 use crate::transport::{Method, Outgoing, Reply, Transport};
 
-/// The token request's content type and body.
+/// The token request's content type.
 const FORM: &str = "application/x-www-form-urlencoded";
-const GRANT: &[u8] = b"grant_type=client_credentials";
 /// A token is replaced this long before it expires (or after 90% of its
 /// lifetime, for tokens shorter than ten minutes).
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+pub(super) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Lifetime assumed when the token answer has no `expires_in`.
 const ASSUMED_LIFETIME: Duration = Duration::from_secs(300);
 /// Longer lifetimes are capped to this (Genesys issues at most 48 hours).
@@ -27,6 +27,29 @@ const LONGEST_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 struct TokenAnswer {
     access_token: Option<String>,
     expires_in: Option<serde_json::Value>,
+    refresh_token: Option<String>,
+}
+
+/// A token the login service gave.
+pub(super) struct Fetched {
+    /// `Bearer <access token>`.
+    pub(super) header: HeaderValue,
+    /// The access token alone.
+    pub(super) access_token: Secret,
+    /// The refresh token that came with it, if any.
+    pub(super) refresh_token: Option<Secret>,
+    /// How long the access token lasts, from when the request was sent.
+    pub(super) lifetime: Duration,
+    /// When to replace it.
+    pub(super) refresh_at: Instant,
+}
+
+/// One token request: the `Authorization` header (none for a public
+/// client), the form body, and every secret the error text must not show.
+pub(super) struct TokenRequest<'a> {
+    pub(super) authorization: Option<&'a HeaderValue>,
+    pub(super) form: &'a [u8],
+    pub(super) secrets: &'a [String],
 }
 
 #[derive(Deserialize, Default)]
@@ -38,14 +61,26 @@ struct TokenError {
     message: Option<String>,
 }
 
-/// `POST {login_url}/oauth/token` with the client credentials grant, retried
-/// per `retry`. Returns the bearer header and when to replace it.
+/// `POST {login_url}/oauth/token` with `token_request`, retried per
+/// `retry`. Errors are [`Auth`](crate::ErrorKind::Auth) errors with every
+/// secret of the request hidden.
 pub(super) fn fetch(
     transport: &Transport,
     login_url: &str,
     retry: &RetryPolicy,
-    client: &ClientCredentials,
-) -> Result<(HeaderValue, Instant)> {
+    token_request: &TokenRequest<'_>,
+) -> Result<Fetched> {
+    let redactor = Redactor::new(token_request.secrets);
+    fetch_once(transport, login_url, retry, token_request).map_err(|e| e.bounded(&redactor))
+}
+
+fn fetch_once(
+    transport: &Transport,
+    login_url: &str,
+    retry: &RetryPolicy,
+    token_request: &TokenRequest<'_>,
+) -> Result<Fetched> {
+    let secrets = token_request.secrets;
     let url = format!("{login_url}/oauth/token");
     let started = Instant::now();
     // Asking for a token twice is harmless, so every retryable failure is retried.
@@ -53,8 +88,8 @@ pub(super) fn fetch(
     let request = Outgoing {
         method: Method::Post,
         url: &url,
-        authorization: &client.basic,
-        body: Some((FORM, GRANT)),
+        authorization: token_request.authorization,
+        body: Some((FORM, token_request.form)),
     };
     let outcome = loop {
         attempts.begin();
@@ -76,6 +111,7 @@ pub(super) fn fetch(
                 correlation_id,
                 attempts,
                 transport: None,
+                sign_in_again: false,
             })
         };
     let reply = outcome.map_err(|failure| {
@@ -87,6 +123,7 @@ pub(super) fn fetch(
             correlation_id: None,
             attempts,
             transport: Some(failure.kind),
+            sign_in_again: false,
         })
     })?;
     if !(200..300).contains(&reply.status) {
@@ -94,12 +131,12 @@ pub(super) fn fetch(
         let answer: TokenError = serde_json::from_slice(&reply.body).unwrap_or_default();
         let code = answer
             .error
-            .filter(|c| is_error_code(c) && !would_reveal(client, c));
+            .filter(|c| is_error_code(c) && !would_reveal(secrets, c));
         let description = answer
             .error_description
             .or(answer.description)
             .or(answer.message)
-            .map(|text| redact(client, &text));
+            .map(|text| redact(secrets, &text));
         let reason = match (&code, description) {
             (Some(code), Some(text)) => format!("{} {code}: {text}", reply.status),
             (Some(code), None) => format!("{} {code}", reply.status),
@@ -132,13 +169,36 @@ pub(super) fn fetch(
             .ok_or_else(|| invalid("an expires_in that is not a number of seconds"))?,
     };
     let lifetime = lifetime.min(LONGEST_LIFETIME);
+    let token = token.trim();
+    let header = sensitive(&format!("Bearer {token}"), "access token from the token endpoint")
+        .map_err(|_| invalid("an access_token that is not a valid header value"))?;
+    let refresh_token = answer
+        .refresh_token
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if refresh_token
+        .as_deref()
+        .is_some_and(|t| t.len() > super::MAX_TOKEN_LEN || !t.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(invalid(
+            "a refresh_token that is not one word of visible ASCII of at most 8 KiB",
+        ));
+    }
+    Ok(Fetched {
+        header,
+        access_token: Secret::new(token),
+        refresh_token: refresh_token.map(Secret::new),
+        lifetime,
+        refresh_at: replace_at(started, lifetime),
+    })
+}
+
+/// When a token received at `received` that lasts `lifetime` is replaced:
+/// a minute before it expires, or after 90% of its lifetime for tokens
+/// shorter than ten minutes.
+fn replace_at(received: Instant, lifetime: Duration) -> Instant {
     let margin = REFRESH_MARGIN.min(lifetime / 10);
-    let header = sensitive(
-        &format!("Bearer {}", token.trim()),
-        "access token from the token endpoint",
-    )
-    .map_err(|_| invalid("an access_token that is not a valid header value"))?;
-    Ok((header, started + lifetime.saturating_sub(margin)))
+    received + lifetime.saturating_sub(margin)
 }
 
 /// The token endpoint throttles with `400 invalid_request` and a description
@@ -180,16 +240,15 @@ fn looks_like_a_token(word: &str) -> bool {
     word.len() >= 16 && word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(char::is_alphabetic)
 }
 
-/// Makes text from the token endpoint safe to show: the secret, the
-/// encoded credentials, whatever follows `Basic`/`Bearer`, and any word that
-/// looks like a token are replaced with `<redacted>`; line breaks are folded.
-fn redact(client: &ClientCredentials, text: &str) -> String {
+/// Makes text from the token endpoint safe to show: the `secrets`,
+/// whatever follows `Basic`/`Bearer`, and any word that looks like a token
+/// are replaced with `<redacted>`; line breaks are folded.
+fn redact(secrets: &[String], text: &str) -> String {
     let mut words = Vec::new();
     let mut after_scheme = false;
     for word in text.split_whitespace() {
         let hidden = after_scheme
-            || word.contains(client.secret.expose())
-            || word.contains(client.encoded_pair.expose())
+            || secrets.iter().any(|s| !s.is_empty() && word.contains(s.as_str()))
             || looks_like_a_token(word);
         let bare = word
             .trim_matches(|c: char| !c.is_alphanumeric())
@@ -198,11 +257,18 @@ fn redact(client: &ClientCredentials, text: &str) -> String {
         words.push(if hidden { "<redacted>" } else { word });
     }
     // A secret with spaces in it spans words.
-    words.join(" ").replace(client.secret.expose(), "<redacted>")
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(words.join(" "), |text, secret| {
+            text.replace(secret.as_str(), "<redacted>")
+        })
 }
 
-/// True when showing `text` would show the secret or part of it.
-fn would_reveal(client: &ClientCredentials, text: &str) -> bool {
-    let secret = client.secret.expose();
-    text.contains(secret) || (text.len() >= 4 && secret.contains(text))
+/// True when showing `text` would show a secret or part of one.
+fn would_reveal(secrets: &[String], text: &str) -> bool {
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .any(|secret| text.contains(secret.as_str()) || (text.len() >= 4 && secret.contains(text)))
 }

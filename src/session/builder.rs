@@ -7,7 +7,7 @@ use ureq::http::Uri;
 
 use super::urls::{check_url, derive_login_url, is_loopback_host, shown, INSECURE_SETTING};
 use super::Session;
-use crate::auth::{Auth, Credentials};
+use crate::auth::{Auth, Credentials, NewTokens, OAuthClient, StoredTokens, UserStart};
 use crate::definitions_cache::{DefinitionCache, DEFAULT_DEFINITIONS_CACHE_TTL};
 use crate::error::{quoted, Error, Result};
 use crate::region::Region;
@@ -40,6 +40,7 @@ pub struct SessionBuilder {
     max_requests_per_second: Option<f64>,
     definitions_cache_ttl: Option<Duration>,
     locale: Option<String>,
+    on_new_tokens: Option<NewTokens>,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -59,6 +60,7 @@ impl fmt::Debug for SessionBuilder {
             .field("max_requests_per_second", &self.max_requests_per_second)
             .field("definitions_cache_ttl", &self.definitions_cache_ttl)
             .field("locale", &self.locale)
+            .field("on_new_tokens", &self.on_new_tokens.as_ref().map(|_| "set"))
             .finish()
     }
 }
@@ -168,6 +170,181 @@ impl SessionBuilder {
             setting,
         });
         self
+    }
+
+    /// Authenticate as a person with the OAuth authorization code grant
+    /// (confidential client): the `code` your redirect URI received from
+    /// `GET {login}/oauth/authorize` (see [`AuthorizeUrl`](crate::AuthorizeUrl))
+    /// is exchanged on first use for an access token and a refresh token,
+    /// with `POST {login}/oauth/token`, `Authorization: Basic
+    /// base64(id:secret)` and the form `grant_type=authorization_code&code=…&redirect_uri=…`.
+    /// `redirect_uri` must be the one of the authorize request. The session
+    /// then renews the token with the refresh token, as
+    /// [`refresh_token`](SessionBuilder::refresh_token) says. Official
+    /// SDKs: Python `get_code_authorization_token`, Node `loginCodeAuthorizationGrant`.
+    ///
+    /// A code works once and only briefly: an error exchanging it (it
+    /// expired, or was used) is an [`Auth`](crate::ErrorKind::Auth) error
+    /// for which [`Error::is_sign_in_required`] is true. Bounds: as
+    /// [`client_credentials`](SessionBuilder::client_credentials) for the
+    /// client; the code and the redirect URI are not empty and at most 8 KiB.
+    pub fn authorization_code(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        code: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        self.credentials.push(Credentials::User {
+            client: OAuthClient::confidential(client_id, client_secret),
+            start: UserStart::Code {
+                code: Secret::new(code),
+                redirect_uri: redirect_uri.into(),
+                verifier: None,
+            },
+        });
+        self
+    }
+
+    /// Authenticate as a person with the authorization code grant and PKCE
+    /// (public client, no secret): the `code` is exchanged on first use with
+    /// `POST {login}/oauth/token`, no `Authorization` header, and the form
+    /// `grant_type=authorization_code&code=…&code_verifier=…&client_id=…&redirect_uri=…`.
+    /// The session then renews the token with the refresh token (sending
+    /// `client_id` in place of a secret). Official SDKs: Python
+    /// `get_pkce_token`, Node `authorizePKCEGrant`. The loopback helper
+    /// [`sign_in::LoopbackSignIn`](crate::sign_in::LoopbackSignIn) (feature
+    /// `sign-in`) does the whole flow.
+    ///
+    /// Errors as [`authorization_code`](SessionBuilder::authorization_code).
+    /// Bounds: as there, and `code_verifier` is 43 to 128 characters of
+    /// `A-Z a-z 0-9 - . _ ~` (RFC 7636).
+    pub fn pkce_authorization_code(
+        mut self,
+        client_id: impl Into<String>,
+        code: impl Into<String>,
+        code_verifier: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        self.credentials.push(Credentials::User {
+            client: OAuthClient::public(client_id),
+            start: UserStart::Code {
+                code: Secret::new(code),
+                redirect_uri: redirect_uri.into(),
+                verifier: Some(Secret::new(code_verifier)),
+            },
+        });
+        self
+    }
+
+    /// Authenticate as a person with a refresh token saved earlier: the
+    /// first call renews the access token with `POST {login}/oauth/token`
+    /// and the form `grant_type=refresh_token&refresh_token=…` (with
+    /// `&client_id=…` and no `Authorization` for a public client; with
+    /// `Authorization: Basic` for a confidential one). Official SDKs: Python
+    /// `refresh_code_authorization_token`, Node `refreshCodeAuthorizationGrant`.
+    ///
+    /// Renewal: the access token is renewed a minute before it expires (after
+    /// 90% of lifetimes under ten minutes) and once after the API answers
+    /// 401, with one request however many threads need it at that moment;
+    /// the refresh token each answer carries replaces the one held (they
+    /// rotate: the old one stops working). Token requests are retried per
+    /// the session's [`RetryPolicy`]. A refresh token the login service
+    /// refuses (`invalid_grant`) gives an [`Auth`](crate::ErrorKind::Auth)
+    /// error saying the user must sign in again, for which
+    /// [`Error::is_sign_in_required`] is true; the session then makes no
+    /// more token requests. Bounds: as
+    /// [`client_credentials`](SessionBuilder::client_credentials) for the
+    /// client; the token as [`access_token`](SessionBuilder::access_token).
+    pub fn refresh_token(mut self, client: OAuthClient, refresh_token: impl Into<String>) -> Self {
+        self.credentials.push(Credentials::User {
+            client,
+            start: UserStart::Refresh(Secret::new(refresh_token)),
+        });
+        self
+    }
+
+    /// Authenticate as a person with the SAML2 bearer grant: `assertion`
+    /// (the base64 SAML assertion your identity provider issued) is
+    /// exchanged on first use, and again when the token expires, with `POST
+    /// {login}/oauth/token`, `Authorization: Basic base64(id:secret)` and
+    /// the form `grant_type=urn:ietf:params:oauth:grant-type:saml2-bearer&orgName=…&assertion=…`.
+    /// No refresh token comes with it. Official SDKs: Python
+    /// `get_saml2bearer_token`, Node `loginSaml2BearerGrant`.
+    ///
+    /// A refused assertion is an [`Auth`](crate::ErrorKind::Auth) error.
+    /// Bounds: as [`client_credentials`](SessionBuilder::client_credentials)
+    /// for the client; `org_name` (your org's short name) is not empty and
+    /// at most 8 KiB; the assertion is not empty and at most 256 KiB.
+    pub fn saml2_bearer(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        org_name: impl Into<String>,
+        assertion: impl Into<String>,
+    ) -> Self {
+        self.credentials.push(Credentials::User {
+            client: OAuthClient::confidential(client_id, client_secret),
+            start: UserStart::Saml2 {
+                org_name: org_name.into(),
+                assertion: Secret::new(assertion),
+            },
+        });
+        self
+    }
+
+    /// Resume a person's session from tokens saved earlier (see
+    /// [`on_new_tokens`](SessionBuilder::on_new_tokens)): the access token
+    /// is used until shortly before `expires_at` (or until a 401 when
+    /// unknown), then renewed with the refresh token as
+    /// [`refresh_token`](SessionBuilder::refresh_token) says. Without a
+    /// refresh token, a call that needs a new token fails with
+    /// [`Error::is_sign_in_required`]. No request is made to check them
+    /// (call [`Session::authenticate`] or
+    /// [`tokens::me`](crate::tokens::me) for that).
+    ///
+    /// Bounds: as [`StoredTokens::new`] says.
+    pub fn tokens(mut self, client: OAuthClient, tokens: StoredTokens) -> Self {
+        self.credentials.push(Credentials::User {
+            client,
+            start: UserStart::Stored(tokens),
+        });
+        self
+    }
+
+    /// Calls `callback` each time the session obtains tokens (a code or
+    /// assertion exchanged, a refresh, a client credentials token), with
+    /// the access token, its expiry and the newest refresh token, so that
+    /// the program can save them; the library itself never writes them
+    /// anywhere. Default: none.
+    ///
+    /// It is called on the thread that asked for the token, before that
+    /// thread's call goes on, one call at a time, in the order the tokens
+    /// came: keep it short (write a file, send to a channel). A panic in
+    /// it reaches the call that asked for the token; the session keeps the
+    /// new tokens.
+    pub fn on_new_tokens(mut self, callback: impl Fn(&StoredTokens) + Send + Sync + 'static) -> Self {
+        self.on_new_tokens = Some(std::sync::Arc::new(callback));
+        self
+    }
+
+    /// The login URL [`build`](SessionBuilder::build) will use, checked as
+    /// there (for the sign-in helper's authorize URL).
+    #[cfg_attr(not(feature = "sign-in"), allow(dead_code))]
+    pub(crate) fn resolved_login_url(&self) -> Result<String> {
+        let insecure = self.allow_insecure_http;
+        let region = self.region.unwrap_or_default();
+        let api_url = match &self.base_url {
+            Some((url, setting)) => check_url(setting, url, insecure)?,
+            None => region.api_url().to_owned(),
+        };
+        login_url_for(
+            self.login_url.as_deref(),
+            self.base_url.is_some(),
+            &api_url,
+            region,
+            insecure,
+        )
     }
 
     /// The longest each step of an attempt may take once connected: sending
@@ -329,31 +506,38 @@ impl SessionBuilder {
             Some((url, setting)) => check_url(setting, url, insecure)?,
             None => region.api_url().to_owned(),
         };
-        let login_url = match (&self.login_url, &self.base_url) {
-            (Some(url), _) => check_url("login_url", url, insecure)?,
-            (None, Some(_)) => derive_login_url(&api_url),
-            (None, None) => region.login_url().to_owned(),
-        };
+        let login_url = login_url_for(
+            self.login_url.as_deref(),
+            self.base_url.is_some(),
+            &api_url,
+            region,
+            insecure,
+        )?;
         if !insecure {
             let api_setting = self.base_url.as_ref().map_or("base_url", |(_, setting)| setting);
             check_clear_text_proxy(api_setting, &api_url, &transport)?;
             check_clear_text_proxy("login_url", &login_url, &transport)?;
         }
         let mut credentials = self.credentials;
-        let credentials =
-            match credentials.len() {
-                0 => {
-                    return Err(Error::config(
-                        "no credentials: call client_credentials(id, secret) or access_token(token)".into(),
-                    ))
-                }
-                1 => credentials.remove(0),
-                _ => return Err(Error::config(
-                    "more than one set of credentials: give either client_credentials or access_token, once"
+        let credentials = match credentials.len() {
+            0 => {
+                return Err(Error::config(
+                    "no credentials: call client_credentials(id, secret), access_token(token) \
+                         or one of the sign-in grants (authorization_code, pkce_authorization_code, \
+                         refresh_token, saml2_bearer, tokens)"
                         .into(),
-                )),
-            };
-        let auth = Auth::new(credentials, login_url)?;
+                ))
+            }
+            1 => credentials.remove(0),
+            _ => {
+                return Err(Error::config(
+                    "more than one set of credentials: give one of client_credentials, access_token \
+                     and the sign-in grants, once"
+                        .into(),
+                ))
+            }
+        };
+        let auth = Auth::new(credentials, login_url, self.on_new_tokens)?;
         Ok(Session::new(
             api_url,
             insecure,
@@ -362,6 +546,22 @@ impl SessionBuilder {
             retry,
             definitions,
         ))
+    }
+}
+
+/// The login URL: the one given, checked; else derived from a given API
+/// URL; else the region's.
+fn login_url_for(
+    login_url: Option<&str>,
+    base_url_given: bool,
+    api_url: &str,
+    region: Region,
+    insecure: bool,
+) -> Result<String> {
+    match (login_url, base_url_given) {
+        (Some(url), _) => check_url("login_url", url, insecure),
+        (None, true) => Ok(derive_login_url(api_url)),
+        (None, false) => Ok(region.login_url().to_owned()),
     }
 }
 

@@ -127,6 +127,27 @@ impl Session {
         self.inner.definitions.forget();
     }
 
+    /// Makes sure the session holds a usable access token, asking the login
+    /// service for one now if it has none (or it is about to expire), as the
+    /// first call would: `POST {login}/oauth/token` with the session's
+    /// grant, retried per its [`RetryPolicy`]. With a fixed
+    /// [`access_token`](SessionBuilder::access_token) nothing is sent. Use
+    /// it to find out at start-up, rather than at the first call, that an
+    /// authorization code, refresh token or client secret is refused.
+    ///
+    /// # Errors
+    ///
+    /// [`Auth`](crate::ErrorKind::Auth) when no token could be had, with
+    /// [`Error::is_sign_in_required`](crate::Error::is_sign_in_required)
+    /// true when the person's code or refresh token was refused.
+    pub fn authenticate(&self) -> Result<()> {
+        let auth = self.auth();
+        let redactor = crate::secret::Redactor::new(auth.secrets());
+        auth.bearer(self.transport(), self.retry_policy())
+            .map(drop)
+            .map_err(|e| e.bounded(&redactor))
+    }
+
     /// The login base URL tokens are requested from, e.g. `https://login.mypurecloud.com`.
     pub fn login_url(&self) -> &str {
         self.inner.auth.login_url()

@@ -87,7 +87,8 @@ pub(crate) struct Outgoing<'a> {
     pub(crate) method: Method,
     /// The whole URL, query included.
     pub(crate) url: &'a str,
-    pub(crate) authorization: &'a HeaderValue,
+    /// The `Authorization` header; none for a public client's token request.
+    pub(crate) authorization: Option<&'a HeaderValue>,
     /// The content type and the bytes of the body, if any.
     pub(crate) body: Option<(&'static str, &'a [u8])>,
 }
@@ -226,12 +227,14 @@ impl Transport {
         if let Some(pacer) = &self.pacer {
             pacer.wait();
         }
-        let builder = Request::builder()
+        let mut builder = Request::builder()
             .method(request.method.to_http())
             .uri(request.url)
-            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
-            .header(header::AUTHORIZATION, request.authorization.clone())
-            .header(header::USER_AGENT, self.user_agent.clone());
+            .header(header::ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(authorization) = request.authorization {
+            builder = builder.header(header::AUTHORIZATION, authorization.clone());
+        }
+        let builder = builder.header(header::USER_AGENT, self.user_agent.clone());
         let sent = match request.body {
             Some((content_type, bytes)) => {
                 let request = builder
