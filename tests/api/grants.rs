@@ -351,3 +351,35 @@ fn bad_grant_inputs_are_refused_by_build() {
         assert!(error.to_string().contains(expected), "{error}");
     }
 }
+
+#[test]
+fn the_authorize_address_carries_every_option_in_order_and_encoded() {
+    let url = genesys_presence::AuthorizeUrl::new(
+        "https://login.mypurecloud.ie",
+        "client-1",
+        "http://127.0.0.1:8400/callback",
+    )
+    .code_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+    .state("s t&ate")
+    .identity_provider("my org", "okta")
+    .target("org-2")
+    .login_hint("sam.lee+x@example.com")
+    .prompt_login()
+    .to_url();
+    assert_eq!(
+        url,
+        "https://login.mypurecloud.ie/oauth/authorize?response_type=code&client_id=client-1\
+         &redirect_uri=http%3A%2F%2F127.0.0.1%3A8400%2Fcallback\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256\
+         &state=s%20t%26ate&org=my%20org&provider=okta&target=org-2\
+         &login_hint=sam.lee%2Bx%40example.com&prompt=login"
+    );
+    // Without options: the three fields the API needs.
+    let plain =
+        genesys_presence::AuthorizeUrl::new("https://login.mypurecloud.com", "c", "http://127.0.0.1:1/cb");
+    assert_eq!(
+        plain.to_url(),
+        "https://login.mypurecloud.com/oauth/authorize?response_type=code&client_id=c\
+         &redirect_uri=http%3A%2F%2F127.0.0.1%3A1%2Fcb"
+    );
+}

@@ -1,6 +1,6 @@
 //! The person's sign-in end to end against the stand-in org: the loopback
 //! PKCE helper with the test acting as the browser (a wrong `state`, a
-//! timeout), and eight threads needing a refresh at once.
+//! person who declines, a timeout), and eight threads needing a refresh at once.
 #![cfg(feature = "sign-in")]
 
 use std::sync::{Arc, Barrier, Mutex};
@@ -126,6 +126,26 @@ fn a_wrong_state_is_refused_without_a_token_request() {
     let error = program.join().unwrap().unwrap_err();
     assert!(error.to_string().contains("state"), "{error}");
     assert!(!error.to_string().contains(state), "{error}");
+    assert_eq!(org.token_requests(), 0);
+}
+
+#[test]
+fn a_person_who_declines_gets_an_error_naming_it_and_no_token_request() {
+    let org = FakeOrg::start().unwrap();
+    org.set_sign_in_refused(true);
+    let pending = LoopbackSignIn::new(builder(&org), org.client_id())
+        .timeout(Duration::from_secs(20))
+        .start()
+        .unwrap();
+    let location = authorize(&pending);
+    assert!(location.contains("error=access_denied"), "{location}");
+    assert!(!location.contains("code="), "{location}");
+    let program = thread::spawn(move || pending.finish());
+    let (status, page) = come_back(&location);
+    assert_eq!(status, 400, "{page}");
+    let error = program.join().unwrap().unwrap_err();
+    assert_eq!(error.kind(), genesys_presence::ErrorKind::Auth, "{error:?}");
+    assert!(error.to_string().contains("error access_denied"), "{error}");
     assert_eq!(org.token_requests(), 0);
 }
 
