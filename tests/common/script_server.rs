@@ -192,7 +192,8 @@ impl Script {
 
     /// Asks `hook` first for every request. It runs on the connection's
     /// thread, with no lock held: it may wait, and may answer
-    /// [`Step::Hang`] to hold the connection until the server stops.
+    /// [`Step::Hang`] to hold the connection until the client leaves or the
+    /// server stops.
     pub fn hook(mut self, hook: impl Fn(&Request) -> Option<Step> + Send + Sync + 'static) -> Script {
         self.hook = Box::new(hook);
         self
@@ -209,7 +210,7 @@ impl Script {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("a local address");
         let shared = Arc::new(Shared {
-            script: Mutex::new(self.routes),
+            routes: Mutex::new(self.routes),
             hook: self.hook,
             fallback: self.fallback,
             requests: Mutex::new(Vec::new()),
@@ -230,7 +231,7 @@ impl Script {
 }
 
 struct Shared {
-    script: Mutex<HashMap<String, VecDeque<Step>>>,
+    routes: Mutex<HashMap<String, VecDeque<Step>>>,
     hook: Box<Hook>,
     fallback: Box<Fallback>,
     requests: Mutex<Vec<Request>>,
@@ -339,7 +340,7 @@ fn serve(mut stream: TcpStream, connection: usize, shared: &Shared) {
             requests.push(request.clone());
         }
         let step = (shared.hook)(&request)
-            .or_else(|| lock(&shared.script).get_mut(&request.route())?.pop_front())
+            .or_else(|| lock(&shared.routes).get_mut(&request.route())?.pop_front())
             .unwrap_or_else(|| (shared.fallback)(&request));
         match step {
             Step::Reply(reply) => {
