@@ -815,7 +815,7 @@ fn a_server_echoing_a_long_id_at_length_gives_a_short_error() {
         });
         let server = Server::start(vec![(
             format!("GET {path}"),
-            vec![crate::script_server::json(404, &body.to_string())
+            vec![crate::script_server::json(404, body.to_string())
                 .header("inin-correlation-id", &"c".repeat(20_000))],
         )]);
         let session = Session::builder()

@@ -9,6 +9,8 @@
 mod mock;
 #[path = "../common/config_errors.rs"]
 mod config_errors;
+#[path = "../common/script_server.rs"]
+mod script_server;
 
 mod bulk;
 mod by_name;
@@ -24,7 +26,6 @@ mod presence_definitions;
 mod request_heads;
 mod request_review;
 mod reuse;
-mod script_server;
 mod secrets;
 mod session;
 mod settings;

@@ -5,120 +5,26 @@
 //! HEAD; never `transfer-encoding: chunked`), and a request with a body
 //! says its exact length.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
-
 use genesys_presence::{
     definitions, presence_definitions, sources, user, OrganizationPresence, PresenceDefinition, RetryPolicy,
     Session, UserPresence,
 };
 
-/// One request as it arrived: the head's lines (the request line first,
-/// header names in lower case) and the body's bytes (chunks joined).
-#[derive(Debug, Clone)]
-struct Seen {
-    line: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.header(name).is_some()
-    }
-}
+use crate::script_server::{json, Request, Script, Server, Step};
 
 /// A server that records every request and answers `200 {}` (`200` with no
 /// body to HEAD), one request per connection.
-fn start() -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let log = Arc::clone(&log);
-            thread::spawn(move || serve(stream, &log));
-        }
-    });
-    (url, seen)
-}
-
-fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>) {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut bytes = Vec::new();
-    let head_end = loop {
-        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        if !read_more(&mut stream, &mut bytes) {
-            return;
-        }
-    };
-    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
-    let mut lines = head.split("\r\n").filter(|l| !l.is_empty());
-    let line = lines.next().unwrap_or_default().to_owned();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let mut seen = Seen {
-        line,
-        headers,
-        body: Vec::new(),
-    };
-    let mut rest = bytes[head_end..].to_vec();
-    if seen
-        .header("transfer-encoding")
-        .is_some_and(|v| v.contains("chunked"))
-    {
-        // Read until the last chunk (enough for these tests' small bodies).
-        while !rest.ends_with(b"0\r\n\r\n") {
-            if !read_more(&mut stream, &mut rest) {
-                break;
-            }
-        }
-        seen.body = rest;
-    } else if let Some(length) = seen
-        .header("content-length")
-        .and_then(|v| v.parse::<usize>().ok())
-    {
-        while rest.len() < length {
-            if !read_more(&mut stream, &mut rest) {
-                break;
-            }
-        }
-        seen.body = rest;
-    }
-    let head_request = seen.line.starts_with("HEAD ");
-    log.lock().unwrap().push(seen);
-    let answer: &[u8] = if head_request {
-        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-    } else {
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"
-    };
-    let _ = stream.write_all(answer);
-}
-
-fn read_more(stream: &mut TcpStream, into: &mut Vec<u8>) -> bool {
-    let mut chunk = [0u8; 4096];
-    match stream.read(&mut chunk) {
-        Ok(0) | Err(_) => false,
-        Ok(n) => {
-            into.extend_from_slice(&chunk[..n]);
-            true
-        }
-    }
+fn start() -> Server {
+    Script::default()
+        .fallback(|request| {
+            let ok = if request.method == "HEAD" {
+                Step::empty(200)
+            } else {
+                json(200, "{}")
+            };
+            ok.closing()
+        })
+        .start()
 }
 
 fn session(url: &str) -> Session {
@@ -131,17 +37,18 @@ fn session(url: &str) -> Session {
 }
 
 /// Runs `call` against a fresh server and returns the one request it sent.
-fn sent(call: impl FnOnce(&Session)) -> Seen {
-    let (url, seen) = start();
-    call(&session(&url));
-    let seen = seen.lock().unwrap().clone();
+fn sent(call: impl FnOnce(&Session)) -> Request {
+    let server = start();
+    call(&session(&server.url()));
+    let seen = server.requests();
     assert_eq!(seen.len(), 1, "{seen:?}");
     seen.into_iter().next().unwrap()
 }
 
 #[track_caller]
-fn assert_never_chunked(request: &Seen) {
+fn assert_never_chunked(request: &Request) {
     assert!(!request.has("transfer-encoding"), "{request:?}");
+    assert!(!request.chunked, "{request:?}");
 }
 
 /// A POST without a body (`POST /api/v2/notifications/channels`) says
@@ -249,4 +156,45 @@ fn requests_with_a_body_say_its_exact_length() {
         assert_eq!(request.header("content-type"), Some("application/json"));
         serde_json::from_slice::<serde_json::Value>(&request.body).expect("a JSON body");
     }
+}
+
+/// The server that reads these heads tells a chunked body from a
+/// `content-length` one (on one connection, one after the other), so that
+/// `assert_never_chunked` would catch chunked framing.
+#[test]
+fn the_recording_server_reads_chunked_bodies_and_says_so() {
+    use std::io::{Read, Write};
+
+    let server = Script::default().fallback(|_| json(200, "{}")).start();
+    let mut client = std::net::TcpStream::connect(server.url().trim_start_matches("http://")).unwrap();
+    client
+        .write_all(
+            b"POST /a?x=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\
+              3;ext=1\r\n{\"a\r\n5\r\n\":12}\r\n0\r\nTrailer: t\r\n\r\n\
+              PUT /b HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .unwrap();
+    // The server closes once it has read to the end and answered both.
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut answers = String::new();
+    client.read_to_string(&mut answers).unwrap();
+    assert_eq!(answers.matches("HTTP/1.1 200 OK").count(), 2, "{answers}");
+
+    let requests = server.requests();
+    let framing: Vec<_> = requests
+        .iter()
+        .map(|r| (r.line.as_str(), r.query.as_str(), r.chunked, r.body.as_slice()))
+        .collect();
+    assert_eq!(
+        framing,
+        [
+            ("POST /a?x=1 HTTP/1.1", "x=1", true, &b"{\"a\":12}"[..]),
+            ("PUT /b HTTP/1.1", "", false, &b"{}"[..]),
+        ]
+    );
+    assert_eq!(requests[0].header("transfer-encoding"), Some("chunked"));
+    assert_eq!(requests[1].json(), serde_json::json!({}));
 }

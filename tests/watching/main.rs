@@ -15,6 +15,8 @@ mod mock;
 mod network;
 #[path = "../common/proxying.rs"]
 mod proxying;
+#[path = "../common/script_server.rs"]
+mod script_server;
 #[path = "../common/wait.rs"]
 mod wait;
 

@@ -304,7 +304,7 @@ fn stuck_reconnection(stuck: Stuck) -> (Watcher, Ws, Api) {
     });
     let api = Api::start(&ws, far_future, move |request, nth| {
         let creation = request.route() == format!("POST {CHANNELS}");
-        (stuck == Stuck::ChannelCreation && creation && nth >= 2).then_some(Answer::Hang)
+        (stuck == Stuck::ChannelCreation && creation && nth >= 2).then_some(Step::Hang)
     });
     let watcher = start(builder(), &api, &[U1]);
     match stuck {
@@ -591,7 +591,7 @@ fn a_rate_limited_reread_does_not_hold_up_the_other_channels_events() {
                 return None;
             }
             rate_limited.fetch_add(1, Ordering::SeqCst);
-            Some(Answer::json(429, r#"{"message":"rate limited","status":429}"#).header("Retry-After", "5"))
+            Some(answer(429, r#"{"message":"rate limited","status":429}"#).header("Retry-After", "5"))
         })
     };
     let mut watcher = builder()
@@ -658,7 +658,7 @@ fn a_rate_limited_reread_is_not_sent_again_before_retry_after() {
                 return None;
             }
             rate_limited.fetch_add(1, Ordering::SeqCst);
-            Some(Answer::json(429, r#"{"message":"rate limited","status":429}"#).header("Retry-After", "5"))
+            Some(answer(429, r#"{"message":"rate limited","status":429}"#).header("Retry-After", "5"))
         })
     };
     let mut watcher = start(builder(), &api, &[U1]);

@@ -28,10 +28,10 @@ const PROMPT: Duration = Duration::from_secs(1);
 
 /// The API answering channel creation with `channel` (a JSON object whose
 /// `connectUri` is filled in).
-fn channel_answer(ws_port: u16, nth: usize, mut channel: serde_json::Value) -> Answer {
+fn channel_answer(ws_port: u16, nth: usize, mut channel: serde_json::Value) -> Step {
     channel["id"] = format!("c{nth}").into();
     channel["connectUri"] = format!("ws://127.0.0.1:{ws_port}/c{nth}").into();
-    Answer::json(200, channel.to_string())
+    answer(200, channel.to_string())
 }
 
 /// `expires` as a number (epoch milliseconds), an object, a boolean, an
@@ -266,7 +266,7 @@ fn a_bulk_read_with_strangers_and_duplicates_yields_one_event_per_asked_user() {
     ])
     .to_string();
     let api = Api::start(&ws, far_future, move |request, _| {
-        (request.method == "GET" && request.path == BULK).then(|| Answer::json(200, body.clone()))
+        (request.method == "GET" && request.path == BULK).then(|| answer(200, body.clone()))
     });
     let mut watcher = start(builder().initial_presences(true), &api, &[U1, U2]);
     let items = items_until(&mut watcher, Instant::now(), Duration::from_millis(500));
@@ -294,8 +294,7 @@ fn subscriptions_refused_during_reconnection_are_errors_within_the_ceiling() {
             } else {
                 0
             };
-            (nth >= 2)
-                .then(|| Answer::json(status, r#"{"message":"no","status":0}"#).header("retry-after", "1"))
+            (nth >= 2).then(|| answer(status, r#"{"message":"no","status":0}"#).header("retry-after", "1"))
         });
         let mut watcher = start(builder().max_channels_per_minute(4), &api, &[U1]);
         let from = Instant::now();
@@ -406,7 +405,7 @@ fn no_channel_address_or_token_shows_in_debug_or_errors() {
     let api = Api::start(&ws, far_future, move |request, nth| {
         (request.route() == format!("POST {CHANNELS}") && nth >= 2).then(|| {
             // A handshake that fails: a closed port.
-            Answer::json(
+            answer(
                 200,
                 json!({"id": "c2", "connectUri": format!("ws://127.0.0.1:{port}/secretpath-c2?x=1")})
                     .to_string(),

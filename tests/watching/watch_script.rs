@@ -1,14 +1,15 @@
 //! Scripted servers for watcher tests, on 127.0.0.1: a REST side that
-//! answers the channel, subscription and bulk-read calls (with a hook per
-//! request to answer otherwise, or hang), and a WebSocket side that serves,
-//! pushes, pings, closes, hangs up or trickles its handshake, as a test asks.
+//! answers the channel, subscription and bulk-read calls (the scripted
+//! server of `tests/common/script_server.rs`, with a hook per request to
+//! answer otherwise, or hang), and a WebSocket side that serves, pushes,
+//! pings, closes, hangs up or trickles its handshake, as a test asks.
 //! Channel `n` is `c{n}`, served at `/c{n}`.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -19,6 +20,8 @@ use tungstenite::Message;
 
 use super::network::FAR_FUTURE;
 use super::proxying::read_head;
+use super::script_server::{hold, lock, Script, Server};
+pub use super::script_server::{json as answer, Request, Step};
 
 /// The notification channels' path.
 pub const CHANNELS: &str = "/api/v2/notifications/channels";
@@ -29,111 +32,37 @@ pub fn far_future() -> Option<String> {
     Some(FAR_FUTURE.into())
 }
 
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    pub body: Vec<u8>,
-}
-
-impl Request {
-    pub fn route(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-}
-
-pub enum Answer {
-    Reply {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
-    /// No answer: the connection is held until the client leaves.
-    Hang,
-}
-
-impl Answer {
-    pub fn json(status: u16, body: impl Into<String>) -> Answer {
-        Answer::Reply {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.into(),
-        }
-    }
-
-    pub fn header(self, name: &str, value: &str) -> Answer {
-        match self {
-            Answer::Reply {
-                status,
-                mut headers,
-                body,
-            } => {
-                headers.push((name.into(), value.into()));
-                Answer::Reply {
-                    status,
-                    headers,
-                    body,
-                }
-            }
-            Answer::Hang => Answer::Hang,
-        }
-    }
-}
-
-pub type Expires = dyn Fn() -> Option<String> + Send + Sync;
-/// A test's own answer to a request (and the number of that request on
-/// its route, from 1), or `None` for the usual one.
-pub type Custom = dyn Fn(&Request, usize) -> Option<Answer> + Send + Sync;
-
-pub struct ApiShared {
-    pub ws_port: u16,
-    pub expires: Box<Expires>,
-    pub custom: Box<Custom>,
-    pub log: Mutex<Vec<Request>>,
-    pub per_route: Mutex<HashMap<String, usize>>,
-    /// Channel creations answered, when.
-    pub made: Mutex<Vec<Instant>>,
-    pub stop: AtomicBool,
-}
-
 /// The REST API of a watch: channel `n` is `c{n}` at `ws://…/c{n}`,
 /// expiring when `expires` says; subscriptions are accepted as asked; bulk
-/// reads answer `[]`; unless the test's `custom` answers first.
+/// reads answer `[]`; unless the test's `custom` answers first (given the
+/// request and its number on its route, from 1).
 pub struct Api {
-    pub address: SocketAddr,
-    pub shared: Arc<ApiShared>,
+    server: Server,
+    /// When each channel creation was answered.
+    made: Arc<Mutex<Vec<Instant>>>,
 }
 
 impl Api {
     pub fn start(
         ws: &Ws,
         expires: impl Fn() -> Option<String> + Send + Sync + 'static,
-        custom: impl Fn(&Request, usize) -> Option<Answer> + Send + Sync + 'static,
+        custom: impl Fn(&Request, usize) -> Option<Step> + Send + Sync + 'static,
     ) -> Api {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap();
-        let shared = Arc::new(ApiShared {
-            ws_port: ws.port,
-            expires: Box::new(expires),
-            custom: Box::new(custom),
-            log: Mutex::new(Vec::new()),
-            per_route: Mutex::new(HashMap::new()),
-            made: Mutex::new(Vec::new()),
-            stop: AtomicBool::new(false),
-        });
-        let acceptor = Arc::clone(&shared);
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if acceptor.stop.load(Ordering::SeqCst) {
-                    return;
+        let made = Arc::new(Mutex::new(Vec::new()));
+        let ws_port = ws.port;
+        let hook = {
+            let made = Arc::clone(&made);
+            move |request: &Request| {
+                let step =
+                    custom(request, request.nth).unwrap_or_else(|| usual_answer(ws_port, &expires, request));
+                if request.route() == format!("POST {CHANNELS}") && step.status() == Some(200) {
+                    lock(&made).push(Instant::now());
                 }
-                let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&acceptor);
-                thread::spawn(move || serve_http(stream, &shared));
+                Some(step)
             }
-        });
-        Api { address, shared }
+        };
+        let server = Script::default().hook(hook).start();
+        Api { server, made }
     }
 
     /// Channels that expire far ahead.
@@ -142,11 +71,11 @@ impl Api {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        self.server.url()
     }
 
     pub fn requests(&self) -> Vec<Request> {
-        lock(&self.shared.log).clone()
+        self.server.requests()
     }
 
     /// Channel creations asked for (answered or not).
@@ -157,12 +86,12 @@ impl Api {
 
     /// Channel creations answered.
     pub fn channels_made(&self) -> usize {
-        lock(&self.shared.made).len()
+        lock(&self.made).len()
     }
 
     /// When each channel creation was answered.
     pub fn channel_times(&self) -> Vec<Instant> {
-        lock(&self.shared.made).clone()
+        lock(&self.made).clone()
     }
 
     /// The channel (`c{n}`) that `user` was first subscribed on.
@@ -179,134 +108,29 @@ impl Api {
     }
 }
 
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
-    }
-}
-
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub fn serve_http(mut stream: TcpStream, shared: &ApiShared) {
-    if stream.set_read_timeout(Some(Duration::from_millis(20))).is_err() {
-        return;
-    }
-    let mut pending = Vec::new();
-    while let Some(request) = read_request(&mut stream, &mut pending, &shared.stop) {
-        lock(&shared.log).push(request.clone());
-        let nth = {
-            let mut counts = lock(&shared.per_route);
-            let count = counts.entry(request.route()).or_default();
-            *count += 1;
-            *count
-        };
-        let answer = (shared.custom)(&request, nth).unwrap_or_else(|| usual_answer(shared, &request, nth));
-        match answer {
-            Answer::Hang => {
-                let mut ignored = Vec::new();
-                while read_more(&mut stream, &mut ignored, &shared.stop).is_some() {
-                    ignored.clear();
-                }
-                break;
-            }
-            Answer::Reply {
-                status,
-                headers,
-                body,
-            } => {
-                if request.route() == format!("POST {CHANNELS}") && status == 200 {
-                    lock(&shared.made).push(Instant::now());
-                }
-                let mut head = format!("HTTP/1.1 {status} Status\r\n");
-                for (name, value) in headers {
-                    head.push_str(&format!("{name}: {value}\r\n"));
-                }
-                head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-                if stream.write_all(head.as_bytes()).is_err() || stream.write_all(body.as_bytes()).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-pub fn usual_answer(shared: &ApiShared, request: &Request, nth: usize) -> Answer {
+/// The answer of a well-behaved API: channel `n` (the `n`-th creation) on
+/// the WebSocket server at `ws_port`, subscriptions as asked, no presences.
+fn usual_answer(ws_port: u16, expires: &dyn Fn() -> Option<String>, request: &Request) -> Step {
     let route = request.route();
     if route == format!("POST {CHANNELS}") {
+        let nth = request.nth;
         let mut channel = json!({
             "id": format!("c{nth}"),
-            "connectUri": format!("ws://127.0.0.1:{}/c{nth}", shared.ws_port),
+            "connectUri": format!("ws://127.0.0.1:{ws_port}/c{nth}"),
         });
-        if let Some(expires) = (shared.expires)() {
+        if let Some(expires) = expires() {
             channel["expires"] = expires.into();
         }
-        return Answer::json(200, channel.to_string());
+        return answer(200, channel.to_string());
     }
     if request.path.starts_with(CHANNELS) && request.path.ends_with("/subscriptions") {
         let topics: serde_json::Value = serde_json::from_slice(&request.body).unwrap_or_else(|_| json!([]));
-        return Answer::json(200, json!({ "entities": topics }).to_string());
+        return answer(200, json!({ "entities": topics }).to_string());
     }
     if request.method == "GET" && request.path == BULK {
-        return Answer::json(200, "[]");
+        return answer(200, "[]");
     }
-    Answer::json(404, r#"{"message":"not scripted","status":404}"#)
-}
-
-pub fn read_request(stream: &mut TcpStream, pending: &mut Vec<u8>, stop: &AtomicBool) -> Option<Request> {
-    let head_end = loop {
-        if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        read_more(stream, pending, stop)?;
-    };
-    let head = String::from_utf8_lossy(&pending[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_owned();
-    let target = first.next()?;
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let length = lines
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    let (path, query) = (path.to_owned(), query.to_owned());
-    while pending.len() < head_end + length {
-        read_more(stream, pending, stop)?;
-    }
-    let body = pending[head_end..head_end + length].to_vec();
-    pending.drain(..head_end + length);
-    Some(Request {
-        method,
-        path,
-        query,
-        body,
-    })
-}
-
-/// Appends what the client sent next; `None` when it left or at stop.
-pub fn read_more(stream: &mut TcpStream, pending: &mut Vec<u8>, stop: &AtomicBool) -> Option<()> {
-    let mut chunk = [0u8; 4096];
-    loop {
-        match stream.read(&mut chunk) {
-            Ok(0) => return None,
-            Ok(n) => {
-                pending.extend_from_slice(&chunk[..n]);
-                return Some(());
-            }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                if stop.load(Ordering::SeqCst) {
-                    return None;
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
+    answer(404, r#"{"message":"not scripted","status":404}"#)
 }
 
 // ------------------------------------------------------------ the WebSocket side
@@ -456,10 +280,7 @@ pub fn serve_ws(tcp: TcpStream, first: Vec<Push>, shared: &WsShared) {
                     let _ = ws.flush();
                     // Leave TCP open: hold it until the client closes it or the test ends.
                     let mut held = raw;
-                    let mut ignored = Vec::new();
-                    while read_more(&mut held, &mut ignored, &shared.stop).is_some() {
-                        ignored.clear();
-                    }
+                    hold(&mut held, &shared.stop);
                     return;
                 }
                 Push::Binary(data) => ws.write(Message::binary(data)),
