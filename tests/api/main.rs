@@ -28,6 +28,7 @@ mod script_server;
 mod secrets;
 mod session;
 mod settings;
+mod sign_in_review;
 mod sign_in_secrets;
 mod sources;
 mod system;
