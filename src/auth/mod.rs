@@ -406,6 +406,23 @@ impl Auth {
         Ok(bearer)
     }
 
+    /// After the session's token was revoked (signing out): a person's
+    /// session forgets its token and its grant (refresh token, assertion),
+    /// so that it does not sign back in by itself; later calls fail with
+    /// the sign-in-again error. A client-credentials session is left as
+    /// it is: its next call gets a 401 and fetches a new token.
+    pub(crate) fn signed_out(&self) {
+        let Kind::Renewing(renewing) = &self.kind else {
+            return;
+        };
+        let mut next = renewing.next.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(*next, Grant::ClientCredentials) {
+            return;
+        }
+        *next = Grant::SignInAgain("the session signed out (its token was revoked)");
+        *renewing.current.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
     /// The error that says the person must sign in again.
     fn sign_in_again(&self, reason: String) -> Error {
         Error::from(Repr::Auth {

@@ -81,3 +81,50 @@ fn a_callback_calling_the_session_for_another_token_does_not_deadlock() {
     assert_eq!(inner.len(), 1);
     assert_eq!(inner[0], Err(ErrorKind::Config));
 }
+
+/// Signing out of a person's session: the login service here keeps the
+/// refresh token working, yet the session must not sign back in by itself.
+#[test]
+fn signing_out_of_a_persons_session_does_not_sign_back_in_with_the_refresh_token() {
+    let mut server = Server::new();
+    let first = refresh_answer(
+        &mut server,
+        "r-1",
+        r#"{"access_token":"a-2","expires_in":3600,"refresh_token":"r-2"}"#,
+    )
+    .expect(1)
+    .create();
+    let again = refresh_answer(
+        &mut server,
+        "r-2",
+        r#"{"access_token":"a-3","expires_in":3600,"refresh_token":"r-3"}"#,
+    )
+    .expect(0)
+    .create();
+    let revoke = api_with_token(&mut server, "DELETE", "/api/v2/tokens/me", "a-2")
+        .with_status(204)
+        .expect(1)
+        .create();
+    let _old = api_with_token(&mut server, "GET", "/api/v2/users/me", "a-2")
+        .with_status(401)
+        .with_body(r#"{"status":401,"code":"bad.credentials","message":"Invalid login credentials."}"#)
+        .create();
+    let me_again = api_with_token(&mut server, "GET", "/api/v2/users/me", "a-3")
+        .with_status(200)
+        .with_body(ME)
+        .expect(0)
+        .create();
+    let session = builder(&server)
+        .refresh_token(OAuthClient::confidential(CLIENT_ID, CLIENT_SECRET), "r-1")
+        .build()
+        .unwrap();
+    session.authenticate().unwrap();
+    tokens::revoke(&session).unwrap();
+    let error = users::me(&session, false).unwrap_err();
+    assert!(error.is_sign_in_required(), "{error}");
+    assert!(session.authenticate().unwrap_err().is_sign_in_required());
+    first.assert();
+    revoke.assert();
+    again.assert();
+    me_again.assert();
+}
