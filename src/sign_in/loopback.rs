@@ -328,7 +328,7 @@ impl PendingSignIn {
     fn check<'a>(&self, request: &'a Request) -> Result<&'a str> {
         if request.get("state") != Some(self.state.expose()) {
             return Err(self.failure(
-                "the redirect's state is missing or not the one this sign-in sent: refused \
+                "the redirect's state is missing, repeated or not the one this sign-in sent: refused \
                  (another site may have started it)"
                     .into(),
                 None,
@@ -345,7 +345,7 @@ impl PendingSignIn {
         request
             .get("code")
             .filter(|code| !code.is_empty())
-            .ok_or_else(|| self.failure("the redirect carries no code".into(), None))
+            .ok_or_else(|| self.failure("the redirect carries no code, or more than one".into(), None))
     }
 
     /// Exchanges `code` for the session's first tokens.
