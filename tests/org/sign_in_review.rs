@@ -1,11 +1,12 @@
-//! The loopback helper against odd browsers: a redirect that repeats
+//! The loopback helper against odd browsers: a connection that sends
+//! nothing while the real browser comes back, and a redirect that repeats
 //! `code` or `state`.
 #![cfg(feature = "sign-in")]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::sign_in::{LoopbackSignIn, PendingSignIn};
@@ -47,6 +48,32 @@ fn get(address: &str, target: &str) -> String {
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
     answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn a_connection_that_sends_nothing_does_not_hold_up_the_browser() {
+    let org = FakeOrg::start().unwrap();
+    let pending = LoopbackSignIn::new(builder(&org), org.client_id())
+        .timeout(Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let location = authorize(&pending);
+    // A spare connection opened first (browsers pre-open them) and left silent.
+    let idle = TcpStream::connect(address(&pending)).unwrap();
+    let program = thread::spawn(move || pending.finish());
+    let started = Instant::now();
+    let mut answer = browser().get(&location).call().unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let page = answer.body_mut().read_to_string().unwrap();
+    assert!(page.contains("signed in"), "{page}");
+    assert!(program.join().unwrap().is_ok());
+    // Reading the silent connection may take up to 10 s: the browser did not wait for it.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(idle);
 }
 
 #[test]
