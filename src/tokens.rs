@@ -44,7 +44,14 @@ pub fn me(session: &Session) -> Result<TokenInfo> {
 /// `deleteTokensMe`. Retried like every DELETE; a replay after a lost
 /// answer may get 401, because the first one did revoke the token.
 ///
-/// Afterwards the token the session holds is unusable. A session built
+/// Afterwards the token the session holds is unusable. A person's session
+/// (authorization code, PKCE, refresh token, SAML2, stored tokens) also
+/// forgets its refresh token or assertion, so that it does not sign back in
+/// by itself: every later call fails with
+/// [`Error::is_sign_in_required`](crate::Error::is_sign_in_required), and
+/// tokens the program saved from
+/// [`on_new_tokens`](crate::SessionBuilder::on_new_tokens) should be deleted
+/// too. A session built
 /// with a token you gave ([`access_token`](crate::SessionBuilder::access_token))
 /// gets 401 on every later call: build a new one. A client-credentials
 /// session gets a 401 on its next call, fetches a new token and sends that
@@ -65,5 +72,7 @@ pub fn me(session: &Session) -> Result<TokenInfo> {
 /// # Ok::<(), genesys_presence::Error>(())
 /// ```
 pub fn revoke(session: &Session) -> Result<()> {
-    request::send_empty(session, &Call::delete(ME.into()))
+    request::send_empty(session, &Call::delete(ME.into()))?;
+    session.auth().signed_out();
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! tokens) with a shared cache that asks for a new token once, however many
 //! threads need it.
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Instant, SystemTime};
@@ -97,6 +98,33 @@ struct Token {
     /// `None`: no known expiry (stored tokens without one); used until a 401.
     refresh_at: Option<Instant>,
     generation: u64,
+}
+
+thread_local! {
+    /// The session whose `on_new_tokens` callback this thread is running
+    /// (its [`Renewing`]'s address; 0 for none). Asking that session for a
+    /// new token from inside the callback would wait for itself.
+    static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks this thread as running `renewing`'s callback until dropped.
+struct CallbackGuard(usize);
+
+impl CallbackGuard {
+    fn enter(renewing: &Renewing) -> CallbackGuard {
+        let outer = IN_CALLBACK.with(|c| c.replace(std::ptr::from_ref(renewing) as usize));
+        CallbackGuard(outer)
+    }
+
+    fn active(renewing: &Renewing) -> bool {
+        IN_CALLBACK.with(Cell::get) == std::ptr::from_ref(renewing) as usize
+    }
+}
+
+impl Drop for CallbackGuard {
+    fn drop(&mut self) {
+        IN_CALLBACK.with(|c| c.set(self.0));
+    }
 }
 
 /// The `Authorization` value for a call, and which token it came from.
@@ -325,6 +353,15 @@ impl Auth {
         if let Some(bearer) = renewing.fresh() {
             return Ok(bearer);
         }
+        if CallbackGuard::active(renewing) {
+            // The callback runs while `next` is held: waiting for it would never end.
+            return Err(Error::config(
+                "the on_new_tokens callback made a call that needs a new token (the one it was \
+                 given has already expired or was refused): a call from inside the callback \
+                 can only use that token"
+                    .into(),
+            ));
+        }
         let mut next = renewing.next.lock().unwrap_or_else(PoisonError::into_inner);
         // Another thread may have renewed it while this one waited.
         if let Some(bearer) = renewing.fresh() {
@@ -359,6 +396,7 @@ impl Auth {
         let bearer = renewing.install(&fetched);
         if let Some(callback) = &renewing.on_new_tokens {
             // Under `next`: callbacks see the tokens in the order they came.
+            let _inside = CallbackGuard::enter(renewing);
             callback(&StoredTokens::new(
                 fetched.access_token.expose(),
                 SystemTime::now().checked_add(fetched.lifetime),
@@ -366,6 +404,23 @@ impl Auth {
             ));
         }
         Ok(bearer)
+    }
+
+    /// After the session's token was revoked (signing out): a person's
+    /// session forgets its token and its grant (refresh token, assertion),
+    /// so that it does not sign back in by itself; later calls fail with
+    /// the sign-in-again error. A client-credentials session is left as
+    /// it is: its next call gets a 401 and fetches a new token.
+    pub(crate) fn signed_out(&self) {
+        let Kind::Renewing(renewing) = &self.kind else {
+            return;
+        };
+        let mut next = renewing.next.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(*next, Grant::ClientCredentials) {
+            return;
+        }
+        *next = Grant::SignInAgain("the session signed out (its token was revoked)");
+        *renewing.current.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// The error that says the person must sign in again.

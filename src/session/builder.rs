@@ -322,7 +322,10 @@ impl SessionBuilder {
     /// thread's call goes on, one call at a time, in the order the tokens
     /// came: keep it short (write a file, send to a channel). A panic in
     /// it reaches the call that asked for the token; the session keeps the
-    /// new tokens.
+    /// new tokens. A call to the same session from inside the callback
+    /// uses the token just obtained; one that would need yet another token
+    /// (that one already expired or was refused) fails with a
+    /// [`Config`](crate::ErrorKind::Config) error instead of waiting for itself.
     pub fn on_new_tokens(mut self, callback: impl Fn(&StoredTokens) + Send + Sync + 'static) -> Self {
         self.on_new_tokens = Some(std::sync::Arc::new(callback));
         self

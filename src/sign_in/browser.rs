@@ -20,12 +20,15 @@ pub(super) struct Request {
 }
 
 impl Request {
-    /// The first value of the query parameter `name`.
+    /// The value of the query parameter `name`; `None` when it is absent
+    /// or given more than once (RFC 6749 §4.1.2: each at most once), so a
+    /// redirect with two `state`s or two `code`s is refused.
     pub(super) fn get(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        let mut values = self.query.iter().filter(|(k, _)| k == name);
+        match (values.next(), values.next()) {
+            (Some((_, value)), None) => Some(value.as_str()),
+            _ => None,
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::fmt;
 use std::io::ErrorKind as IoErrorKind;
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use super::browser::{answer, read_request, Request};
@@ -24,6 +26,8 @@ const STATE_LEN: usize = 32;
 const POLL: Duration = Duration::from_millis(20);
 /// The longest a connected browser may take to send its request.
 const REQUEST_WAIT: Duration = Duration::from_secs(10);
+/// The most connections read at once; more are closed unread.
+const MAX_READERS: usize = 16;
 
 type AuthorizeOptions = Box<dyn FnOnce(AuthorizeUrl) -> AuthorizeUrl + Send + Sync>;
 
@@ -239,7 +243,9 @@ impl PendingSignIn {
     /// Waits for the browser's redirect, then exchanges the code and returns
     /// the signed-in session (its first token already obtained). Requests
     /// to another path (`/favicon.ico`) are answered `404` and waiting goes
-    /// on. The browser is answered with a page saying whether sign-in
+    /// on. Connections are read side by side (at most 16 at once, each for
+    /// at most 10 s), so a silent one does not hold up the browser's
+    /// redirect. The browser is answered with a page saying whether sign-in
     /// worked, without any code or token.
     ///
     /// # Errors
@@ -258,6 +264,11 @@ impl PendingSignIn {
     }
 
     fn wait(mut self) -> Result<Session> {
+        // Each connection is read on its own thread, so that one that sends
+        // nothing (a browser's spare pre-opened connection, a stuck client)
+        // does not hold up the browser's redirect behind it.
+        let (sender, requests) = mpsc::channel::<(TcpStream, Request)>();
+        let readers = Arc::new(AtomicUsize::new(0));
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -266,11 +277,13 @@ impl PendingSignIn {
                     Some(TransportKind::Timeout),
                 ));
             }
-            let mut stream = match self.listener.accept() {
-                Ok((stream, _)) => stream,
+            let read = match self.listener.accept() {
+                Ok((stream, _)) => {
+                    read_on_a_thread(stream, REQUEST_WAIT.min(left), &sender, &readers);
+                    requests.try_recv().ok()
+                }
                 Err(e) if matches!(e.kind(), IoErrorKind::WouldBlock | IoErrorKind::Interrupted) => {
-                    std::thread::sleep(POLL.min(left));
-                    continue;
+                    requests.recv_timeout(POLL.min(left)).ok()
                 }
                 Err(e) => {
                     return Err(Error::system(format!(
@@ -278,49 +291,45 @@ impl PendingSignIn {
                     )))
                 }
             };
-            let Some(request) = read_request(&mut stream, REQUEST_WAIT.min(left)) else {
-                continue;
-            };
-            if request.method != "GET" || request.path != self.path {
-                answer(
-                    stream,
-                    "404 Not Found",
-                    "Not found",
-                    "This is not the sign-in address.",
-                );
-                continue;
+            if let Some((stream, request)) = read {
+                if let Some(outcome) = self.answer_request(stream, &request) {
+                    return outcome;
+                }
             }
-            return match self.check(&request) {
-                Ok(code) => {
-                    let builder = std::mem::take(&mut self.builder);
-                    let outcome = self.exchange(builder, code);
-                    match &outcome {
-                        Ok(_) => answer(
-                            stream,
-                            "200 OK",
-                            "Signed in",
-                            "You are signed in. You can close this tab and go back to the program.",
-                        ),
-                        Err(_) => answer(
-                            stream,
-                            "400 Bad Request",
-                            "Sign-in failed",
-                            "Sign-in did not complete. The program says why.",
-                        ),
-                    }
-                    outcome
-                }
-                Err(error) => {
-                    answer(
-                        stream,
-                        "400 Bad Request",
-                        "Sign-in failed",
-                        "Sign-in did not complete. The program says why.",
-                    );
-                    Err(error)
-                }
-            };
         }
+    }
+
+    /// Answers one request of the browser: `None` when it was not the
+    /// redirect (answered 404; waiting goes on), else the sign-in's outcome.
+    fn answer_request(&mut self, stream: TcpStream, request: &Request) -> Option<Result<Session>> {
+        if request.method != "GET" || request.path != self.path {
+            answer(
+                stream,
+                "404 Not Found",
+                "Not found",
+                "This is not the sign-in address.",
+            );
+            return None;
+        }
+        let outcome = self.check(request).and_then(|code| {
+            let builder = std::mem::take(&mut self.builder);
+            self.exchange(builder, code)
+        });
+        match &outcome {
+            Ok(_) => answer(
+                stream,
+                "200 OK",
+                "Signed in",
+                "You are signed in. You can close this tab and go back to the program.",
+            ),
+            Err(_) => answer(
+                stream,
+                "400 Bad Request",
+                "Sign-in failed",
+                "Sign-in did not complete. The program says why.",
+            ),
+        }
+        Some(outcome)
     }
 
     /// The code of the redirect, when its `state` is the one sent and it
@@ -328,7 +337,7 @@ impl PendingSignIn {
     fn check<'a>(&self, request: &'a Request) -> Result<&'a str> {
         if request.get("state") != Some(self.state.expose()) {
             return Err(self.failure(
-                "the redirect's state is missing or not the one this sign-in sent: refused \
+                "the redirect's state is missing, repeated or not the one this sign-in sent: refused \
                  (another site may have started it)"
                     .into(),
                 None,
@@ -345,7 +354,7 @@ impl PendingSignIn {
         request
             .get("code")
             .filter(|code| !code.is_empty())
-            .ok_or_else(|| self.failure("the redirect carries no code".into(), None))
+            .ok_or_else(|| self.failure("the redirect carries no code, or more than one".into(), None))
     }
 
     /// Exchanges `code` for the session's first tokens.
@@ -373,5 +382,32 @@ impl PendingSignIn {
             transport,
             sign_in_again: false,
         })
+    }
+}
+
+/// Reads the request of `stream` on a new thread (waiting at most `wait`)
+/// and sends it with the stream to `sender`. Connections beyond
+/// [`MAX_READERS`] at once, and ones that send no HTTP request, are closed.
+fn read_on_a_thread(
+    mut stream: TcpStream,
+    wait: Duration,
+    sender: &mpsc::Sender<(TcpStream, Request)>,
+    readers: &Arc<AtomicUsize>,
+) {
+    if readers.fetch_add(1, Ordering::SeqCst) >= MAX_READERS {
+        readers.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    let (sender, count) = (sender.clone(), Arc::clone(readers));
+    let spawned = std::thread::Builder::new()
+        .name("sign-in browser".into())
+        .spawn(move || {
+            if let Some(request) = read_request(&mut stream, wait) {
+                let _ = sender.send((stream, request));
+            }
+            count.fetch_sub(1, Ordering::SeqCst);
+        });
+    if spawned.is_err() {
+        readers.fetch_sub(1, Ordering::SeqCst);
     }
 }

@@ -29,6 +29,7 @@ mod reuse;
 mod secrets;
 mod session;
 mod settings;
+mod sign_in_review;
 mod sign_in_secrets;
 mod sources;
 mod system;

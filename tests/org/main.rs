@@ -25,3 +25,4 @@ mod fake_sign_in;
 mod proxy_faults;
 mod settings_bounds;
 mod sign_in_flow;
+mod sign_in_review;
