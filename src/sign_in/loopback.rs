@@ -372,6 +372,7 @@ impl PendingSignIn {
             attempts: 0,
             transport,
             sign_in_again: false,
+            throttled: false,
         })
     }
 }
