@@ -574,7 +574,8 @@ impl Error {
 
     /// The Genesys error code of an [`Api`](ErrorKind::Api) error (e.g.
     /// `not.found`), or the OAuth error code of an [`Auth`](ErrorKind::Auth)
-    /// error (e.g. `invalid_client`), when the answer had one.
+    /// error (e.g. `invalid_client`; `access_denied` when a person declined
+    /// a loopback sign-in), when the answer had one.
     pub fn code(&self) -> Option<&str> {
         match self.cause() {
             Repr::Api { body, .. } => body.as_ref().and_then(|b| b.code.as_deref()),

@@ -24,4 +24,5 @@ mod fake_sign_in;
 #[cfg(feature = "notifications")]
 mod proxy_faults;
 mod settings_bounds;
+mod sign_in_declined;
 mod sign_in_flow;
