@@ -128,6 +128,10 @@ fn the_helpers_see_every_secret_and_every_piece_of_one() {
 type MakeBuilder = fn() -> SessionBuilder;
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn sessions_and_builders_never_print_secrets() {
     const CLIENT_ENV: &[(&str, &str)] = &[
         ("GENESYSCLOUD_REGION", "eu-west-1"),
