@@ -155,8 +155,9 @@ pub enum ErrorKind {
     Config,
     /// The operating system refused a resource needed at run time: a thread
     /// could not be spawned (a watcher's socket reader or recovery thread,
-    /// with the `notifications` feature). The message says what was refused
-    /// and why.
+    /// with the `notifications` feature), or a port could not be listened on
+    /// (the loopback sign-in, with the `sign-in` feature). The message says
+    /// what was refused and why.
     ///
     /// Neither the configuration nor the server is at fault: the process
     /// or the machine is short of threads, ports or memory.
