@@ -955,7 +955,7 @@ proptest! {
                 .with_status(200)
                 .with_body("[]")
                 .create();
-            // tests/decoding.rs checks which errors these are; here, only what they print.
+            // tests/api/decoding.rs checks which errors these are; here, only what they print.
             if let Err(err) = system::list(&client_session(&server.url())) {
                 assert_error_keeps_secrets(&format!("{status} {body:?}"), &err);
             }
