@@ -238,7 +238,7 @@ fn text(value: &Option<String>) -> String {
 fn print(options: &Options, value: &impl Serialize, headers: &[&str], rows: Vec<Vec<String>>) {
     if options.json {
         match serde_json::to_string_pretty(value) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => out(&json),
             Err(error) => eprintln!("error: cannot write JSON: {error}"),
         }
         return;
@@ -255,10 +255,23 @@ fn print(options: &Options, value: &impl Serialize, headers: &[&str], rows: Vec<
             .zip(&widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        out(padded.join("  ").trim_end());
     };
     line(headers.to_vec());
     for row in &rows {
         line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// Writes `line` to stdout. When stdout is closed (`presence … | head`), the
+/// program stops quietly with exit code 1 instead of panicking as
+/// `println!` does; another write error is one line on stderr.
+fn out(line: &str) {
+    use std::io::Write;
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{line}") {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write: {error}");
+        }
+        std::process::exit(1);
     }
 }

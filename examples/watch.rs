@@ -7,8 +7,9 @@
 //!     cargo run --example watch -- USER_ID …      # a real org, until Ctrl-C
 //! ```
 //!
-//! (`--features notifications` may be added; the example's dev-dependency
-//! on the crate already enables it.) Each user's current presence is printed
+//! (In a clone of the repository the example's dev-dependency on the crate
+//! enables the features it needs; from the published crate, add
+//! `--features fake,notifications`.) Each user's current presence is printed
 //! first, then every change. With no credentials it watches the stand-in
 //! org's users while a background thread changes a few presences through
 //! another session, and stops when that is done.

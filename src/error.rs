@@ -155,8 +155,9 @@ pub enum ErrorKind {
     Config,
     /// The operating system refused a resource needed at run time: a thread
     /// could not be spawned (a watcher's socket reader or recovery thread,
-    /// with the `notifications` feature). The message says what was refused
-    /// and why.
+    /// with the `notifications` feature), or a port could not be listened on
+    /// (the loopback sign-in, with the `sign-in` feature). The message says
+    /// what was refused and why.
     ///
     /// Neither the configuration nor the server is at fault: the process
     /// or the machine is short of threads, ports or memory.
@@ -307,8 +308,10 @@ pub(crate) enum Repr {
         reason: String,
         /// The `inin-correlation-id` response header, if any.
         correlation_id: Option<String>,
-        /// How many times the token was asked for (0 when the session
-        /// knew without asking that the user must sign in again).
+        /// How many times the token was asked for (0 when it was not: the
+        /// session knew without asking that the user must sign in again, or
+        /// a sign-in failed before its code exchange); `attempts()` gives
+        /// `None` for 0.
         attempts: u32,
         /// Why no answer arrived, when none did (`None` when the login
         /// service answered).
@@ -316,6 +319,9 @@ pub(crate) enum Repr {
         /// The person's code or refresh token was refused (or there is
         /// none left): only signing in again helps.
         sign_in_again: bool,
+        /// The login service throttled the client: a `429`, or its own
+        /// `400 invalid_request` "rate limit exceeded" (kept as `status`).
+        throttled: bool,
     },
 
     /// The request did not get an answer: timeout, DNS, connect, TLS or I/O failure.
@@ -569,7 +575,8 @@ impl Error {
 
     /// The Genesys error code of an [`Api`](ErrorKind::Api) error (e.g.
     /// `not.found`), or the OAuth error code of an [`Auth`](ErrorKind::Auth)
-    /// error (e.g. `invalid_client`), when the answer had one.
+    /// error (e.g. `invalid_client`; `access_denied` when a person declined
+    /// a loopback sign-in), when the answer had one.
     pub fn code(&self) -> Option<&str> {
         match self.cause() {
             Repr::Api { body, .. } => body.as_ref().and_then(|b| b.code.as_deref()),
@@ -593,14 +600,18 @@ impl Error {
     /// [`Auth`](ErrorKind::Auth) errors how many times the token was asked
     /// for. `None` when no request was sent
     /// ([`InvalidInput`](ErrorKind::InvalidInput),
-    /// [`Config`](ErrorKind::Config)) or the error is not about one request
+    /// [`Config`](ErrorKind::Config), an [`Auth`](ErrorKind::Auth) error
+    /// known without asking the login service, such as
+    /// [`is_sign_in_required`](Error::is_sign_in_required) for stored
+    /// tokens without a refresh token, or a sign-in that failed before its
+    /// code exchange) or the error is not about one request
     /// (a listing's pages, a socket, a watcher's limit).
     pub fn attempts(&self) -> Option<u32> {
         match self.cause() {
             Repr::Api { attempts, .. }
             | Repr::Transport { attempts, .. }
             | Repr::Auth { attempts, .. }
-            | Repr::Decode { attempts, .. } => Some(*attempts),
+            | Repr::Decode { attempts, .. } => Some(*attempts).filter(|&sent| sent > 0),
             _ => None,
         }
     }
@@ -708,6 +719,9 @@ impl Error {
     /// ([`Auth`](ErrorKind::Auth)), once the session's
     /// [`RetryPolicy`](crate::RetryPolicy) gave up waiting;
     /// [`retry_after`](Error::retry_after) says how long the API asked to wait.
+    /// The login service's own way of throttling, `400 invalid_request`
+    /// "rate limit exceeded", counts too ([`status`](Error::status) is then
+    /// `400`, as it answered).
     pub fn is_rate_limited(&self) -> bool {
         matches!(
             self.cause(),
@@ -716,6 +730,7 @@ impl Error {
                     status: Some(429),
                     ..
                 }
+                | Repr::Auth { throttled: true, .. }
         )
     }
 
@@ -762,7 +777,8 @@ impl Error {
     /// the network or the listing was in a passing state. That is
     ///
     /// - an [`Api`](ErrorKind::Api) or [`Auth`](ErrorKind::Auth) error with
-    ///   status `408`, `429`, `500`, `502`, `503` or `504`;
+    ///   status `408`, `429`, `500`, `502`, `503` or `504`, or one that
+    ///   [`is_rate_limited`](Error::is_rate_limited);
     /// - no answer ([`Transport`](ErrorKind::Transport), an
     ///   [`Auth`](ErrorKind::Auth) error without an answer, a notification
     ///   `Socket`) because of a
@@ -790,6 +806,7 @@ impl Error {
     /// and mind that a write that got no answer may have been applied.
     pub fn is_retryable(&self) -> bool {
         match self.cause() {
+            Repr::Auth { throttled: true, .. } => true,
             Repr::Api { status, .. }
             | Repr::Auth {
                 status: Some(status), ..
@@ -1122,6 +1139,7 @@ mod tests {
             attempts: 3,
             transport,
             sign_in_again: false,
+            throttled: false,
         }
         .into()
     }

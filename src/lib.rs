@@ -296,11 +296,12 @@ pub use transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT
 pub use ureq;
 
 /// The README's examples, compiled as doctests so that they stay true (in
-/// builds with TLS and `notifications`, as the README assumes: one uses
-/// `ureq::tls`, one watches).
+/// builds with TLS, `notifications` and `sign-in`, as the README assumes:
+/// one uses `ureq::tls`, one watches, one signs a person in).
 #[cfg(all(
     doctest,
     feature = "notifications",
+    feature = "sign-in",
     any(feature = "rustls", feature = "native-tls")
 ))]
 #[doc = include_str!("../README.md")]

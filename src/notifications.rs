@@ -14,6 +14,11 @@
 //! topic the caller may not see comes back `Rejected`.
 //!
 //! ```
+//! # // Runs against the stand-in org: only with the `fake` feature.
+//! # #[cfg(not(feature = "fake"))]
+//! # fn main() {}
+//! # #[cfg(feature = "fake")]
+//! # fn main() -> Result<(), genesys_presence::Error> {
 //! use genesys_presence::models::ChannelTopic;
 //! use genesys_presence::notifications;
 //! # let org = genesys_presence::fake::FakeOrg::start().expect("a stand-in org");
@@ -29,7 +34,8 @@
 //! }
 //! // Connect a WebSocket to channel.connect_uri to receive the events.
 //! # assert_eq!(subscribed.entities.len(), 1);
-//! # Ok::<(), genesys_presence::Error>(())
+//! # Ok(())
+//! # }
 //! ```
 
 use crate::models::{

@@ -11,7 +11,7 @@ use crate::secret::Secret;
 /// service redirects to `redirect_uri?code=…&state=…`, and the code goes to
 /// [`SessionBuilder::authorization_code`](crate::SessionBuilder::authorization_code)
 /// or [`pkce_authorization_code`](crate::SessionBuilder::pkce_authorization_code).
-/// The loopback helper [`sign_in::LoopbackSignIn`](crate::sign_in::LoopbackSignIn)
+/// The loopback helper `sign_in::LoopbackSignIn`
 /// (feature `sign-in`) builds one itself.
 ///
 /// Query, in this order: `response_type=code`, `client_id`, `redirect_uri`,

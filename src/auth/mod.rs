@@ -434,6 +434,7 @@ impl Auth {
             attempts: 0,
             transport: None,
             sign_in_again: true,
+            throttled: false,
         })
     }
 

@@ -112,6 +112,7 @@ fn fetch_once(
                 attempts,
                 transport: None,
                 sign_in_again: false,
+                throttled: false,
             })
         };
     let reply = outcome.map_err(|failure| {
@@ -124,6 +125,7 @@ fn fetch_once(
             attempts,
             transport: Some(failure.kind),
             sign_in_again: false,
+            throttled: false,
         })
     })?;
     if !(200..300).contains(&reply.status) {
@@ -143,7 +145,17 @@ fn fetch_once(
             (None, Some(text)) => format!("{} {text}", reply.status),
             (None, None) => format!("{} from the token endpoint", reply.status),
         };
-        return Err(auth_error(Some(reply.status), code, reason, reply.correlation_id));
+        return Err(Error::from(Repr::Auth {
+            login_url: login_url.to_owned(),
+            status: Some(reply.status),
+            code,
+            reason,
+            correlation_id: reply.correlation_id.clone(),
+            attempts,
+            transport: None,
+            sign_in_again: false,
+            throttled: throttle_as_429(&reply) == 429,
+        }));
     }
     let invalid = |what: &str| {
         auth_error(

@@ -213,7 +213,7 @@ impl SessionBuilder {
     /// The session then renews the token with the refresh token (sending
     /// `client_id` in place of a secret). Official SDKs: Python
     /// `get_pkce_token`, Node `authorizePKCEGrant`. The loopback helper
-    /// [`sign_in::LoopbackSignIn`](crate::sign_in::LoopbackSignIn) (feature
+    /// `sign_in::LoopbackSignIn` (feature
     /// `sign-in`) does the whole flow.
     ///
     /// Errors as [`authorization_code`](SessionBuilder::authorization_code).

@@ -253,8 +253,8 @@ impl PendingSignIn {
     /// [`Auth`](crate::ErrorKind::Auth) when: nobody signed in before the
     /// [timeout](LoopbackSignIn::timeout) ([`Error::is_timeout`]); the
     /// redirect's `state` is missing or not the one sent (no token request
-    /// is made); the redirect carries `error` (the person declined, say) or
-    /// no `code`; or the code exchange fails (as
+    /// is made); the redirect carries `error` ([`Error::code`] gives it:
+    /// `access_denied` when the person declined) or no `code`; or the code exchange fails (as
     /// [`Session::authenticate`]). [`Config`](crate::ErrorKind::Config) when
     /// the builder's settings are wrong (or it already has credentials);
     /// [`System`](crate::ErrorKind::System) when listening fails.
@@ -344,12 +344,15 @@ impl PendingSignIn {
             ));
         }
         if let Some(error) = request.get("error") {
-            let code = if error.len() <= 64 && error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                error
-            } else {
-                "(not shown)"
-            };
-            return Err(self.failure(format!("the sign-in page answered error {code}"), None));
+            // An OAuth error code (`access_denied`: the person declined) is
+            // shown, and given by `code()`; anything else is not.
+            let code = (error.len() <= 64 && error.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                .then(|| error.to_owned());
+            let reason = format!(
+                "the sign-in page answered error {}",
+                code.as_deref().unwrap_or("(not shown)")
+            );
+            return Err(self.failure_with_code(reason, code));
         }
         request
             .get("code")
@@ -372,15 +375,25 @@ impl PendingSignIn {
     }
 
     fn failure(&self, reason: String, transport: Option<TransportKind>) -> Error {
+        self.auth_error(reason, None, transport)
+    }
+
+    /// The error of a redirect that carries an OAuth error `code`.
+    fn failure_with_code(&self, reason: String, code: Option<String>) -> Error {
+        self.auth_error(reason, code, None)
+    }
+
+    fn auth_error(&self, reason: String, code: Option<String>, transport: Option<TransportKind>) -> Error {
         Error::from(Repr::Auth {
             login_url: self.login_url.clone(),
             status: None,
-            code: None,
+            code,
             reason,
             correlation_id: None,
             attempts: 0,
             transport,
             sign_in_again: false,
+            throttled: false,
         })
     }
 }

@@ -2,6 +2,11 @@
 //! fed by the Notifications API over a WebSocket (feature `notifications`).
 //!
 //! ```
+//! # // Runs against the stand-in org: only with the `fake` feature.
+//! # #[cfg(not(feature = "fake"))]
+//! # fn main() {}
+//! # #[cfg(feature = "fake")]
+//! # fn main() -> Result<(), genesys_presence::Error> {
 //! use genesys_presence::{user, watch};
 //! # let org = genesys_presence::fake::FakeOrg::start().expect("a stand-in org");
 //! # let session = org.session()?;
@@ -17,7 +22,8 @@
 //! #   assert_eq!(event.message.as_deref(), Some("Focus time"));
 //! }
 //! watcher.close();
-//! # Ok::<(), genesys_presence::Error>(())
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # What a watcher does

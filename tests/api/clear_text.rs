@@ -47,6 +47,10 @@ fn assert_credentials_refused(message: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn a_base_or_login_url_with_a_user_or_password_is_refused_without_showing_it() {
     for url in urls_with_credentials() {
         let message = refused(token_builder().base_url(&url), "base_url", &[PASSWORD]);
@@ -157,6 +161,10 @@ fn assert_clear_text_refused(message: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn plain_http_to_another_machine_is_refused_naming_the_setting() {
     for url in NOT_LOOPBACK {
         let message = refused(token_builder().base_url(*url), "base_url", &[TOKEN]);
@@ -221,6 +229,10 @@ fn a_region_given_as_a_plain_http_url_still_means_https() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn plain_http_to_this_machine_is_accepted() {
     for url in LOOPBACK {
         let session = built(token_builder().base_url(*url));
@@ -246,6 +258,10 @@ fn plain_http_to_this_machine_is_accepted() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn https_is_accepted_for_any_host() {
     for url in [
         "https://api.mypurecloud.com",
@@ -264,6 +280,10 @@ fn https_is_accepted_for_any_host() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn the_api_url_reports_its_scheme_in_lower_case() {
     let session = built(token_builder().base_url("HTTPS://API.MyPureCloud.COM/"));
     assert_eq!(session.api_url(), "https://api.mypurecloud.com");
@@ -323,6 +343,10 @@ fn agent_with_proxy(proxy: ureq::Proxy) -> ureq::Agent {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn plain_http_to_this_machine_through_a_remote_proxy_is_refused() {
     let remote = || ureq::Proxy::new("http://proxy.example.test:3128").unwrap();
     let message = refused(
@@ -395,6 +419,10 @@ fn a_session_on_localhost_makes_its_calls() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn a_failed_login_names_the_login_url_as_the_session_reports_it() {
     let mut server = mockito::Server::new();
     let port = server.host_with_port().rsplit(':').next().unwrap().to_owned();

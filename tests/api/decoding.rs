@@ -1216,7 +1216,7 @@ fn api_error_display_is_one_line_whatever_the_code_and_context_id() {
 /// `RetryPolicy::allow` added the time already waited to the next wait with
 /// `Duration + Duration`, so a 429 with `Retry-After: 1` then a 429 with
 /// `Retry-After: 18446744073709551615` panicked with "overflow when adding
-/// durations". Fixed since (`checked_add`); `tests/faults.rs` covers the API
+/// durations". Fixed since (`checked_add`); `tests/api/faults.rs` covers the API
 /// call, this covers the token request, which goes through the same retry
 /// loop. Takes one second (the first Retry-After).
 #[test]

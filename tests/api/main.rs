@@ -21,6 +21,7 @@ mod definitions;
 mod errors;
 mod faults;
 mod grants;
+mod login_predicates;
 mod pkce;
 mod presence_definitions;
 mod request_heads;

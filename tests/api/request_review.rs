@@ -10,6 +10,10 @@ use genesys_presence::{system, Error, RetryPolicy, Session};
 /// What a configuration error says after the quoted value must survive a
 /// long value: the value is cut to `MAX_QUOTED_CHARS`, not the reason.
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn a_long_value_in_a_configuration_error_is_cut_not_the_reason() {
     let long = "a".repeat(5000);
     let cases = [

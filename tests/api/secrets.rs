@@ -128,6 +128,10 @@ fn the_helpers_see_every_secret_and_every_piece_of_one() {
 type MakeBuilder = fn() -> SessionBuilder;
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn sessions_and_builders_never_print_secrets() {
     const CLIENT_ENV: &[(&str, &str)] = &[
         ("GENESYSCLOUD_REGION", "eu-west-1"),
@@ -951,7 +955,7 @@ proptest! {
                 .with_status(200)
                 .with_body("[]")
                 .create();
-            // tests/decoding.rs checks which errors these are; here, only what they print.
+            // tests/api/decoding.rs checks which errors these are; here, only what they print.
             if let Err(err) = system::list(&client_session(&server.url())) {
                 assert_error_keeps_secrets(&format!("{status} {body:?}"), &err);
             }

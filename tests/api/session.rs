@@ -195,6 +195,10 @@ fn region_sets_both_urls() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn login_url_is_derived_from_an_api_host() {
     let s = Session::builder()
         .base_url("https://api.example.test/")
@@ -226,6 +230,10 @@ fn login_url_of_a_local_server_is_the_same_url() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn explicit_login_url_wins() {
     let s = Session::builder()
         .base_url("https://api.example.test")
@@ -304,6 +312,10 @@ fn from_env_defaults_to_us_east_1() {
 }
 
 #[test]
+#[cfg_attr(
+    not(any(feature = "rustls", feature = "native-tls")),
+    ignore = "builds an https:// session: needs TLS"
+)]
 fn from_env_api_url_overrides_the_region() {
     let s = Session::from_env_with(env(&[
         ("GENESYSCLOUD_REGION", "eu-west-1"),

@@ -24,5 +24,6 @@ mod fake_sign_in;
 #[cfg(feature = "notifications")]
 mod proxy_faults;
 mod settings_bounds;
+mod sign_in_declined;
 mod sign_in_flow;
 mod sign_in_review;
