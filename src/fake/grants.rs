@@ -4,10 +4,10 @@
 
 use serde_json::{json, Value};
 
-use super::oauth::{token_error, Client, Form};
 use super::pkce::{valid_verifier, verifies};
 use super::sign_in::RefreshGrant;
 use super::state::State;
+use super::token_request::{token_error, Client, Form};
 use super::wire::Reply;
 
 /// `grant_type=authorization_code` with `code`, `redirect_uri` and, for a

@@ -245,6 +245,7 @@ mod stored_definition;
 #[cfg(feature = "notifications")]
 mod streaming;
 mod token_info;
+mod token_request;
 mod tokens;
 mod url;
 mod users;

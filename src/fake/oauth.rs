@@ -8,49 +8,13 @@ use serde_json::json;
 
 use super::grants;
 use super::state::State;
+use super::token_request::{authentication_failed, confidential, token_error, Client, Form};
 use super::tokens::TokenProblem;
 use super::url::parse_form;
 use super::wire::{Incoming, Outcome, Reply};
 
 /// The SAML2 bearer grant's `grant_type`.
 const SAML2_BEARER: &str = "urn:ietf:params:oauth:grant-type:saml2-bearer";
-
-/// How the client identified itself at the token endpoint.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Client {
-    /// `Authorization: Basic base64(id:secret)`, right.
-    Confidential,
-    /// No `Authorization`, and the right `client_id` in the form (PKCE).
-    Public,
-    /// Neither.
-    Anonymous,
-}
-
-/// A form body's fields, decoded.
-pub(super) struct Form(Vec<(String, String)>);
-
-impl Form {
-    /// A field given at most once; 400 `invalid_request` if repeated.
-    pub(super) fn get(&self, key: &str) -> Result<Option<&str>, Reply> {
-        let mut values = self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        let first = values.next();
-        if values.next().is_some() {
-            return Err(token_error(
-                "invalid_request",
-                &format!("{key} is given more than once"),
-            ));
-        }
-        Ok(first)
-    }
-
-    /// A field that must be given once, not empty; else 400 `invalid_request`.
-    pub(super) fn required(&self, key: &str) -> Result<&str, Reply> {
-        match self.get(key)? {
-            Some(value) if !value.is_empty() => Ok(value),
-            _ => Err(token_error("invalid_request", &format!("{key} is required"))),
-        }
-    }
-}
 
 /// `POST /oauth/token`, form-encoded. Client credentials and SAML2 bearer
 /// need Basic client authentication; the code and refresh grants take it, or
@@ -109,18 +73,6 @@ fn client(state: &State, request: &Incoming, form: &Form) -> Result<Client, Repl
     }
 }
 
-/// 400 `invalid_client` unless the client authenticated with its secret.
-pub(super) fn confidential(client: Client) -> Result<(), Reply> {
-    match client {
-        Client::Confidential => Ok(()),
-        Client::Public | Client::Anonymous => Err(authentication_failed()),
-    }
-}
-
-fn authentication_failed() -> Reply {
-    token_error("invalid_client", "authentication failed")
-}
-
 /// Checks the bearer token of an API call, and returns it: 401
 /// `authentication.required` (none), `bad.credentials` (unknown or revoked)
 /// or `credentials.expired`.
@@ -157,12 +109,4 @@ fn credentials<'a>(request: &'a Incoming, scheme: &str) -> Option<&'a str> {
     let (given, rest) = request.authorization.as_deref()?.trim().split_once(' ')?;
     let rest = rest.trim();
     (given.eq_ignore_ascii_case(scheme) && !rest.is_empty()).then_some(rest)
-}
-
-/// A 400 token error: `{"error", "description", "error_description"}`.
-pub(super) fn token_error(error: &str, description: &str) -> Reply {
-    Reply::json(
-        400,
-        json!({"error": error, "description": description, "error_description": description}),
-    )
 }
