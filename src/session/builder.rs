@@ -335,19 +335,26 @@ impl SessionBuilder {
     /// there (for the sign-in helper's authorize URL).
     #[cfg_attr(not(feature = "sign-in"), allow(dead_code))]
     pub(crate) fn resolved_login_url(&self) -> Result<String> {
+        self.resolved_urls().map(|(_, login_url)| login_url)
+    }
+
+    /// The API and login URLs, checked: the base URL given or the region's,
+    /// and the login URL given or derived from it.
+    fn resolved_urls(&self) -> Result<(String, String)> {
         let insecure = self.allow_insecure_http;
         let region = self.region.unwrap_or_default();
         let api_url = match &self.base_url {
             Some((url, setting)) => check_url(setting, url, insecure)?,
             None => region.api_url().to_owned(),
         };
-        login_url_for(
+        let login_url = login_url_for(
             self.login_url.as_deref(),
             self.base_url.is_some(),
             &api_url,
             region,
             insecure,
-        )
+        )?;
+        Ok((api_url, login_url))
     }
 
     /// The longest each step of an attempt may take once connected: sending
@@ -481,6 +488,8 @@ impl SessionBuilder {
     /// a proxy variable (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, lowercase
     /// too) is set but is not a proxy URL.
     pub fn build(self) -> Result<Session> {
+        // Resolved before the fields move out; its error is reported in turn.
+        let urls = self.resolved_urls();
         let transport = Transport::new(transport::Settings {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
@@ -504,18 +513,7 @@ impl SessionBuilder {
             return Err(Error::config(format!("retry_policy: {why}")));
         }
         let insecure = self.allow_insecure_http;
-        let region = self.region.unwrap_or_default();
-        let api_url = match &self.base_url {
-            Some((url, setting)) => check_url(setting, url, insecure)?,
-            None => region.api_url().to_owned(),
-        };
-        let login_url = login_url_for(
-            self.login_url.as_deref(),
-            self.base_url.is_some(),
-            &api_url,
-            region,
-            insecure,
-        )?;
+        let (api_url, login_url) = urls?;
         if !insecure {
             let api_setting = self.base_url.as_ref().map_or("base_url", |(_, setting)| setting);
             check_clear_text_proxy(api_setting, &api_url, &transport)?;
