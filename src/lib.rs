@@ -219,6 +219,7 @@
 // path, the operations, then the conveniences built on them.
 mod args;
 mod error;
+pub mod exchange;
 pub mod models;
 mod random;
 mod region;

@@ -14,6 +14,7 @@ use ureq::http::HeaderValue;
 
 use crate::error::excerpt;
 use crate::error::{Error, Repr, Result};
+use crate::exchange::ExchangeKind;
 use crate::models::ErrorBody;
 use crate::retry::Attempts;
 use crate::secret::Redactor;
@@ -186,7 +187,10 @@ fn send_with_retries(
         *used = Some(bearer.header.clone());
         attempts.begin();
         let request = Outgoing {
+            kind: ExchangeKind::Api,
             method: call.method,
+            path: &call.path,
+            attempt: attempts.made(),
             url: &url,
             authorization: Some(&bearer.header),
             body,

@@ -8,6 +8,7 @@ use ureq::http::HeaderValue;
 
 use super::sensitive;
 use crate::error::{Error, Repr, Result};
+use crate::exchange::ExchangeKind;
 use crate::retry::Attempts;
 use crate::retry::RetryPolicy;
 use crate::secret::{Redactor, Secret};
@@ -85,14 +86,17 @@ fn fetch_once(
     let started = Instant::now();
     // Asking for a token twice is harmless, so every retryable failure is retried.
     let mut attempts = Attempts::new(retry, true);
-    let request = Outgoing {
-        method: Method::Post,
-        url: &url,
-        authorization: token_request.authorization,
-        body: Some((FORM, token_request.form)),
-    };
     let outcome = loop {
         attempts.begin();
+        let request = Outgoing {
+            kind: ExchangeKind::Token,
+            method: Method::Post,
+            path: "/oauth/token",
+            attempt: attempts.made(),
+            url: &url,
+            authorization: token_request.authorization,
+            body: Some((FORM, token_request.form)),
+        };
         match transport.send(&request) {
             Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
             Ok(reply) if attempts.again_after_status(throttle_as_429(&reply), reply.retry_after) => {}

@@ -10,6 +10,7 @@ use super::Session;
 use crate::auth::{Auth, Credentials, NewTokens, OAuthClient, StoredTokens, UserStart};
 use crate::definitions_cache::{DefinitionCache, DEFAULT_DEFINITIONS_CACHE_TTL};
 use crate::error::{quoted, Error, Result};
+use crate::exchange::{Exchange, Observer};
 use crate::region::Region;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
@@ -41,6 +42,7 @@ pub struct SessionBuilder {
     definitions_cache_ttl: Option<Duration>,
     locale: Option<String>,
     on_new_tokens: Option<NewTokens>,
+    observer: Option<Observer>,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -61,6 +63,7 @@ impl fmt::Debug for SessionBuilder {
             .field("definitions_cache_ttl", &self.definitions_cache_ttl)
             .field("locale", &self.locale)
             .field("on_new_tokens", &self.on_new_tokens.as_ref().map(|_| "set"))
+            .field("observer", &self.observer.as_ref().map(|_| "set"))
             .finish()
     }
 }
@@ -453,6 +456,20 @@ impl SessionBuilder {
         self
     }
 
+    /// Calls `observer` after every HTTP exchange the session makes, API
+    /// calls and token requests alike, on the thread that made it, with an
+    /// [`Exchange`]: method, path, status, duration, attempt, correlation
+    /// id, `Retry-After` and the `inin-ratelimit-*` figures. A retried call
+    /// is reported once per send. Default: none.
+    ///
+    /// The observer runs before the call returns, so keep it short (count,
+    /// record, send on a channel); a panic in it unwinds into the call.
+    /// See also [`Session::rate_limit`] for the latest figures alone.
+    pub fn observer(mut self, observer: impl Fn(&Exchange) + Send + Sync + 'static) -> Self {
+        self.observer = Some(Observer::new(observer));
+        self
+    }
+
     /// How long the organization's presence definitions, read to resolve
     /// presence names ([`user::set_presence_by_name`](crate::user::set_presence_by_name)),
     /// are reused before being read again. Default: [`DEFAULT_DEFINITIONS_CACHE_TTL`]
@@ -497,6 +514,7 @@ impl SessionBuilder {
             max_requests_per_second: self.max_requests_per_second,
             user_agent: self.user_agent,
             agent: self.agent,
+            observer: self.observer,
         })?;
         let locale = check_locale(self.locale.as_deref().unwrap_or("en_US"))?;
         let ttl = self

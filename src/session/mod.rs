@@ -148,6 +148,14 @@ impl Session {
             .map_err(|e| e.bounded(&redactor))
     }
 
+    /// The `inin-ratelimit-*` figures of the latest API answer that carried
+    /// them (from any thread using this session or its clones), or `None`
+    /// before the first. Genesys Cloud counts requests per access token, so
+    /// after a new token the figures start again.
+    pub fn rate_limit(&self) -> Option<crate::exchange::RateLimit> {
+        self.inner.transport.latest_rate_limit()
+    }
+
     /// The login base URL tokens are requested from, e.g. `https://login.mypurecloud.com`.
     pub fn login_url(&self) -> &str {
         self.inner.auth.login_url()

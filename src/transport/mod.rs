@@ -25,6 +25,7 @@ pub(crate) use stream::{failure_of_io, Stream, StreamStop};
 
 use crate::error::TransportKind;
 use crate::error::{Error, Result};
+use crate::exchange::{Exchange, ExchangeKind, Observer, RateLimit};
 use pacing::Pacer;
 
 /// The default time each step of a call may take: sending the request,
@@ -84,7 +85,13 @@ impl Method {
 
 /// One request, ready to send.
 pub(crate) struct Outgoing<'a> {
+    /// API call or token request.
+    pub(crate) kind: ExchangeKind,
     pub(crate) method: Method,
+    /// The path as errors and observers show it: no base URL, no query.
+    pub(crate) path: &'a str,
+    /// Which send of the call this is, from 1.
+    pub(crate) attempt: u32,
     /// The whole URL, query included.
     pub(crate) url: &'a str,
     /// The `Authorization` header; none for a public client's token request.
@@ -98,6 +105,8 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) correlation_id: Option<String>,
     pub(crate) retry_after: Option<Duration>,
+    /// The `inin-ratelimit-*` figures, when the answer carried them.
+    pub(crate) rate_limit: Option<RateLimit>,
     pub(crate) body: Vec<u8>,
 }
 
@@ -110,6 +119,7 @@ pub(crate) struct Settings {
     pub(crate) max_requests_per_second: Option<f64>,
     pub(crate) user_agent: Option<String>,
     pub(crate) agent: Option<ureq::Agent>,
+    pub(crate) observer: Option<Observer>,
 }
 
 /// The HTTP agent and everything that applies to each exchange.
@@ -123,6 +133,10 @@ pub(crate) struct Transport {
     connect_timeout: Duration,
     max_response_bytes: u64,
     pacer: Option<Pacer>,
+    /// The caller's observer of each exchange.
+    observer: Option<Observer>,
+    /// The rate-limit figures of the latest API answer that had them.
+    latest_rate_limit: std::sync::Mutex<Option<RateLimit>>,
     /// ureq's connector chain for WebSocket connections, made once: it
     /// keeps the TLS configuration it builds from the agent's settings.
     #[cfg(feature = "notifications")]
@@ -141,6 +155,7 @@ impl fmt::Debug for Transport {
                 "max_requests_per_second",
                 &self.pacer.as_ref().map(Pacer::per_second),
             )
+            .field("observer", &self.observer.as_ref().map(|_| "set"))
             .finish()
     }
 }
@@ -203,6 +218,8 @@ impl Transport {
             connect_timeout,
             max_response_bytes,
             pacer,
+            observer: settings.observer,
+            latest_rate_limit: std::sync::Mutex::new(None),
             #[cfg(feature = "notifications")]
             stream_connector: std::sync::OnceLock::new(),
         })
@@ -221,12 +238,48 @@ impl Transport {
         &self.user_agent
     }
 
+    /// The rate-limit figures of the latest API answer that had them.
+    pub(crate) fn latest_rate_limit(&self) -> Option<RateLimit> {
+        *self
+            .latest_rate_limit
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Sends one request (after its pacing slot) and reads the whole answer,
-    /// whatever its status. Redirects are not followed.
+    /// whatever its status. Redirects are not followed. An answer is
+    /// reported to the observer and its rate-limit figures kept.
     pub(crate) fn send(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
         if let Some(pacer) = &self.pacer {
             pacer.wait();
         }
+        let started = std::time::Instant::now();
+        let reply = self.exchange(request)?;
+        let record = Exchange {
+            kind: request.kind,
+            method: request.method.as_str(),
+            path: request.path.to_owned(),
+            status: reply.status,
+            duration: started.elapsed(),
+            attempt: request.attempt,
+            correlation_id: reply.correlation_id.clone(),
+            retry_after: reply.retry_after,
+            rate_limit: reply.rate_limit,
+        };
+        if let (ExchangeKind::Api, Some(limit)) = (request.kind, reply.rate_limit) {
+            *self
+                .latest_rate_limit
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(limit);
+        }
+        if let Some(observer) = &self.observer {
+            observer.notify(&record);
+        }
+        Ok(reply)
+    }
+
+    /// [`send`](Transport::send)'s request and answer.
+    fn exchange(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
         let mut builder = Request::builder()
             .method(request.method.to_http())
             .uri(request.url)
@@ -270,6 +323,7 @@ impl Transport {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let rate_limit = RateLimit::from_headers(headers);
         let body = response
             .into_body()
             .into_with_config()
@@ -280,6 +334,7 @@ impl Transport {
             status,
             correlation_id,
             retry_after,
+            rate_limit,
             body,
         })
     }
