@@ -448,7 +448,7 @@ impl std::error::Error for Error {}
 /// [`Transport`](ErrorKind::Transport) error, an [`Auth`](ErrorKind::Auth)
 /// error whose login service did not answer, and a notification
 /// `Socket` error (with the `notifications` feature).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportKind {
     /// A timeout expired (connect, sending, waiting for or reading the answer).
@@ -484,7 +484,7 @@ impl fmt::Display for TransportKind {
 /// Which limit of a [`Watcher`](crate::watch::Watcher) a
 /// [`Watch`](ErrorKind::Watch) error is about, from [`Error::watch_kind`].
 #[cfg(feature = "notifications")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WatchErrorKind {
     /// Making another channel now would pass the ceiling of channels made
