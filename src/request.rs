@@ -223,10 +223,11 @@ fn send_with_retries(
     }
 }
 
-/// Every secret error text must not show: the session's (client secret,
-/// encoded credentials, current token) and the token a call was sent with.
+/// Every secret error text and logs must not show: the session's (client
+/// secret, encoded credentials, current token, long header values) and the
+/// token a call was sent with.
 fn redactor(session: &Session, used: Option<&HeaderValue>) -> Redactor {
-    let mut secrets = session.auth().secrets();
+    let mut secrets = session.secrets();
     let token = used
         .and_then(|header| header.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));

@@ -374,7 +374,8 @@ impl Auth {
             };
             return Err(self.sign_in_again(format!("{why}: the user must sign in again")));
         };
-        let secrets = self.secrets();
+        let mut secrets = self.secrets();
+        secrets.extend(transport.custom_headers().secrets());
         let request = TokenRequest {
             authorization: renewing.client.basic.as_ref(),
             form: &form,

@@ -2,7 +2,9 @@
 //! session's [`Transport`] opens (with its proxy and TLS), and the reader
 //! thread that turns messages into [`Signal`]s.
 //!
-//! The socket takes no token: the channel's `connectUri` is the whole address.
+//! The socket takes no token: the channel's `connectUri` is the whole
+//! address. The handshake carries the session's `User-Agent` and the
+//! caller's own headers.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -80,7 +82,11 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
     // The session's header value, byte for byte as REST calls send it (it
     // was made from a `String`, so it is UTF-8, but not always ASCII).
     let user_agent = String::from_utf8_lossy(transport.user_agent().as_bytes());
-    let request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
+    let mut request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
+    // The caller's own headers, checked as visible ASCII when the session was built.
+    for (name, value) in transport.custom_headers().iter() {
+        request = request.with_header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+    }
     let config = WebSocketConfig::default()
         .max_message_size(Some(READ_LIMIT))
         .max_frame_size(Some(READ_LIMIT))
