@@ -264,24 +264,39 @@ impl Transport {
 
     /// Sends one request (after its pacing slot) and reads the whole answer,
     /// whatever its status. Redirects are not followed. An answer is
-    /// reported to the observer and its rate-limit figures kept.
+    /// reported to the observer and its rate-limit figures kept. Each
+    /// exchange is logged at debug level (target
+    /// `genesys_presence::transport`), with or without an answer.
     pub(crate) fn send(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
         if let Some(pacer) = &self.pacer {
             pacer.wait();
         }
         let started = std::time::Instant::now();
-        let reply = self.exchange(request)?;
-        let record = Exchange {
-            kind: request.kind,
-            method: request.method.as_str(),
-            path: request.path.to_owned(),
-            status: reply.status,
-            duration: started.elapsed(),
-            attempt: request.attempt,
-            correlation_id: reply.correlation_id.clone(),
-            retry_after: reply.retry_after,
-            rate_limit: reply.rate_limit,
+        let reply = match self.exchange(request) {
+            Ok(reply) => reply,
+            Err(failure) => {
+                log::debug!(
+                    "{} {} {}: no answer ({}), attempt {}",
+                    request.kind.label(),
+                    request.method.as_str(),
+                    request.path,
+                    failure.kind,
+                    request.attempt,
+                );
+                return Err(failure);
+            }
         };
+        let duration = started.elapsed();
+        log::debug!(
+            "{} {} {}: {} in {} ms, attempt {}, correlation id {}",
+            request.kind.label(),
+            request.method.as_str(),
+            request.path,
+            reply.status,
+            duration.as_millis(),
+            request.attempt,
+            reply.correlation_id.as_deref().unwrap_or("none"),
+        );
         if let (ExchangeKind::Api, Some(limit)) = (request.kind, reply.rate_limit) {
             *self
                 .latest_rate_limit
@@ -289,7 +304,17 @@ impl Transport {
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(limit);
         }
         if let Some(observer) = &self.observer {
-            observer.notify(&record);
+            observer.notify(&Exchange {
+                kind: request.kind,
+                method: request.method.as_str(),
+                path: request.path.to_owned(),
+                status: reply.status,
+                duration,
+                attempt: request.attempt,
+                correlation_id: reply.correlation_id.clone(),
+                retry_after: reply.retry_after,
+                rate_limit: reply.rate_limit,
+            });
         }
         Ok(reply)
     }

@@ -92,16 +92,27 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
         .max_frame_size(Some(READ_LIMIT))
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0);
-    let (ws, _response) =
-        tungstenite::client::client_with_config(request, stream, Some(config)).map_err(|e| match e {
-            HandshakeError::Interrupted(_) => {
-                socket_error(&host, TransportKind::Timeout, "the handshake timed out")
-            }
-            HandshakeError::Failure(e) => {
-                let (kind, detail) = classify(e);
-                socket_error(&host, kind, format!("handshake failed: {detail}"))
-            }
+    let started = Instant::now();
+    let (ws, response) =
+        tungstenite::client::client_with_config(request, stream, Some(config)).map_err(|e| {
+            let error = match e {
+                HandshakeError::Interrupted(_) => {
+                    socket_error(&host, TransportKind::Timeout, "the handshake timed out")
+                }
+                HandshakeError::Failure(e) => {
+                    let (kind, detail) = classify(e);
+                    socket_error(&host, kind, format!("handshake failed: {detail}"))
+                }
+            };
+            log::debug!("WebSocket GET {host}: {error}");
+            error
         })?;
+    // The address is the channel's, which is all it takes to read it: only its host is logged.
+    log::debug!(
+        "WebSocket GET {host}: {} in {} ms",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
     Ok(Socket { ws, stop, host })
 }
 
@@ -298,6 +309,7 @@ fn interpret(link: u64, host: &str, text: &str) -> Signal {
         }
     };
     let topic = message.topic_name.as_deref().unwrap_or_default();
+    log::trace!("connection {link}: a {}-byte message on {topic:?}", text.len());
     if topic == "v2.system.socket_closing" {
         let kind = message
             .event_body
