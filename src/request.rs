@@ -180,7 +180,12 @@ fn send_with_retries(
     let url = call.url(session.api_url());
     let body = call.body.as_deref().map(|b| (JSON, b));
     let (auth, transport) = (session.auth(), session.transport());
-    let mut attempts = Attempts::new(session.retry_policy(), call.idempotent, call.method.as_str(), &call.path);
+    let mut attempts = Attempts::new(
+        session.retry_policy(),
+        call.idempotent,
+        call.method.as_str(),
+        &call.path,
+    );
     let mut refreshed = false;
     loop {
         let bearer = auth.bearer(transport, session.retry_policy())?;

@@ -269,7 +269,12 @@ impl fmt::Display for Why {
 
 impl<'a> Attempts<'a> {
     /// The attempts of `method path` (the path as errors show it).
-    pub(crate) fn new(policy: &'a RetryPolicy, idempotent: bool, method: &'static str, path: &'a str) -> Self {
+    pub(crate) fn new(
+        policy: &'a RetryPolicy,
+        idempotent: bool,
+        method: &'static str,
+        path: &'a str,
+    ) -> Self {
         Attempts {
             policy,
             idempotent,

@@ -29,15 +29,24 @@ const HIDDEN_FROM_LEN: usize = 8;
 /// host, while these headers go to three (API, login, notifications).
 const REFUSED: &[(&str, &str)] = &[
     ("authorization", "the session sends its own token"),
-    ("proxy-authorization", "give the proxy's credentials in its URL (HTTPS_PROXY) or on an agent"),
+    (
+        "proxy-authorization",
+        "give the proxy's credentials in its URL (HTTPS_PROXY) or on an agent",
+    ),
     ("host", "it is taken from base_url and login_url"),
     ("content-length", "it is set from the body"),
     ("content-type", "the session sets it for each body"),
     ("content-encoding", "bodies are sent as they are"),
     ("accept", "the session asks for JSON itself"),
     ("accept-encoding", "answers are read uncompressed"),
-    ("user-agent", "use SessionBuilder::user_agent, which keeps the crate's own part"),
-    ("cookie", "a cookie belongs to one host, and these headers go to the API, login and notification hosts alike"),
+    (
+        "user-agent",
+        "use SessionBuilder::user_agent, which keeps the crate's own part",
+    ),
+    (
+        "cookie",
+        "a cookie belongs to one host, and these headers go to the API, login and notification hosts alike",
+    ),
     ("transfer-encoding", "it belongs to the connection"),
     ("connection", "it belongs to the connection"),
     ("keep-alive", "it belongs to the connection"),
@@ -55,7 +64,9 @@ pub(crate) struct CustomHeaders(Vec<(HeaderName, HeaderValue)>);
 impl fmt::Debug for CustomHeaders {
     /// Names only: a value may be an API key.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter().map(|(name, _)| name)).finish()
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| name))
+            .finish()
     }
 }
 
@@ -136,7 +147,10 @@ fn check(name: &str, value: &str) -> Result<(HeaderName, HeaderValue)> {
     let trimmed = value.trim_matches([' ', '\t']);
     let why = if trimmed.len() > MAX_HEADER_VALUE_LEN {
         Some("is longer than 4096 bytes")
-    } else if !trimmed.bytes().all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic()) {
+    } else if !trimmed
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+    {
         Some(
             "may hold only visible ASCII characters, spaces and tabs (no line breaks or other \
              control characters, no non-ASCII letters), so that it travels unchanged on REST \
@@ -216,12 +230,18 @@ mod tests {
     fn values_are_bounded_and_never_quoted() {
         for bad in ["k\r\nX-Evil: 1", "caf\u{e9}", "a\u{0}b"] {
             let error = headers(&[("X-Key", bad)]).unwrap_err().to_string();
-            assert!(error.contains(r#"header "X-Key": the value may hold only"#), "{error}");
+            assert!(
+                error.contains(r#"header "X-Key": the value may hold only"#),
+                "{error}"
+            );
             assert!(!error.contains(bad), "{error}");
         }
         let long = "v".repeat(MAX_HEADER_VALUE_LEN + 1);
         let error = headers(&[("X-Key", &long)]).unwrap_err().to_string();
-        assert!(error.ends_with(r#"header "X-Key": the value is longer than 4096 bytes"#), "{error}");
+        assert!(
+            error.ends_with(r#"header "X-Key": the value is longer than 4096 bytes"#),
+            "{error}"
+        );
         assert!(headers(&[("X-Key", &long[1..])]).is_ok());
         assert!(headers(&[("X-Key", "a\tb c")]).is_ok());
         assert!(headers(&[("X-Key", "")]).is_ok());

@@ -238,7 +238,10 @@ impl Machine {
                 Ok(()) => {
                     let action = self.open(i, Opening::Reconnect, now);
                     if let Action::Open { link, users, .. } = &action {
-                        log::info!("reconnecting: new channel (connection {link}) for {} users", users.len());
+                        log::info!(
+                            "reconnecting: new channel (connection {link}) for {} users",
+                            users.len()
+                        );
                     }
                     Some(action)
                 }

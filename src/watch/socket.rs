@@ -75,12 +75,10 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
         )
     })?;
     let host = uri.host().unwrap_or_default().to_owned();
-    let stream = transport
-        .open_stream(&uri, stop)
-        .map_err(|failure| {
-            log::debug!("WebSocket GET {host}: no connection ({})", failure.kind);
-            socket_error(&host, failure.kind, failure.detail)
-        })?;
+    let stream = transport.open_stream(&uri, stop).map_err(|failure| {
+        log::debug!("WebSocket GET {host}: no connection ({})", failure.kind);
+        socket_error(&host, failure.kind, failure.detail)
+    })?;
     let stop = stream.stopper();
     // The session's header value, byte for byte as REST calls send it (it
     // was made from a `String`, so it is UTF-8, but not always ASCII).

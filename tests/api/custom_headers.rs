@@ -60,7 +60,10 @@ fn every_api_and_token_request_carries_the_headers_as_set() {
     let requests = server.requests();
     assert_eq!(
         requests.iter().map(Request::route).collect::<Vec<_>>(),
-        ["POST /oauth/token".to_owned(), format!("GET /api/v2/users/{USER}/presences/purecloud")]
+        [
+            "POST /oauth/token".to_owned(),
+            format!("GET /api/v2/users/{USER}/presences/purecloud")
+        ]
     );
     // The first spelling of a name is kept, with the last value; spaces and
     // tabs around a value are dropped (HTTP ignores them anyway).
@@ -145,12 +148,24 @@ fn debug_shows_header_names_never_values() {
         .header("X-Gateway-Key", KEY)
         .header("Genesys-App", "status-sync-app");
     let shown = format!("{builder:?}");
-    assert!(shown.contains(r#"headers: ["X-Gateway-Key", "Genesys-App"]"#), "{shown}");
-    assert!(!shown.contains(KEY) && !shown.contains("status-sync-app"), "{shown}");
+    assert!(
+        shown.contains(r#"headers: ["X-Gateway-Key", "Genesys-App"]"#),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(KEY) && !shown.contains("status-sync-app"),
+        "{shown}"
+    );
     let session = builder.build().unwrap();
     let shown = format!("{session:?}");
-    assert!(shown.contains(r#"headers: ["x-gateway-key", "genesys-app"]"#), "{shown}");
-    assert!(!shown.contains(KEY) && !shown.contains("status-sync-app"), "{shown}");
+    assert!(
+        shown.contains(r#"headers: ["x-gateway-key", "genesys-app"]"#),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(KEY) && !shown.contains("status-sync-app"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -161,11 +176,17 @@ fn an_error_body_echoing_a_header_value_shows_it_hidden() {
             "POST /oauth/token",
             vec![json(200, r#"{"access_token":"tok-1","expires_in":3600}"#)],
         ),
-        (&*format!("GET {path}"), vec![json(403, format!("denied for key {KEY}"))]),
+        (
+            &*format!("GET {path}"),
+            vec![json(403, format!("denied for key {KEY}"))],
+        ),
     ]);
     let session = built(builder(&server.url()).header("X-Gateway-Key", KEY));
     let error = user::get_purecloud_presence(&session, USER).unwrap_err();
     let text = error.to_string();
     assert!(text.contains("denied for key <redacted>"), "{text}");
-    assert!(!text.contains(KEY) && !format!("{error:?}").contains(KEY), "{error:?}");
+    assert!(
+        !text.contains(KEY) && !format!("{error:?}").contains(KEY),
+        "{error:?}"
+    );
 }

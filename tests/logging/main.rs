@@ -87,9 +87,9 @@ fn ours(entries: &[Entry]) -> Vec<&Entry> {
 /// `target`, holds every one of `parts`.
 #[track_caller]
 fn assert_record(entries: &[Entry], level: Level, target: &str, parts: &[&str]) {
-    let found = ours(entries)
-        .into_iter()
-        .any(|e| e.level == level && e.target.starts_with(target) && parts.iter().all(|p| e.message.contains(p)));
+    let found = ours(entries).into_iter().any(|e| {
+        e.level == level && e.target.starts_with(target) && parts.iter().all(|p| e.message.contains(p))
+    });
     assert!(
         found,
         "no {level} record from {target} with {parts:?}; ours:\n{}",
@@ -137,7 +137,9 @@ fn dumped_bytes(entries: &[Entry]) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in entries.iter().filter(|e| e.target.starts_with("ureq_proto")) {
         // 8 groups of 2 bytes, each 4 hex digits (or `----`) and a space.
-        let Some(hex) = entry.message.get(..40) else { continue };
+        let Some(hex) = entry.message.get(..40) else {
+            continue;
+        };
         let digits: String = hex.chars().filter(|c| !c.is_whitespace()).collect();
         for pair in digits.as_bytes().chunks(2) {
             if let Ok(text) = std::str::from_utf8(pair) {
@@ -217,7 +219,9 @@ fn pkce_and_refresh_traffic() {
                 token_answer(PKCE_TOKEN_2, Some(REFRESH_2)),
                 json(
                     400,
-                    format!(r#"{{"error":"invalid_grant","error_description":"refresh token {REFRESH_2} revoked"}}"#),
+                    format!(
+                        r#"{{"error":"invalid_grant","error_description":"refresh token {REFRESH_2} revoked"}}"#
+                    ),
                 ),
             ],
         ),
@@ -286,8 +290,11 @@ fn watch_traffic() -> Vec<String> {
     eventually("the watcher reconnects and reads again", || {
         let entries = entries();
         let ours = ours(&entries);
-        ours.iter().any(|e| e.message.starts_with("connection 2 up (reconnected)"))
-            && ours.iter().any(|e| e.message.starts_with("re-reading the presences of 2 users"))
+        ours.iter()
+            .any(|e| e.message.starts_with("connection 2 up (reconnected)"))
+            && ours
+                .iter()
+                .any(|e| e.message.starts_with("re-reading the presences of 2 users"))
     });
     watcher.close();
     let mut secrets = vec![org.client_secret().to_owned()];
@@ -325,7 +332,10 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
         client,
         Level::Debug,
         "genesys_presence::transport",
-        &["token POST /oauth/token: 200 in ", "attempt 1, correlation id none"],
+        &[
+            "token POST /oauth/token: 200 in ",
+            "attempt 1, correlation id none",
+        ],
     );
     let exchanges = ours(client)
         .iter()
@@ -338,13 +348,17 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
         client,
         Level::Info,
         "genesys_presence::retry",
-        &[&format!("GET {path}: answered 429; sending again in 0 ms (attempt 2 of at most 3)")],
+        &[&format!(
+            "GET {path}: answered 429; sending again in 0 ms (attempt 2 of at most 3)"
+        )],
     );
     assert_record(
         client,
         Level::Info,
         "genesys_presence::request",
-        &[&format!("GET {path}: answered 401; asking for a new token and sending again")],
+        &[&format!(
+            "GET {path}: answered 401; asking for a new token and sending again"
+        )],
     );
     assert_record(
         client,
@@ -362,9 +376,9 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
         client,
         Level::Warn,
         "genesys_presence::retry",
-        &[
-            &format!("GET /api/v2/users/{OTHER_USER}/presences/purecloud: answered 503; giving up after 3 attempts"),
-        ],
+        &[&format!(
+            "GET /api/v2/users/{OTHER_USER}/presences/purecloud: answered 503; giving up after 3 attempts"
+        )],
     );
     // Bodies at trace only, with secrets hidden; token bodies by size only.
     assert_record(
@@ -382,9 +396,9 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
         "genesys_presence::auth",
         &["POST /oauth/token: a form of 29 bytes (never logged), attempt 1"],
     );
-    let leaked_body = ours(&all)
-        .into_iter()
-        .find(|e| e.level != Level::Trace && (e.message.contains("echo") || e.message.contains("PURECLOUD\"")));
+    let leaked_body = ours(&all).into_iter().find(|e| {
+        e.level != Level::Trace && (e.message.contains("echo") || e.message.contains("PURECLOUD\""))
+    });
     assert!(leaked_body.is_none(), "a body above trace: {leaked_body:?}");
 
     // A person's tokens.
@@ -392,7 +406,10 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
         &all,
         Level::Info,
         "genesys_presence::auth",
-        &["access token obtained with the authorization code (PKCE) grant: valid for 3600 s", "with a new refresh token"],
+        &[
+            "access token obtained with the authorization code (PKCE) grant: valid for 3600 s",
+            "with a new refresh token",
+        ],
     );
     assert_record(
         &all,
@@ -404,18 +421,33 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
         &all,
         Level::Warn,
         "genesys_presence::auth",
-        &["no access token renewed with the refresh token grant: ", "invalid_grant"],
+        &[
+            "no access token renewed with the refresh token grant: ",
+            "invalid_grant",
+        ],
     );
 
     // The watcher.
     for (level, parts) in [
         (Level::Debug, &["WebSocket GET 127.0.0.1: 101 in "][..]),
-        (Level::Info, &["connection 1 up (new): 2 users, its channel expires in "][..]),
+        (
+            Level::Info,
+            &["connection 1 up (new): 2 users, its channel expires in "][..],
+        ),
         (Level::Info, &["connection 1 ended: "][..]),
-        (Level::Info, &["reconnecting: new channel (connection 2) for 2 users"][..]),
+        (
+            Level::Info,
+            &["reconnecting: new channel (connection 2) for 2 users"][..],
+        ),
         (Level::Info, &["connection 2 up (reconnected): 2 users"][..]),
-        (Level::Info, &["re-reading the presences of 2 users after a gap (0 more to read)"][..]),
-        (Level::Trace, &["connection 1: a ", "-byte message on \"v2.users."][..]),
+        (
+            Level::Info,
+            &["re-reading the presences of 2 users after a gap (0 more to read)"][..],
+        ),
+        (
+            Level::Trace,
+            &["connection 1: a ", "-byte message on \"v2.users."][..],
+        ),
     ] {
         assert_record(&all, level, "genesys_presence::watch::", parts);
     }
@@ -441,7 +473,10 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
     for secret in &secrets {
         for form in forms(secret) {
             let leak = ours(&all).into_iter().find(|e| e.message.contains(&form));
-            assert!(leak.is_none(), "a record shows {form:?} (of {secret:?}): {leak:?}");
+            assert!(
+                leak.is_none(),
+                "a record shows {form:?} (of {secret:?}): {leak:?}"
+            );
         }
     }
 
@@ -460,9 +495,18 @@ fn records_come_at_the_documented_levels_and_never_hold_a_secret() {
     // the Authorization header, the caller's headers and the token form
     // included, and every byte received, tokens included.
     let dumped = dumped_bytes(client);
-    assert!(contains(&dumped, &format!("Basic {basic}")), "no Basic value in the dump");
-    assert!(contains(&dumped, &format!("Bearer {TOKEN_1}")), "no bearer token in the dump");
-    assert!(contains(&dumped, &format!("x-gateway-key: {GATEWAY_KEY}")), "no header value in the dump");
+    assert!(
+        contains(&dumped, &format!("Basic {basic}")),
+        "no Basic value in the dump"
+    );
+    assert!(
+        contains(&dumped, &format!("Bearer {TOKEN_1}")),
+        "no bearer token in the dump"
+    );
+    assert!(
+        contains(&dumped, &format!("x-gateway-key: {GATEWAY_KEY}")),
+        "no header value in the dump"
+    );
     assert!(contains(&dumped, TOKEN_2), "no token answer in the dump");
     // And tungstenite's trace shows the handshake request, headers included.
     let handshake = all

@@ -21,7 +21,12 @@ fn own_headers(request: &tungstenite::handshake::server::Request) -> Vec<(String
             let name = name.as_str();
             !name.starts_with("sec-websocket-") && !["host", "connection", "upgrade"].contains(&name)
         })
-        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
         .collect()
 }
 
@@ -54,7 +59,10 @@ fn the_websocket_handshake_carries_the_callers_headers() {
         .header("Genesys-App", "status-sync")
         .build()
         .unwrap();
-    let mut watcher = WatchBuilder::new().users(&[WATCHED_USER]).start(&session).unwrap();
+    let mut watcher = WatchBuilder::new()
+        .users(&[WATCHED_USER])
+        .start(&session)
+        .unwrap();
     let mut headers = handshakes.recv_timeout(Duration::from_secs(5)).unwrap();
     headers.sort();
     watcher.close();
