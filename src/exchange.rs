@@ -42,6 +42,16 @@ pub enum ExchangeKind {
     Token,
 }
 
+impl ExchangeKind {
+    /// `API` or `token`, as log records name it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            ExchangeKind::Api => "API",
+            ExchangeKind::Token => "token",
+        }
+    }
+}
+
 /// One request and the answer it got, as seen by an observer
 /// ([`SessionBuilder::observer`](crate::SessionBuilder::observer)).
 ///

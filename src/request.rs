@@ -180,7 +180,12 @@ fn send_with_retries(
     let url = call.url(session.api_url());
     let body = call.body.as_deref().map(|b| (JSON, b));
     let (auth, transport) = (session.auth(), session.transport());
-    let mut attempts = Attempts::new(session.retry_policy(), call.idempotent);
+    let mut attempts = Attempts::new(
+        session.retry_policy(),
+        call.idempotent,
+        call.method.as_str(),
+        &call.path,
+    );
     let mut refreshed = false;
     loop {
         let bearer = auth.bearer(transport, session.retry_policy())?;
@@ -209,10 +214,18 @@ fn send_with_retries(
                 .into())
             }
         };
+        if log::log_enabled!(log::Level::Trace) {
+            trace_bodies(session, call, &reply, &bearer.header);
+        }
         if (200..300).contains(&reply.status) {
             return Ok((reply, attempts.made(), bearer.header));
         }
         if reply.status == 401 && !refreshed && auth.can_refresh() {
+            log::info!(
+                "{} {}: answered 401; asking for a new token and sending again",
+                call.method.as_str(),
+                call.path
+            );
             auth.invalidate(&bearer);
             refreshed = true;
             continue;
@@ -223,10 +236,31 @@ fn send_with_retries(
     }
 }
 
-/// Every secret error text must not show: the session's (client secret,
-/// encoded credentials, current token) and the token a call was sent with.
+/// Logs the bodies of one exchange at trace level, as error text quotes
+/// them: every secret of [`redactor`] hidden, cut to
+/// [`Error::MAX_QUOTED_CHARS`] characters.
+fn trace_bodies(session: &Session, call: &Call, reply: &Reply, used: &HeaderValue) {
+    let redactor = redactor(session, Some(used));
+    let (method, path) = (call.method.as_str(), &call.path);
+    if let Some(body) = &call.body {
+        log::trace!(
+            "{method} {path}: request body ({} bytes): {}",
+            body.len(),
+            excerpt(body, &redactor)
+        );
+    }
+    log::trace!(
+        "{method} {path}: answer body ({} bytes): {}",
+        reply.body.len(),
+        excerpt(&reply.body, &redactor)
+    );
+}
+
+/// Every secret error text and logs must not show: the session's (client
+/// secret, encoded credentials, current token, long header values) and the
+/// token a call was sent with.
 fn redactor(session: &Session, used: Option<&HeaderValue>) -> Redactor {
-    let mut secrets = session.auth().secrets();
+    let mut secrets = session.secrets();
     let token = used
         .and_then(|header| header.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "));

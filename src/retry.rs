@@ -1,5 +1,6 @@
 //! When a failed call is sent again, and how long to wait first.
 
+use std::fmt;
 use std::time::Duration;
 
 use crate::error::TransportKind;
@@ -142,7 +143,8 @@ impl RetryPolicy {
     /// or `None` to give up. `idempotent` says whether sending the request
     /// twice has the effect of sending it once; `attempt` is the number of
     /// sends so far and `waited` the time already spent waiting.
-    pub(crate) fn after_status(
+    #[cfg(test)]
+    fn after_status(
         &self,
         idempotent: bool,
         status: u16,
@@ -150,22 +152,42 @@ impl RetryPolicy {
         attempt: u32,
         waited: Duration,
     ) -> Option<Duration> {
-        let wait = match status {
-            429 => retry_after.unwrap_or_else(|| self.backoff_for(attempt)),
-            502..=504 if idempotent => self.backoff_for(attempt),
-            _ => return None,
-        };
+        let wait = self.wait_for_status(idempotent, status, retry_after, attempt)?;
         self.allow(attempt, waited, wait)
     }
 
     /// How long to wait before sending again after a transport failure, or `None`.
-    pub(crate) fn after_failure(
+    #[cfg(test)]
+    fn after_failure(
         &self,
         idempotent: bool,
         kind: TransportKind,
         attempt: u32,
         waited: Duration,
     ) -> Option<Duration> {
+        let wait = self.wait_for_failure(idempotent, kind, attempt)?;
+        self.allow(attempt, waited, wait)
+    }
+
+    /// The wait before sending again after `status`, when the status is
+    /// worth another try at all (whatever the attempts and waits so far).
+    fn wait_for_status(
+        &self,
+        idempotent: bool,
+        status: u16,
+        retry_after: Option<Duration>,
+        attempt: u32,
+    ) -> Option<Duration> {
+        match status {
+            429 => Some(retry_after.unwrap_or_else(|| self.backoff_for(attempt))),
+            502..=504 if idempotent => Some(self.backoff_for(attempt)),
+            _ => None,
+        }
+    }
+
+    /// The wait before sending again after a failure of `kind`, when it is
+    /// worth another try at all.
+    fn wait_for_failure(&self, idempotent: bool, kind: TransportKind, attempt: u32) -> Option<Duration> {
         let retry = match kind {
             // The request never left: sending it again cannot apply it twice.
             TransportKind::Dns | TransportKind::Connect => true,
@@ -175,10 +197,7 @@ impl RetryPolicy {
             TransportKind::Tls => false,
             _ => false,
         };
-        if !retry {
-            return None;
-        }
-        self.allow(attempt, waited, self.backoff_for(attempt))
+        retry.then(|| self.backoff_for(attempt))
     }
 
     fn allow(&self, attempt: u32, waited: Duration, wait: Duration) -> Option<Duration> {
@@ -219,19 +238,48 @@ pub(crate) fn jitter(full: Duration) -> Duration {
 }
 
 /// One call's way through a [`RetryPolicy`]: how many sends were made and
-/// how long was waited between them.
+/// how long was waited between them. Each wait is logged at info level, and
+/// giving up on a call that was retried, or that the policy's limits cut
+/// short, at warn (target `genesys_presence::retry`).
 pub(crate) struct Attempts<'a> {
     policy: &'a RetryPolicy,
     idempotent: bool,
+    /// The call, as log records name it.
+    method: &'static str,
+    path: &'a str,
     made: u32,
     waited: Duration,
 }
 
+/// Why a call may be sent again.
+#[derive(Clone, Copy)]
+enum Why {
+    Status(u16),
+    Failure(TransportKind),
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Why::Status(status) => write!(f, "answered {status}"),
+            Why::Failure(kind) => write!(f, "no answer ({kind})"),
+        }
+    }
+}
+
 impl<'a> Attempts<'a> {
-    pub(crate) fn new(policy: &'a RetryPolicy, idempotent: bool) -> Self {
+    /// The attempts of `method path` (the path as errors show it).
+    pub(crate) fn new(
+        policy: &'a RetryPolicy,
+        idempotent: bool,
+        method: &'static str,
+        path: &'a str,
+    ) -> Self {
         Attempts {
             policy,
             idempotent,
+            method,
+            path,
             made: 0,
             waited: Duration::ZERO,
         }
@@ -250,25 +298,45 @@ impl<'a> Attempts<'a> {
     /// After an answer with `status`: waits and returns true when the call
     /// should be sent again.
     pub(crate) fn again_after_status(&mut self, status: u16, retry_after: Option<Duration>) -> bool {
-        let wait = (self.policy).after_status(self.idempotent, status, retry_after, self.made, self.waited);
-        self.pause(wait)
+        let wanted = (self.policy).wait_for_status(self.idempotent, status, retry_after, self.made);
+        self.pause(Why::Status(status), wanted)
     }
 
     /// After no answer: waits and returns true when the call should be sent again.
     pub(crate) fn again_after_failure(&mut self, kind: TransportKind) -> bool {
-        let wait = (self.policy).after_failure(self.idempotent, kind, self.made, self.waited);
-        self.pause(wait)
+        let wanted = (self.policy).wait_for_failure(self.idempotent, kind, self.made);
+        self.pause(Why::Failure(kind), wanted)
     }
 
-    fn pause(&mut self, wait: Option<Duration>) -> bool {
-        match wait {
-            Some(wait) => {
-                std::thread::sleep(wait);
-                self.waited += wait;
-                true
+    /// Waits `wanted` if the policy allows it; logs the wait, or giving up.
+    fn pause(&mut self, why: Why, wanted: Option<Duration>) -> bool {
+        let (method, path, made) = (self.method, self.path, self.made);
+        let Some(wanted) = wanted else {
+            if made > 1 {
+                log::warn!("{method} {path}: {why}; giving up after {made} attempts");
             }
-            None => false,
-        }
+            return false;
+        };
+        let Some(wait) = self.policy.allow(made, self.waited, wanted) else {
+            log::warn!(
+                "{method} {path}: {why}; giving up after {made} attempts and {} ms of waiting \
+                 (the retry policy allows {} attempts and {} ms of waiting; the next wait would be {} ms)",
+                self.waited.as_millis(),
+                self.policy.max_attempts,
+                self.policy.max_total_wait.as_millis(),
+                wanted.as_millis(),
+            );
+            return false;
+        };
+        log::info!(
+            "{method} {path}: {why}; sending again in {} ms (attempt {} of at most {})",
+            wait.as_millis(),
+            made + 1,
+            self.policy.max_attempts,
+        );
+        std::thread::sleep(wait);
+        self.waited += wait;
+        true
     }
 }
 

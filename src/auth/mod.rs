@@ -372,15 +372,25 @@ impl Auth {
                 Grant::SignInAgain(why) => why,
                 _ => "no grant",
             };
+            log::warn!("no new access token: {why}; the user must sign in again");
             return Err(self.sign_in_again(format!("{why}: the user must sign in again")));
         };
-        let secrets = self.secrets();
+        let grant_name = next.name();
+        let renewal = renewing
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        let mut secrets = self.secrets();
+        secrets.extend(transport.custom_headers().secrets());
         let request = TokenRequest {
             authorization: renewing.client.basic.as_ref(),
             form: &form,
             secrets: &secrets,
         };
-        let fetched = match token_endpoint::fetch(transport, &self.login_url, retry, &request) {
+        let fetched = token_endpoint::fetch(transport, &self.login_url, retry, &request);
+        log_token_outcome(grant_name, renewal, &fetched);
+        let fetched = match fetched {
             Ok(fetched) => fetched,
             Err(error) if error.code() == Some("invalid_grant") && next.is_personal() => {
                 let what = next.name();
@@ -489,6 +499,28 @@ impl Renewing {
             header: fetched.header.clone(),
             generation,
         }
+    }
+}
+
+/// Logs a token request's outcome: the grant, the lifetime and when the
+/// token will be replaced at info level; a failure at warn. Never a token.
+fn log_token_outcome(grant: &str, renewal: bool, outcome: &Result<Fetched>) {
+    let what = if renewal { "renewed" } else { "obtained" };
+    match outcome {
+        Ok(fetched) => log::info!(
+            "access token {what} with the {grant} grant: valid for {} s, replaced in {} s{}",
+            fetched.lifetime.as_secs(),
+            fetched
+                .refresh_at
+                .saturating_duration_since(Instant::now())
+                .as_secs(),
+            if fetched.refresh_token.is_some() {
+                ", with a new refresh token"
+            } else {
+                ""
+            }
+        ),
+        Err(error) => log::warn!("no access token {what} with the {grant} grant: {error}"),
     }
 }
 

@@ -85,7 +85,7 @@ fn fetch_once(
     let url = format!("{login_url}/oauth/token");
     let started = Instant::now();
     // Asking for a token twice is harmless, so every retryable failure is retried.
-    let mut attempts = Attempts::new(retry, true);
+    let mut attempts = Attempts::new(retry, true, "POST", "/oauth/token");
     let outcome = loop {
         attempts.begin();
         let request = Outgoing {
@@ -97,7 +97,22 @@ fn fetch_once(
             authorization: token_request.authorization,
             body: Some((FORM, token_request.form)),
         };
-        match transport.send(&request) {
+        // Token requests and answers hold secrets in every part: their
+        // sizes are all that is ever logged.
+        log::trace!(
+            "POST /oauth/token: a form of {} bytes (never logged), attempt {}",
+            token_request.form.len(),
+            attempts.made()
+        );
+        let sent = transport.send(&request);
+        if let Ok(reply) = &sent {
+            log::trace!(
+                "POST /oauth/token: answered {} with {} bytes (never logged)",
+                reply.status,
+                reply.body.len()
+            );
+        }
+        match sent {
             Ok(reply) if (200..300).contains(&reply.status) => break Ok(reply),
             Ok(reply) if attempts.again_after_status(throttle_as_429(&reply), reply.retry_after) => {}
             Err(failure) if attempts.again_after_failure(failure.kind) => {}

@@ -43,6 +43,8 @@ pub struct SessionBuilder {
     locale: Option<String>,
     on_new_tokens: Option<NewTokens>,
     observer: Option<Observer>,
+    /// The caller's own headers, in the order set.
+    headers: Vec<(String, Secret)>,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -64,6 +66,7 @@ impl fmt::Debug for SessionBuilder {
             .field("locale", &self.locale)
             .field("on_new_tokens", &self.on_new_tokens.as_ref().map(|_| "set"))
             .field("observer", &self.observer.as_ref().map(|_| "set"))
+            .field("headers", &self.header_names())
             .finish()
     }
 }
@@ -470,6 +473,64 @@ impl SessionBuilder {
         self
     }
 
+    /// Sends the header `name: value` on every request the session makes:
+    /// every API call, every token request to the login service and the
+    /// WebSocket handshake of a watcher (feature `notifications`), so that a
+    /// header a gateway in front of Genesys Cloud wants (an API key, say)
+    /// goes everywhere; or one the API reads, such as `Genesys-App:
+    /// my-company-status-sync` (which the official Node SDK sends). Setting
+    /// a name again (in any case) replaces its value. Default: none.
+    ///
+    /// The value is handled as a secret: the session's `Debug` shows the
+    /// names only, an error about a header names it without quoting its
+    /// value, and values of 8 bytes or more are hidden, as tokens are, in
+    /// error text and logs.
+    ///
+    /// Bounds, checked by [`build`](SessionBuilder::build): the name is 1 to
+    /// 128 letters, digits and ``!#$%&'*+-.^_`|~``; the value, spaces and
+    /// tabs around it dropped, is at most 4096 bytes of visible ASCII,
+    /// spaces and tabs (it must travel unchanged on the WebSocket
+    /// handshake too); at most 32 names. Refused names, in any case:
+    /// `Authorization` and `Proxy-Authorization` (the session sends its
+    /// token; a proxy's credentials go in its URL), `Host`, `Content-Length`,
+    /// `Content-Type`, `Content-Encoding`, `Accept` and `Accept-Encoding`
+    /// (the session sets them), `User-Agent` (use
+    /// [`user_agent`](SessionBuilder::user_agent)), `Cookie` (a cookie
+    /// belongs to one host; these headers go to the API, login and
+    /// notification hosts alike), the connection's own (`Connection`,
+    /// `Keep-Alive`, `Proxy-Connection`, `Transfer-Encoding`, `TE`,
+    /// `Trailer`, `Upgrade`, `Expect`) and `Sec-WebSocket-*`.
+    ///
+    /// ```
+    /// use genesys_presence::Session;
+    ///
+    /// let session = Session::builder()
+    ///     .base_url("https://gw.example.com/genesys/api")
+    ///     .login_url("https://gw.example.com/genesys/login")
+    ///     .client_credentials("my-client-id", "my-client-secret")
+    ///     .header("X-Gateway-Key", "gateway-key-from-the-vault")
+    ///     .header("Genesys-App", "status-sync")
+    ///     .build()?;
+    /// assert!(!format!("{session:?}").contains("gateway-key-from-the-vault"));
+    /// # Ok::<(), genesys_presence::Error>(())
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), Secret::new(value)));
+        self
+    }
+
+    /// The names of [`header`](SessionBuilder::header), as `Debug` shows them.
+    fn header_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in &self.headers {
+            let shown = transport::shown_header_name(name);
+            if !names.iter().any(|known| known.eq_ignore_ascii_case(shown)) {
+                names.push(shown);
+            }
+        }
+        names
+    }
+
     /// How long the organization's presence definitions, read to resolve
     /// presence names ([`user::set_presence_by_name`](crate::user::set_presence_by_name)),
     /// are reused before being read again. Default: [`DEFAULT_DEFINITIONS_CACHE_TTL`]
@@ -500,8 +561,9 @@ impl SessionBuilder {
     /// without [`allow_insecure_http`](SessionBuilder::allow_insecure_http);
     /// an `https` URL is used in a build without TLS; a timeout, the
     /// response size limit, the pacing rate, the cache lifetime, the locale,
-    /// the user agent or the retry policy's attempts are outside the bounds
-    /// their setters document; without an [`agent`](SessionBuilder::agent),
+    /// the user agent, a [`header`](SessionBuilder::header) (named, its
+    /// value never quoted) or the retry policy's attempts are outside the
+    /// bounds their setters document; without an [`agent`](SessionBuilder::agent),
     /// a proxy variable (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, lowercase
     /// too) is set but is not a proxy URL.
     pub fn build(self) -> Result<Session> {
@@ -515,6 +577,7 @@ impl SessionBuilder {
             user_agent: self.user_agent,
             agent: self.agent,
             observer: self.observer,
+            headers: self.headers,
         })?;
         let locale = check_locale(self.locale.as_deref().unwrap_or("en_US"))?;
         let ttl = self

@@ -142,10 +142,19 @@ impl Session {
     /// true when the person's code or refresh token was refused.
     pub fn authenticate(&self) -> Result<()> {
         let auth = self.auth();
-        let redactor = crate::secret::Redactor::new(auth.secrets());
+        let redactor = crate::secret::Redactor::new(self.secrets());
         auth.bearer(self.transport(), self.retry_policy())
             .map(drop)
             .map_err(|e| e.bounded(&redactor))
+    }
+
+    /// Every value error text and logs must not show: the credentials'
+    /// and tokens' ([`Auth::secrets`]), and the longer values of the
+    /// caller's own headers.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        let mut secrets = self.auth().secrets();
+        secrets.extend(self.transport().custom_headers().secrets());
+        secrets
     }
 
     /// The `inin-ratelimit-*` figures of the latest API answer that carried

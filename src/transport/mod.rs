@@ -9,6 +9,7 @@
 
 mod classify;
 mod env_proxy;
+mod headers;
 mod pacing;
 #[cfg(feature = "notifications")]
 mod stream;
@@ -26,6 +27,7 @@ pub(crate) use stream::{failure_of_io, Stream, StreamStop};
 use crate::error::TransportKind;
 use crate::error::{Error, Result};
 use crate::exchange::{Exchange, ExchangeKind, Observer, RateLimit};
+pub(crate) use headers::{shown_name as shown_header_name, CustomHeaders};
 use pacing::Pacer;
 
 /// The default time each step of a call may take: sending the request,
@@ -120,6 +122,8 @@ pub(crate) struct Settings {
     pub(crate) user_agent: Option<String>,
     pub(crate) agent: Option<ureq::Agent>,
     pub(crate) observer: Option<Observer>,
+    /// The caller's own headers, as set (checked by [`Transport::new`]).
+    pub(crate) headers: Vec<(String, crate::secret::Secret)>,
 }
 
 /// The HTTP agent and everything that applies to each exchange.
@@ -129,6 +133,8 @@ pub(crate) struct Transport {
     /// timeouts and status handling are applied on each request instead.
     custom_agent: bool,
     user_agent: HeaderValue,
+    /// The caller's own headers, sent on every request and the WebSocket handshake.
+    headers: CustomHeaders,
     timeout: Duration,
     connect_timeout: Duration,
     max_response_bytes: u64,
@@ -149,6 +155,7 @@ impl fmt::Debug for Transport {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("user_agent", &self.user_agent)
+            .field("headers", &self.headers)
             .field("custom_agent", &self.custom_agent)
             .field("max_response_bytes", &self.max_response_bytes)
             .field(
@@ -168,7 +175,8 @@ impl Transport {
     /// [`Config`](crate::ErrorKind::Config) naming the setting: a timeout outside
     /// [`TIMEOUT_BOUNDS`], a size limit outside [`MAX_RESPONSE_BYTES_BOUNDS`],
     /// a pacing rate outside [`REQUESTS_PER_SECOND_BOUNDS`], a user agent that
-    /// is not [`check_user_agent`]'s, a caller's agent whose own timeouts are
+    /// is not [`check_user_agent`]'s, a caller's header that is not
+    /// [`CustomHeaders::new`]'s, a caller's agent whose own timeouts are
     /// too long, a proxy variable that is not a proxy URL.
     pub(crate) fn new(settings: Settings) -> Result<Transport> {
         let timeout = within_timeout_bounds("timeout", settings.timeout.unwrap_or(DEFAULT_TIMEOUT))?;
@@ -200,6 +208,7 @@ impl Transport {
         };
         let user_agent = HeaderValue::from_str(&user_agent)
             .map_err(|_| Error::config(format!("user_agent {user_agent:?} is not a valid header value")))?;
+        let headers = CustomHeaders::new(&settings.headers)?;
         let (agent, custom_agent) = match settings.agent {
             Some(agent) => {
                 check_agent_timeouts(&agent)?;
@@ -214,6 +223,7 @@ impl Transport {
             agent,
             custom_agent,
             user_agent,
+            headers,
             timeout,
             connect_timeout,
             max_response_bytes,
@@ -238,6 +248,12 @@ impl Transport {
         &self.user_agent
     }
 
+    /// The caller's own headers, for the WebSocket handshake and for the
+    /// secrets error text and logs hide.
+    pub(crate) fn custom_headers(&self) -> &CustomHeaders {
+        &self.headers
+    }
+
     /// The rate-limit figures of the latest API answer that had them.
     pub(crate) fn latest_rate_limit(&self) -> Option<RateLimit> {
         *self
@@ -248,24 +264,39 @@ impl Transport {
 
     /// Sends one request (after its pacing slot) and reads the whole answer,
     /// whatever its status. Redirects are not followed. An answer is
-    /// reported to the observer and its rate-limit figures kept.
+    /// reported to the observer and its rate-limit figures kept. Each
+    /// exchange is logged at debug level (target
+    /// `genesys_presence::transport`), with or without an answer.
     pub(crate) fn send(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
         if let Some(pacer) = &self.pacer {
             pacer.wait();
         }
         let started = std::time::Instant::now();
-        let reply = self.exchange(request)?;
-        let record = Exchange {
-            kind: request.kind,
-            method: request.method.as_str(),
-            path: request.path.to_owned(),
-            status: reply.status,
-            duration: started.elapsed(),
-            attempt: request.attempt,
-            correlation_id: reply.correlation_id.clone(),
-            retry_after: reply.retry_after,
-            rate_limit: reply.rate_limit,
+        let reply = match self.exchange(request) {
+            Ok(reply) => reply,
+            Err(failure) => {
+                log::debug!(
+                    "{} {} {}: no answer ({}), attempt {}",
+                    request.kind.label(),
+                    request.method.as_str(),
+                    request.path,
+                    failure.kind,
+                    request.attempt,
+                );
+                return Err(failure);
+            }
         };
+        let duration = started.elapsed();
+        log::debug!(
+            "{} {} {}: {} in {} ms, attempt {}, correlation id {}",
+            request.kind.label(),
+            request.method.as_str(),
+            request.path,
+            reply.status,
+            duration.as_millis(),
+            request.attempt,
+            reply.correlation_id.as_deref().unwrap_or("none"),
+        );
         if let (ExchangeKind::Api, Some(limit)) = (request.kind, reply.rate_limit) {
             *self
                 .latest_rate_limit
@@ -273,7 +304,17 @@ impl Transport {
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(limit);
         }
         if let Some(observer) = &self.observer {
-            observer.notify(&record);
+            observer.notify(&Exchange {
+                kind: request.kind,
+                method: request.method.as_str(),
+                path: request.path.to_owned(),
+                status: reply.status,
+                duration,
+                attempt: request.attempt,
+                correlation_id: reply.correlation_id.clone(),
+                retry_after: reply.retry_after,
+                rate_limit: reply.rate_limit,
+            });
         }
         Ok(reply)
     }
@@ -287,7 +328,10 @@ impl Transport {
         if let Some(authorization) = request.authorization {
             builder = builder.header(header::AUTHORIZATION, authorization.clone());
         }
-        let builder = builder.header(header::USER_AGENT, self.user_agent.clone());
+        builder = builder.header(header::USER_AGENT, self.user_agent.clone());
+        for (name, value) in self.headers.iter() {
+            builder = builder.header(name, value.clone());
+        }
         let sent = match request.body {
             Some((content_type, bytes)) => {
                 let request = builder

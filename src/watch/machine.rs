@@ -235,7 +235,16 @@ impl Machine {
         });
         if let Some(i) = waiting {
             return match self.ceiling_allows(now) {
-                Ok(()) => Some(self.open(i, Opening::Reconnect, now)),
+                Ok(()) => {
+                    let action = self.open(i, Opening::Reconnect, now);
+                    if let Action::Open { link, users, .. } = &action {
+                        log::info!(
+                            "reconnecting: new channel (connection {link}) for {} users",
+                            users.len()
+                        );
+                    }
+                    Some(action)
+                }
                 Err(free_at) => {
                     self.slots[i].state = State::Waiting { retry_at: free_at };
                     self.next_due(now)
@@ -252,6 +261,11 @@ impl Machine {
             for user in &users {
                 slot.to_read.remove(user);
             }
+            log::info!(
+                "re-reading the presences of {} users after a gap ({} more to read)",
+                users.len(),
+                slot.to_read.len()
+            );
             return Read::of(i, users, true);
         }
         let renewal = self
@@ -271,7 +285,16 @@ impl Machine {
                 // one used longest ago, which renewing in order of opening
                 // makes this very channel. Its users are read again then.
                 self.slots[i].renewal_evicts = self.channels_held() >= MAX_CHANNELS;
-                Some(self.open(i, Opening::Renew(up), now))
+                let action = self.open(i, Opening::Renew(up), now);
+                if let Action::Open { link, users, .. } = &action {
+                    log::info!(
+                        "renewing connection {} ({} users) {} s before its channel expires: new channel (connection {link})",
+                        up.link,
+                        users.len(),
+                        up.expires.saturating_duration_since(now).as_secs()
+                    );
+                }
+                Some(action)
             }
             Err(free_at) => {
                 self.slots[i].state = State::Connected(Connected {
@@ -343,6 +366,16 @@ impl Machine {
                 return actions;
             }
         } else {
+            log::info!(
+                "connection {link} up ({}): {} users, its channel expires in {} s",
+                match why {
+                    Opening::New => "new",
+                    Opening::Reconnect => "reconnected",
+                    Opening::Renew(_) => "renewal",
+                },
+                s.users.len(),
+                expires.saturating_duration_since(now).as_secs()
+            );
             s.state = State::Connected(Connected {
                 link,
                 opened_at: now,
@@ -403,6 +436,13 @@ impl Machine {
         let retry_at = s
             .failed(now, &self.timing)
             .max(now + error.retry_after().unwrap_or_default().min(MAX_DURATION));
+        if !matches!(why, Opening::New) {
+            log::warn!(
+                "making a channel for {} users failed; trying again in {} ms: {error}",
+                s.users.len(),
+                retry_at.saturating_duration_since(now).as_millis()
+            );
+        }
         s.state = match why {
             Opening::New => {
                 s.users.clear();
@@ -479,6 +519,11 @@ impl Machine {
                 .backoff(slot.read_failures)
                 .max(error.retry_after().unwrap_or_default());
             slot.read_at = Some(now + wait.min(MAX_DURATION));
+            log::warn!(
+                "re-reading the presences of {} users failed; trying again in {} ms: {error}",
+                read.users.len(),
+                wait.min(MAX_DURATION).as_millis()
+            );
         }
         self.outbox.report(error);
         Ok(())
@@ -516,6 +561,9 @@ impl Machine {
     /// next attempt planned (see [`Slot::retry_after_loss`]); with
     /// reconnection off, the watcher yields why and ends instead.
     pub(super) fn lost(&mut self, link: u64, ending: Ending, now: Instant) {
+        if self.slot_of_link(link).is_some() {
+            log::info!("connection {link} ended: {}", ending.error);
+        }
         // A channel just replaced by a renewal, ending while it is still
         // read: it may have ended before its successor was subscribed
         // (evicted when the successor was made), so its users are read again.
@@ -691,6 +739,7 @@ impl Machine {
         {
             self.ceiling_reported = Some(now);
             let error = self.ceiling_error();
+            log::warn!("{error}");
             self.outbox.report(error);
         }
         Err(self.creations.front().map_or(now, |first| *first + MINUTE))

@@ -2,7 +2,9 @@
 //! session's [`Transport`] opens (with its proxy and TLS), and the reader
 //! thread that turns messages into [`Signal`]s.
 //!
-//! The socket takes no token: the channel's `connectUri` is the whole address.
+//! The socket takes no token: the channel's `connectUri` is the whole
+//! address. The handshake carries the session's `User-Agent` and the
+//! caller's own headers.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -73,29 +75,45 @@ pub(super) fn connect(transport: &Transport, address: &str, stop: &StreamStop) -
         )
     })?;
     let host = uri.host().unwrap_or_default().to_owned();
-    let stream = transport
-        .open_stream(&uri, stop)
-        .map_err(|failure| socket_error(&host, failure.kind, failure.detail))?;
+    let stream = transport.open_stream(&uri, stop).map_err(|failure| {
+        log::debug!("WebSocket GET {host}: no connection ({})", failure.kind);
+        socket_error(&host, failure.kind, failure.detail)
+    })?;
     let stop = stream.stopper();
     // The session's header value, byte for byte as REST calls send it (it
     // was made from a `String`, so it is UTF-8, but not always ASCII).
     let user_agent = String::from_utf8_lossy(transport.user_agent().as_bytes());
-    let request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
+    let mut request = ClientRequestBuilder::new(uri).with_header("User-Agent", user_agent);
+    // The caller's own headers, checked as visible ASCII when the session was built.
+    for (name, value) in transport.custom_headers().iter() {
+        request = request.with_header(name.as_str(), String::from_utf8_lossy(value.as_bytes()));
+    }
     let config = WebSocketConfig::default()
         .max_message_size(Some(READ_LIMIT))
         .max_frame_size(Some(READ_LIMIT))
         .read_buffer_size(16 * 1024)
         .write_buffer_size(0);
-    let (ws, _response) =
-        tungstenite::client::client_with_config(request, stream, Some(config)).map_err(|e| match e {
-            HandshakeError::Interrupted(_) => {
-                socket_error(&host, TransportKind::Timeout, "the handshake timed out")
-            }
-            HandshakeError::Failure(e) => {
-                let (kind, detail) = classify(e);
-                socket_error(&host, kind, format!("handshake failed: {detail}"))
-            }
+    let started = Instant::now();
+    let (ws, response) =
+        tungstenite::client::client_with_config(request, stream, Some(config)).map_err(|e| {
+            let error = match e {
+                HandshakeError::Interrupted(_) => {
+                    socket_error(&host, TransportKind::Timeout, "the handshake timed out")
+                }
+                HandshakeError::Failure(e) => {
+                    let (kind, detail) = classify(e);
+                    socket_error(&host, kind, format!("handshake failed: {detail}"))
+                }
+            };
+            log::debug!("WebSocket GET {host}: {error}");
+            error
         })?;
+    // The address is the channel's, which is all it takes to read it: only its host is logged.
+    log::debug!(
+        "WebSocket GET {host}: {} in {} ms",
+        response.status().as_u16(),
+        started.elapsed().as_millis()
+    );
     Ok(Socket { ws, stop, host })
 }
 
@@ -292,6 +310,7 @@ fn interpret(link: u64, host: &str, text: &str) -> Signal {
         }
     };
     let topic = message.topic_name.as_deref().unwrap_or_default();
+    log::trace!("connection {link}: a {}-byte message on {topic:?}", text.len());
     if topic == "v2.system.socket_closing" {
         let kind = message
             .event_body

@@ -447,6 +447,7 @@ impl Shared {
                     // Ended meanwhile: its successor subscribes them.
                     return Ok(Vec::new());
                 };
+                log::info!("subscribing {} more users on connection {link}", users.len());
                 match channel::subscribe(&self.session, &channel_id, &users) {
                     Ok(refused) => Ok(self.update(|m| m.subscribed(slot, users, refused))),
                     Err(error) => {
@@ -457,6 +458,7 @@ impl Shared {
             }
             Action::Resubscribe { link, users } => {
                 if let Some(channel_id) = self.channel_id(link) {
+                    log::info!("replacing the topics of connection {link}: {} users", users.len());
                     channel::resubscribe(&self.session, &channel_id, &users)?;
                 }
                 Ok(Vec::new())

@@ -27,6 +27,7 @@ mod tls_failures;
 #[cfg(feature = "fake")]
 mod watch;
 mod watch_dates;
+mod watch_headers;
 #[cfg(feature = "fake")]
 mod watch_hostile;
 mod watch_limits;
