@@ -241,8 +241,10 @@ impl Transport {
     pub(crate) fn send(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
         let ticket = self.pacing.before_send(request.kind);
         let started = std::time::Instant::now();
-        let reply = self.exchange(request)?;
-        self.pacing.after_reply(request.kind, ticket, &reply);
+        let reply = self.exchange(request);
+        self.pacing
+            .after_exchange(request.kind, ticket, reply.as_ref().ok());
+        let reply = reply?;
         let record = Exchange {
             kind: request.kind,
             method: request.method.as_str(),

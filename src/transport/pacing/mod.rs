@@ -42,7 +42,7 @@ pub(crate) struct Pacing {
     server: Option<ServerWindow>,
 }
 
-/// What [`Pacing::before_send`] hands over for [`Pacing::after_reply`]: the
+/// What [`Pacing::before_send`] hands over for [`Pacing::after_exchange`]: the
 /// request's number in the server window's count.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ticket(u64);
@@ -76,11 +76,13 @@ impl Pacing {
             (None, Some(rate)) if REQUESTS_PER_SECOND_BOUNDS.contains(&rate) => {
                 Some(Budget::per_second(rate))
             }
-            (None, Some(rate)) => return Err(Error::config(format!(
+            (None, Some(rate)) => {
+                return Err(Error::config(format!(
                 "max_requests_per_second must be a number from {} (one request an hour) to {}, not {rate}",
                 REQUESTS_PER_SECOND_BOUNDS.start(),
                 REQUESTS_PER_SECOND_BOUNDS.end()
-            ))),
+            )))
+            }
             (None, None) => None,
         };
         let server = settings.from_server.unwrap_or(true).then(ServerWindow::new);
@@ -100,18 +102,19 @@ impl Pacing {
         Ticket(self.server.as_ref().map_or(0, ServerWindow::before_send))
     }
 
-    /// Takes in the figures of an API answer, just received.
-    pub(crate) fn after_reply(&self, kind: ExchangeKind, ticket: Ticket, reply: &Reply) {
+    /// Ends an exchange: takes in the figures of an API answer just
+    /// received, or that an API request got none (`None`).
+    pub(crate) fn after_exchange(&self, kind: ExchangeKind, ticket: Ticket, reply: Option<&Reply>) {
         let Some(server) = &self.server else { return };
         if kind != ExchangeKind::Api {
             return;
         }
-        let figures = Figures {
+        let figures = reply.map(|reply| Figures {
             status: reply.status,
             retry_after: reply.retry_after,
             rate_limit: reply.rate_limit,
-        };
-        server.after_reply(ticket.0, Instant::now(), &figures);
+        });
+        server.after_exchange(ticket.0, Instant::now(), figures.as_ref());
     }
 }
 

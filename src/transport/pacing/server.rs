@@ -8,7 +8,7 @@
 //! after a `429` with `Retry-After`, every thread waits that long. Until an
 //! answer carries figures, nothing is locked and nothing waits.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ pub(crate) const MAX_WAIT: Duration = Duration::from_secs(300);
 /// Genesys Cloud counts a token's requests per minute.
 const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
 
-/// The figures an API answer gave, for [`ServerWindow::after_reply`].
+/// The figures an API answer gave, for [`ServerWindow::after_exchange`].
 pub(crate) struct Figures {
     pub(crate) status: u16,
     pub(crate) retry_after: Option<Duration>,
@@ -33,6 +33,8 @@ pub(crate) struct Figures {
 pub(crate) struct ServerWindow {
     /// Set by the first answer with figures: until then `before_send` returns at once.
     seen: AtomicBool,
+    /// API requests sent and not yet answered (or failed), from every thread.
+    in_flight: AtomicU64,
     estimate: Mutex<Estimate>,
     /// Signalled when the estimate changes, for threads waiting on it.
     changed: Condvar,
@@ -42,6 +44,7 @@ impl ServerWindow {
     pub(crate) fn new() -> ServerWindow {
         ServerWindow {
             seen: AtomicBool::new(false),
+            in_flight: AtomicU64::new(0),
             estimate: Mutex::new(Estimate::default()),
             changed: Condvar::new(),
         }
@@ -49,15 +52,18 @@ impl ServerWindow {
 
     /// Waits while the server's window is full or a `Retry-After` holds,
     /// then counts the request. Returns its number, for
-    /// [`after_reply`](ServerWindow::after_reply): 0 before any figures.
+    /// [`after_exchange`](ServerWindow::after_exchange): 0 before any figures.
     pub(crate) fn before_send(&self) -> u64 {
         if !self.seen.load(Ordering::Relaxed) {
+            self.in_flight.fetch_add(1, Ordering::Relaxed);
             return 0;
         }
         let mut estimate = self.estimate.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             let now = Instant::now();
-            let Some(wait) = estimate.wait_needed(now) else {
+            let in_flight = self.in_flight.load(Ordering::Relaxed);
+            let Some(wait) = estimate.wait_needed(now, in_flight) else {
+                self.in_flight.fetch_add(1, Ordering::Relaxed);
                 return estimate.count_send();
             };
             if estimate.first_to_wait(&wait) {
@@ -73,20 +79,31 @@ impl ServerWindow {
         }
     }
 
-    /// Takes in the figures of the answer to request number `sent`,
-    /// received at `replied`.
-    pub(crate) fn after_reply(&self, sent: u64, replied: Instant, figures: &Figures) {
-        let holds = figures.status == 429 && figures.retry_after.is_some();
-        let usable = figures.rate_limit.filter(|limit| limit.allowed > 0);
-        if !holds && usable.is_none() {
+    /// Ends request number `sent`: takes in the figures of its answer,
+    /// received at `replied`, or `None` when it got no answer.
+    pub(crate) fn after_exchange(&self, sent: u64, replied: Instant, figures: Option<&Figures>) {
+        let before = self
+            .in_flight
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_sub(1))
+            });
+        let in_flight = before.unwrap_or_default().saturating_sub(1);
+        let holds = figures.is_some_and(|f| f.status == 429 && f.retry_after.is_some());
+        let usable = figures
+            .and_then(|f| f.rate_limit)
+            .filter(|limit| limit.allowed > 0);
+        if !holds && usable.is_none() && !self.seen.load(Ordering::Relaxed) {
             return;
         }
+        // Taken even for an answer without figures: a thread may be waiting
+        // for the requests in flight to be answered (see `wait_needed`).
         let mut estimate = self.estimate.lock().unwrap_or_else(PoisonError::into_inner);
         if holds {
-            estimate.hold(replied, figures.retry_after.unwrap_or_default());
+            let retry_after = figures.and_then(|f| f.retry_after).unwrap_or_default();
+            estimate.hold(replied, retry_after);
         }
         if let Some(limit) = usable {
-            estimate.take_in(sent, replied, limit);
+            estimate.take_in(sent, replied, limit, in_flight);
         }
         self.seen.store(true, Ordering::Relaxed);
         drop(estimate);
@@ -116,8 +133,11 @@ struct Estimate {
     opened: bool,
     /// Requests the window allows (0: not known yet).
     allowed: u64,
-    /// Requests sent in the window: the local count, or the server's when higher.
+    /// Requests sent in the window: the local count, or the server's
+    /// count plus the requests in flight, when higher.
     sent: u64,
+    /// The highest count the server gave in the window.
+    server_count: u64,
     /// The latest the window can end (or, when `provisional`, a guess).
     ends: Option<Instant>,
     /// True when `ends` is a guess made when the previous window ended,
@@ -138,9 +158,10 @@ enum Warned {
 }
 
 impl Estimate {
-    /// When a request at `now` must wait, until when and why. A window
-    /// that has ended gives way to the next, with nothing sent in it yet.
-    fn wait_needed(&mut self, now: Instant) -> Option<Wait> {
+    /// When a request at `now` must wait, until when and why, with
+    /// `in_flight` requests sent and not answered. A window that has ended
+    /// gives way to the next, with nothing sent in it yet.
+    fn wait_needed(&mut self, now: Instant, in_flight: u64) -> Option<Wait> {
         if let Some(until) = self.held_until.filter(|&t| t > now) {
             return Some(Wait {
                 until,
@@ -154,10 +175,16 @@ impl Estimate {
             self.first = self.last + 1;
             self.opened = false;
             self.sent = 0;
+            self.server_count = 0;
             self.ends = self.length.map(|length| ends.max(now) + length);
             self.provisional = true;
         }
         let until = self.ends?;
+        if in_flight == 0 && self.server_count > 0 {
+            // Every request has been answered: the server's count is exact
+            // (the local one may count a request in flight twice).
+            self.sent = self.server_count;
+        }
         (self.allowed > 0 && self.sent >= self.allowed).then(|| Wait {
             until,
             why: format!(
@@ -200,7 +227,10 @@ impl Estimate {
     /// the current one: it was sent just as the server's window ended,
     /// reached the server after that, and opened the server's next window,
     /// which is the current one.
-    fn take_in(&mut self, sent: u64, replied: Instant, limit: RateLimit) {
+    ///
+    /// `in_flight` requests sent and not yet answered may reach the server
+    /// after this one: they count too.
+    fn take_in(&mut self, sent: u64, replied: Instant, limit: RateLimit, in_flight: u64) {
         let opener = limit.count == 1;
         let opened_this_one = opener && !self.opened && sent >= self.previous_first;
         if sent < self.first && !opened_this_one {
@@ -211,26 +241,29 @@ impl Estimate {
         // is the latest the window can end.
         let ends = replied + reset;
         self.allowed = limit.allowed;
-        if limit.count == 1 {
-            // This request opened a new window of the server's, which began
-            // after it was sent: it and those sent since count in it.
-            if sent > 0 {
+        if opener {
+            // This request opened a window of the server's, which began
+            // after it was sent and ends at most `reset` after the answer.
+            // Requests are numbered as they leave but may reach the server
+            // in another order, so none counted is dropped: those sent
+            // before it may have arrived after it. One sent before the
+            // current window adds the requests between it and the window.
+            if sent < self.first {
+                self.sent += self.first - sent;
                 self.first = sent;
-                self.sent = self.last - sent + 1;
-            } else {
-                self.sent = self.sent.max(1);
             }
             self.ends = Some(ends);
             self.length = Some(reset);
             self.opened = true;
         } else {
-            self.sent = self.sent.max(limit.count);
             self.ends = Some(match self.ends {
                 Some(known) if !self.provisional => known.min(ends),
                 _ => ends,
             });
             self.length = Some(self.length.map_or(reset, |length| length.max(reset)));
         }
+        self.server_count = self.server_count.max(limit.count);
+        self.sent = self.sent.max(limit.count.saturating_add(in_flight));
         self.provisional = false;
     }
 }
@@ -255,7 +288,7 @@ mod tests {
     fn send(estimate: &mut Estimate, now: Instant, n: u64) -> Vec<u64> {
         (0..n)
             .map(|_| {
-                assert_eq!(estimate.wait_needed(now), None, "{estimate:?}");
+                assert_eq!(estimate.wait_needed(now, 1), None, "{estimate:?}");
                 estimate.count_send()
             })
             .collect()
@@ -266,10 +299,10 @@ mod tests {
         let t0 = Instant::now();
         let mut estimate = Estimate::default();
         // The first answers, to requests sent before any figures (number 0).
-        estimate.take_in(0, t0, limit(1, 5, Some(2)));
-        estimate.take_in(0, t0, limit(2, 5, Some(2)));
+        estimate.take_in(0, t0, limit(1, 5, Some(2)), 0);
+        estimate.take_in(0, t0, limit(2, 5, Some(2)), 0);
         assert_eq!(send(&mut estimate, t0, 3), [1, 2, 3]);
-        let wait = estimate.wait_needed(t0 + S).unwrap();
+        let wait = estimate.wait_needed(t0 + S, 1).unwrap();
         assert_eq!(wait.until, t0 + 2 * S);
         assert_eq!(
             wait.why,
@@ -277,39 +310,40 @@ mod tests {
         );
         // At its end, a new window: 5 more, then a wait for its provisional end.
         assert_eq!(send(&mut estimate, t0 + 2 * S, 5), [4, 5, 6, 7, 8]);
-        assert_eq!(estimate.wait_needed(t0 + 2 * S).unwrap().until, t0 + 4 * S);
+        assert_eq!(estimate.wait_needed(t0 + 2 * S, 1).unwrap().until, t0 + 4 * S);
         // The new window's first answer sets its end; a late answer from the
         // previous window (request 3) is ignored.
         let replied = t0 + 2 * S + Duration::from_millis(10);
-        estimate.take_in(4, replied, limit(1, 5, Some(2)));
-        estimate.take_in(3, replied, limit(5, 5, Some(1)));
-        assert_eq!(estimate.sent, 5);
-        assert_eq!(estimate.wait_needed(replied).unwrap().until, replied + 2 * S);
+        estimate.take_in(5, replied, limit(1, 5, Some(2)), 0);
+        estimate.take_in(3, replied, limit(5, 5, Some(1)), 0);
+        assert_eq!((estimate.first, estimate.sent), (4, 5));
+        assert_eq!(estimate.wait_needed(replied, 1).unwrap().until, replied + 2 * S);
     }
 
     #[test]
     fn the_server_count_raises_the_local_one_and_ends_only_come_closer() {
         let t0 = Instant::now();
         let mut estimate = Estimate::default();
-        estimate.take_in(0, t0, limit(7, 10, Some(60)));
+        estimate.take_in(0, t0, limit(7, 10, Some(60)), 0);
         assert_eq!(estimate.sent, 7);
-        estimate.take_in(0, t0 + S, limit(8, 10, Some(60)));
+        estimate.take_in(0, t0 + S, limit(8, 10, Some(60)), 0);
         assert_eq!(estimate.ends, Some(t0 + 60 * S));
         assert_eq!(send(&mut estimate, t0 + S, 2), [1, 2]);
-        assert_eq!(estimate.wait_needed(t0 + S).unwrap().until, t0 + 60 * S);
+        assert_eq!(estimate.wait_needed(t0 + S, 1).unwrap().until, t0 + 60 * S);
     }
 
     #[test]
-    fn a_new_window_of_the_server_counts_the_requests_sent_since_its_first() {
+    fn a_window_of_the_server_opened_in_the_estimated_one_keeps_its_count_and_takes_its_end() {
         let t0 = Instant::now();
         let mut estimate = Estimate::default();
-        estimate.take_in(0, t0, limit(3, 10, Some(60)));
+        estimate.take_in(0, t0, limit(3, 10, Some(60)), 0);
         assert_eq!(send(&mut estimate, t0, 6), [1, 2, 3, 4, 5, 6]);
         assert_eq!(estimate.sent, 9);
-        // Request 4 was the first of a new window (a new access token, say):
-        // 4, 5 and 6 count in it.
-        estimate.take_in(4, t0 + S, limit(1, 10, Some(60)));
-        assert_eq!((estimate.first, estimate.sent), (4, 3));
+        // Request 4 was the first of a new window (a new access token,
+        // say). 1 to 3 may have reached the server after it, so nothing is
+        // dropped from the count: waiting needlessly beats a 429.
+        estimate.take_in(4, t0 + S, limit(1, 10, Some(60)), 0);
+        assert_eq!((estimate.first, estimate.sent), (0, 9));
         assert_eq!(estimate.ends, Some(t0 + 61 * S));
     }
 
@@ -317,18 +351,35 @@ mod tests {
     fn a_request_sent_as_the_window_ended_may_open_the_next_one() {
         let t0 = Instant::now();
         let mut estimate = Estimate::default();
-        estimate.take_in(0, t0, limit(1, 3, Some(1)));
+        estimate.take_in(0, t0, limit(1, 3, Some(1)), 0);
         assert_eq!(send(&mut estimate, t0, 2), [1, 2]);
         // Request 2 reached the server after its window ended; meanwhile
         // the local estimate of the window ended too, and 3 and 4 were sent.
         assert_eq!(send(&mut estimate, t0 + S, 2), [3, 4]);
-        estimate.take_in(2, t0 + S, limit(1, 3, Some(1)));
-        assert_eq!((estimate.first, estimate.sent), (2, 3));
-        assert!(estimate.wait_needed(t0 + S).is_some());
-        // Once a window's opener is known, an older opener is a late answer.
-        estimate.take_in(1, t0 + S, limit(1, 3, Some(5)));
+        estimate.take_in(2, t0 + S, limit(1, 3, Some(1)), 0);
         assert_eq!((estimate.first, estimate.sent), (2, 3));
         assert_eq!(estimate.ends, Some(t0 + 2 * S));
+        assert!(estimate.wait_needed(t0 + S, 1).is_some());
+        // Once a window's opener is known, an older opener is a late answer.
+        estimate.take_in(1, t0 + S, limit(1, 3, Some(5)), 0);
+        assert_eq!((estimate.first, estimate.sent), (2, 3));
+        assert_eq!(estimate.ends, Some(t0 + 2 * S));
+    }
+
+    #[test]
+    fn requests_in_flight_count_until_every_request_is_answered() {
+        let t0 = Instant::now();
+        let mut estimate = Estimate::default();
+        // Three requests sent before any figures are still in flight: they
+        // may reach the server after this one.
+        estimate.take_in(0, t0, limit(1, 5, Some(2)), 3);
+        assert_eq!(estimate.sent, 4);
+        assert_eq!(send(&mut estimate, t0, 1), [1]);
+        assert!(estimate.wait_needed(t0, 4).is_some());
+        // They were answered, and the server's highest count was 3: two more may go.
+        estimate.take_in(0, t0, limit(3, 5, Some(2)), 0);
+        assert_eq!(estimate.wait_needed(t0, 0), None);
+        assert_eq!(estimate.sent, 3);
     }
 
     #[test]
@@ -337,11 +388,11 @@ mod tests {
         let mut estimate = Estimate::default();
         estimate.hold(t0, 3 * S);
         estimate.hold(t0, S);
-        let wait = estimate.wait_needed(t0).unwrap();
+        let wait = estimate.wait_needed(t0, 1).unwrap();
         assert_eq!(wait.until, t0 + 3 * S);
         assert!(estimate.first_to_wait(&wait));
         assert!(!estimate.first_to_wait(&wait));
-        assert_eq!(estimate.wait_needed(t0 + 3 * S), None);
+        assert_eq!(estimate.wait_needed(t0 + 3 * S, 1), None);
     }
 
     #[test]
@@ -349,15 +400,15 @@ mod tests {
         let t0 = Instant::now();
         let mut estimate = Estimate::default();
         // Over the limit, with a reset of a day: the wait is at most MAX_WAIT.
-        estimate.take_in(0, t0, limit(500, 300, Some(86_400)));
-        assert_eq!(estimate.wait_needed(t0).unwrap().until, t0 + MAX_WAIT);
+        estimate.take_in(0, t0, limit(500, 300, Some(86_400)), 0);
+        assert_eq!(estimate.wait_needed(t0, 1).unwrap().until, t0 + MAX_WAIT);
         // No reset: a minute.
         let mut estimate = Estimate::default();
-        estimate.take_in(0, t0, limit(2, 2, None));
-        assert_eq!(estimate.wait_needed(t0).unwrap().until, t0 + 60 * S);
+        estimate.take_in(0, t0, limit(2, 2, None), 0);
+        assert_eq!(estimate.wait_needed(t0, 1).unwrap().until, t0 + 60 * S);
         // A hold of u64::MAX seconds is MAX_WAIT too.
         estimate.hold(t0, Duration::MAX);
-        assert_eq!(estimate.wait_needed(t0).unwrap().until, t0 + MAX_WAIT);
+        assert_eq!(estimate.wait_needed(t0, 1).unwrap().until, t0 + MAX_WAIT);
     }
 
     #[test]
@@ -369,26 +420,27 @@ mod tests {
             retry_after: None,
             rate_limit: None,
         };
-        window.after_reply(0, t0, &plain(200));
-        window.after_reply(0, t0, &plain(429));
-        window.after_reply(
+        window.after_exchange(0, t0, Some(&plain(200)));
+        window.after_exchange(0, t0, Some(&plain(429)));
+        window.after_exchange(0, t0, None);
+        window.after_exchange(
             0,
             t0,
-            &Figures {
+            Some(&Figures {
                 rate_limit: Some(limit(5, 0, Some(1))),
                 ..plain(200)
-            },
+            }),
         );
         assert!(!window.seen.load(Ordering::Relaxed));
         assert_eq!(window.before_send(), 0);
         // A 429 with Retry-After, or figures, turn it on.
-        window.after_reply(
+        window.after_exchange(
             0,
             t0,
-            &Figures {
+            Some(&Figures {
                 retry_after: Some(Duration::ZERO),
                 ..plain(429)
-            },
+            }),
         );
         assert!(window.seen.load(Ordering::Relaxed));
         assert_eq!(window.before_send(), 1);
@@ -398,14 +450,14 @@ mod tests {
     fn threads_held_by_a_full_window_go_when_it_ends() {
         let window = std::sync::Arc::new(ServerWindow::new());
         let t0 = Instant::now();
-        window.after_reply(
+        window.after_exchange(
             0,
             t0,
-            &Figures {
+            Some(&Figures {
                 status: 200,
                 retry_after: None,
                 rate_limit: Some(limit(3, 3, Some(1))),
-            },
+            }),
         );
         let threads: Vec<_> = (0..3)
             .map(|_| {
