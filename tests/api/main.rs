@@ -20,6 +20,7 @@ mod decoding;
 mod definitions;
 mod errors;
 mod faults;
+mod gateway;
 mod grants;
 mod login_predicates;
 mod pkce;
