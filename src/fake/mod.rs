@@ -179,8 +179,10 @@
 //!
 //! Every `/api/` call needs a valid bearer token (401 `authentication.required`,
 //! `bad.credentials` or `credentials.expired`). With a rate limit
-//! ([`set_rate_limit`](FakeOrg::set_rate_limit); none by default), a token's
-//! calls past the limit in its 60 s window answer 429
+//! ([`set_rate_limit`](FakeOrg::set_rate_limit), or
+//! [`set_rate_limit_window`](FakeOrg::set_rate_limit_window) for a shorter
+//! window; none by default), a token's calls past the limit in its window
+//! (60 s, or the chosen length) answer 429
 //! `too.many.requests.retry.after` with `Retry-After`, and every call with a
 //! valid token carries `inin-ratelimit-count`, `-allowed` and `-reset`.
 //! Unknown paths answer 404
@@ -203,7 +205,7 @@
 //! | [`set_saml_assertion`](FakeOrg::set_saml_assertion) | an assertion the SAML2 grant accepts, and its user |
 //! | [`user_access_token`](FakeOrg::user_access_token), [`revoke_refresh_tokens`](FakeOrg::revoke_refresh_tokens) | a token acting for a user without a request; every refresh token stops working |
 //! | [`set_presence_now`](FakeOrg::set_presence_now) | a `PURECLOUD` presence change, as a PATCH makes it and pushes it, without a request (not counted, not rate limited) |
-//! | [`set_rate_limit`](FakeOrg::set_rate_limit), [`rate_limited`](FakeOrg::rate_limited) | API requests a minute per access token (fixed 60 s windows); how many were answered 429 |
+//! | [`set_rate_limit`](FakeOrg::set_rate_limit), [`set_rate_limit_window`](FakeOrg::set_rate_limit_window), [`rate_limited`](FakeOrg::rate_limited) | API requests a minute (or per window of a chosen length) per access token, in fixed windows; how many were answered 429 |
 //! | [`expire_tokens`](FakeOrg::expire_tokens), [`set_token_lifetime`](FakeOrg::set_token_lifetime) | tokens issued so far stop working; lifetime of new ones |
 //! | [`token_requests`](FakeOrg::token_requests), [`requests`](FakeOrg::requests) | token requests answered 200 (every grant); requests answered in all |
 //! | `set_channel_lifetime`, `set_heartbeat_interval` | lifetime of new channels (24 h); heartbeat of new sockets (30 s) |

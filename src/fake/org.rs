@@ -7,6 +7,7 @@ use std::io;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use crate::{Result, Session};
 
@@ -177,6 +178,17 @@ impl FakeOrg {
     /// counted.
     pub fn set_rate_limit(&self, per_minute: Option<u32>) {
         self.lock().rate_limits.set(per_minute);
+    }
+
+    /// As [`set_rate_limit`](FakeOrg::set_rate_limit), with windows of the
+    /// given length instead of a minute: `allowed` API requests per
+    /// `window` per access token (for tests that cannot wait a minute,
+    /// e.g. 20 requests per 2 s). `inin-ratelimit-reset` and `Retry-After`
+    /// are the whole seconds left in the window, rounded up, at least 1.
+    /// A zero `window` is taken as 1 ms. Setting it starts every window
+    /// afresh; [`set_rate_limit(None)`](FakeOrg::set_rate_limit) removes it.
+    pub fn set_rate_limit_window(&self, allowed: u32, window: Duration) {
+        self.lock().rate_limits.set_window(Some((allowed, window)));
     }
 
     /// How many requests were answered `429` because of the

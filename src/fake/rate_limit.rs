@@ -1,19 +1,21 @@
-//! The org's optional rate limit: so many API requests a minute per access
-//! token, counted over fixed 60 s windows, as Genesys Cloud limits a
-//! client-credentials token (`client.credentials.token.rate.per.minute`).
+//! The org's optional rate limit: so many API requests per window (a
+//! minute unless a test chooses another length) per access token, counted
+//! over fixed windows, as Genesys Cloud limits a client-credentials token
+//! (`client.credentials.token.rate.per.minute`).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use super::wire::Reply;
 
-/// The length of a window.
-const WINDOW: Duration = Duration::from_secs(60);
+/// The length of a window, unless set otherwise.
+const MINUTE: Duration = Duration::from_secs(60);
 
 /// The limit, each token's current window, and how many requests were refused.
 #[derive(Default)]
 pub(super) struct RateLimits {
-    per_minute: Option<u32>,
+    /// Requests allowed per window, and the window's length.
+    limit: Option<(u32, Duration)>,
     /// Access token -> its current window.
     windows: HashMap<String, Window>,
     /// How many requests were answered 429.
@@ -39,21 +41,27 @@ pub(super) struct Verdict {
 }
 
 impl RateLimits {
-    /// Sets the limit (`None`: none); every token starts a new window.
+    /// Sets the limit a minute (`None`: none); every token starts a new window.
     pub(super) fn set(&mut self, per_minute: Option<u32>) {
-        self.per_minute = per_minute;
+        self.set_window(per_minute.map(|allowed| (allowed, MINUTE)));
+    }
+
+    /// Sets the limit: so many requests per window of the given length (a
+    /// zero length is taken as 1 ms); every token starts a new window.
+    pub(super) fn set_window(&mut self, limit: Option<(u32, Duration)>) {
+        self.limit = limit.map(|(allowed, window)| (allowed, window.max(Duration::from_millis(1))));
         self.windows.clear();
     }
 
     /// Counts a request made with `token` at `now`; `None` when there is no limit.
     /// A window starts with the first request after the previous one ended.
     pub(super) fn admit(&mut self, token: &str, now: Instant) -> Option<Verdict> {
-        let allowed = self.per_minute?;
+        let (allowed, length) = self.limit?;
         let window = self.windows.entry(token.to_owned()).or_insert(Window {
             started: now,
             count: 0,
         });
-        if now.saturating_duration_since(window.started) >= WINDOW {
+        if now.saturating_duration_since(window.started) >= length {
             *window = Window {
                 started: now,
                 count: 0,
@@ -65,8 +73,10 @@ impl RateLimits {
         } else {
             self.refused += 1;
         }
-        let left = WINDOW.saturating_sub(now.saturating_duration_since(window.started));
-        let reset_secs = (left.as_millis().div_ceil(1000) as u64).max(1);
+        let left = length.saturating_sub(now.saturating_duration_since(window.started));
+        let reset_secs = u64::try_from(left.as_millis().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1);
         Some(Verdict {
             admitted,
             count: window.count,
@@ -140,6 +150,33 @@ mod tests {
         assert_eq!(limits.admit("b", at(60_000)), verdict(true, 2, 2, 30));
         assert_eq!(limits.admit("b", at(89_999)), verdict(false, 2, 2, 1));
         assert_eq!(limits.admit("b", at(90_000)), verdict(true, 1, 2, 60));
+    }
+
+    #[test]
+    fn a_chosen_window_resets_after_its_length_in_whole_seconds_rounded_up() {
+        let mut limits = RateLimits::default();
+        limits.set_window(Some((2, Duration::from_millis(2_000))));
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        assert_eq!(limits.admit("a", at(0)), verdict(true, 1, 2, 2));
+        assert_eq!(limits.admit("a", at(1)), verdict(true, 2, 2, 2));
+        assert_eq!(limits.admit("a", at(1_000)), verdict(false, 2, 2, 1));
+        assert_eq!(limits.admit("a", at(1_999)), verdict(false, 2, 2, 1));
+        assert_eq!(limits.admit("a", at(2_000)), verdict(true, 1, 2, 2));
+        assert_eq!(limits.admit("a", at(3_500)), verdict(true, 2, 2, 1));
+        assert_eq!(limits.refused, 2);
+        // A window under a second still says 1, never 0.
+        limits.set_window(Some((1, Duration::from_millis(300))));
+        assert_eq!(limits.admit("a", at(4_000)), verdict(true, 1, 1, 1));
+        assert_eq!(limits.admit("a", at(4_299)), verdict(false, 1, 1, 1));
+        assert_eq!(limits.admit("a", at(4_300)), verdict(true, 1, 1, 1));
+        // A zero length is 1 ms, not a division by zero or a window that never ends.
+        limits.set_window(Some((1, Duration::ZERO)));
+        assert_eq!(limits.admit("a", at(5_000)), verdict(true, 1, 1, 1));
+        assert_eq!(limits.admit("a", at(5_001)), verdict(true, 1, 1, 1));
+        // Back to a minute.
+        limits.set(Some(1));
+        assert_eq!(limits.admit("a", at(6_000)), verdict(true, 1, 1, 60));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub struct SessionBuilder {
     agent: Option<ureq::Agent>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
-    max_requests_per_second: Option<f64>,
+    pacing: transport::PacingSettings,
     definitions_cache_ttl: Option<Duration>,
     locale: Option<String>,
     on_new_tokens: Option<NewTokens>,
@@ -61,7 +61,7 @@ impl fmt::Debug for SessionBuilder {
             .field("agent", &self.agent.as_ref().map(|_| "custom"))
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
-            .field("max_requests_per_second", &self.max_requests_per_second)
+            .field("pacing", &self.pacing)
             .field("definitions_cache_ttl", &self.definitions_cache_ttl)
             .field("locale", &self.locale)
             .field("on_new_tokens", &self.on_new_tokens.as_ref().map(|_| "set"))
@@ -447,15 +447,76 @@ impl SessionBuilder {
         self
     }
 
-    /// Paces the session's requests to at most `per_second` a second, across
-    /// all threads that share it (token requests included), so that a long
-    /// bulk job stays under the org's rate limit instead of collecting `429`s.
-    /// Genesys's default limit for a client-credentials token is 300 requests
-    /// a minute: `4.5` leaves some room. Default: no pacing.
-    /// Bounds: from `1.0 / 3600.0` (one request an hour) to `1_000_000.0`;
-    /// zero, negative numbers, NaN and infinities are refused.
+    /// A budget of at most `requests` API requests in any span of 60 s,
+    /// shared by every thread using the session and its clones. Requests
+    /// within the budget go at once (a burst of up to `requests`); one over
+    /// it waits until the request `requests` places before it is a minute
+    /// old, and waiting requests go in the order they came. So no fixed
+    /// minute of the server's ever sees more than `requests` of them, which
+    /// a plain token bucket could not promise (it lets about twice its size
+    /// through across one fixed window).
+    ///
+    /// Genesys Cloud's default limit for a client-credentials token is 300
+    /// API requests a minute; a budget of 300 keeps a job under it when the
+    /// session is the token's only user. The budget counts API requests,
+    /// retries included, as that limit does; token requests
+    /// (`POST /oauth/token`) are not counted or paced. A wait that the
+    /// budget imposes is logged at warn level (once per minute of waiting,
+    /// the others at debug level) under `genesys_presence::transport::pacing`.
+    ///
+    /// Default: no budget (the session still paces itself from the
+    /// server's figures: see [`rate_limit_pacing`](SessionBuilder::rate_limit_pacing)).
+    /// Bounds: from 1 to 1 000 000; [`build`](SessionBuilder::build)
+    /// refuses 0, a larger number, and a session given both this and
+    /// [`max_requests_per_second`](SessionBuilder::max_requests_per_second).
+    pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
+        self.pacing.per_minute = Some(requests);
+        self
+    }
+
+    /// A budget stated as a rate: `max(1, floor(per_second))` API requests
+    /// in any span of `max(1, floor(per_second)) / per_second` seconds (for
+    /// `4.5`, 4 requests per 889 ms; for `0.5`, 1 per 2 s), shared by all
+    /// threads of the session. Requests within the budget go at once and
+    /// only those over it wait, as with
+    /// [`max_requests_per_minute`](SessionBuilder::max_requests_per_minute),
+    /// which states a per-minute limit as Genesys Cloud does and is the
+    /// better fit for it. Token requests are not counted or paced.
+    ///
+    /// Default: no budget. Bounds: from `1.0 / 3600.0` (one request an
+    /// hour) to `1_000_000.0`; zero, negative numbers, NaN and infinities
+    /// are refused by [`build`](SessionBuilder::build), as is a session
+    /// given both this and `max_requests_per_minute`.
     pub fn max_requests_per_second(mut self, per_second: f64) -> Self {
-        self.max_requests_per_second = Some(per_second);
+        self.pacing.per_second = Some(per_second);
+        self
+    }
+
+    /// Whether the session paces its API requests by the rate-limit figures
+    /// the server sends. Default: `true`.
+    ///
+    /// When API answers carry `inin-ratelimit-count`,
+    /// `inin-ratelimit-allowed` and `inin-ratelimit-reset`, the session
+    /// keeps an estimate of the server's current window (how many requests
+    /// it allows, how many were sent in it, the latest it can end) and,
+    /// once the window is full, holds every thread's next API request until
+    /// the window ends, so that a long job stays under the limit instead of
+    /// collecting `429`s. A `429` with `Retry-After` holds every thread
+    /// until then, not only the call that got it. Figures that make no
+    /// sense are tolerated: a count over the allowance waits for the
+    /// window's end, an allowance of 0 is ignored, a missing reset is taken
+    /// as 60 s, and no wait is longer than 5 minutes (a later end or
+    /// `Retry-After` is taken as 5 minutes away). The first wait for each
+    /// window is logged at warn level under
+    /// `genesys_presence::transport::pacing`, with the figures; the others
+    /// at debug level.
+    ///
+    /// Until an answer carries figures (or a `429` with `Retry-After`),
+    /// nothing changes: no request waits. Token requests are never paced.
+    /// `false` turns this off: a `429` is then only retried, as the
+    /// [`retry_policy`](SessionBuilder::retry_policy) says.
+    pub fn rate_limit_pacing(mut self, enabled: bool) -> Self {
+        self.pacing.from_server = Some(enabled);
         self
     }
 
@@ -560,10 +621,11 @@ impl SessionBuilder {
     /// password, or is plain `http://` to a host that is not loopback
     /// without [`allow_insecure_http`](SessionBuilder::allow_insecure_http);
     /// an `https` URL is used in a build without TLS; a timeout, the
-    /// response size limit, the pacing rate, the cache lifetime, the locale,
-    /// the user agent, a [`header`](SessionBuilder::header) (named, its
-    /// value never quoted) or the retry policy's attempts are outside the
-    /// bounds their setters document; without an [`agent`](SessionBuilder::agent),
+    /// response size limit, the pacing budget (or both budgets given), the
+    /// cache lifetime, the locale, the user agent, a
+    /// [`header`](SessionBuilder::header) (named, its value never quoted) or
+    /// the retry policy's attempts are outside the bounds their setters
+    /// document; without an [`agent`](SessionBuilder::agent),
     /// a proxy variable (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, lowercase
     /// too) is set but is not a proxy URL.
     pub fn build(self) -> Result<Session> {
@@ -573,7 +635,7 @@ impl SessionBuilder {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
             max_response_bytes: self.max_response_bytes,
-            max_requests_per_second: self.max_requests_per_second,
+            pacing: self.pacing,
             user_agent: self.user_agent,
             agent: self.agent,
             observer: self.observer,

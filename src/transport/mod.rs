@@ -28,7 +28,8 @@ use crate::error::TransportKind;
 use crate::error::{Error, Result};
 use crate::exchange::{Exchange, ExchangeKind, Observer, RateLimit};
 pub(crate) use headers::{shown_name as shown_header_name, CustomHeaders};
-use pacing::Pacer;
+use pacing::Pacing;
+pub(crate) use pacing::PacingSettings;
 
 /// The default time each step of a call may take: sending the request,
 /// waiting for the answer, reading it (see [`SessionBuilder::timeout`](crate::SessionBuilder::timeout)).
@@ -118,7 +119,7 @@ pub(crate) struct Settings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_response_bytes: Option<u64>,
-    pub(crate) max_requests_per_second: Option<f64>,
+    pub(crate) pacing: PacingSettings,
     pub(crate) user_agent: Option<String>,
     pub(crate) agent: Option<ureq::Agent>,
     pub(crate) observer: Option<Observer>,
@@ -138,7 +139,8 @@ pub(crate) struct Transport {
     timeout: Duration,
     connect_timeout: Duration,
     max_response_bytes: u64,
-    pacer: Option<Pacer>,
+    /// The caller's budget and the server's figures.
+    pacing: Pacing,
     /// The caller's observer of each exchange.
     observer: Option<Observer>,
     /// The rate-limit figures of the latest API answer that had them.
@@ -158,10 +160,7 @@ impl fmt::Debug for Transport {
             .field("headers", &self.headers)
             .field("custom_agent", &self.custom_agent)
             .field("max_response_bytes", &self.max_response_bytes)
-            .field(
-                "max_requests_per_second",
-                &self.pacer.as_ref().map(Pacer::per_second),
-            )
+            .field("pacing", &self.pacing)
             .field("observer", &self.observer.as_ref().map(|_| "set"))
             .finish()
     }
@@ -174,7 +173,7 @@ impl Transport {
     ///
     /// [`Config`](crate::ErrorKind::Config) naming the setting: a timeout outside
     /// [`TIMEOUT_BOUNDS`], a size limit outside [`MAX_RESPONSE_BYTES_BOUNDS`],
-    /// a pacing rate outside [`REQUESTS_PER_SECOND_BOUNDS`], a user agent that
+    /// a pacing budget outside its bounds (see [`Pacing::new`]), a user agent that
     /// is not [`check_user_agent`]'s, a caller's header that is not
     /// [`CustomHeaders::new`]'s, a caller's agent whose own timeouts are
     /// too long, a proxy variable that is not a proxy URL.
@@ -191,17 +190,7 @@ impl Transport {
                 MAX_RESPONSE_BYTES_BOUNDS.end()
             )));
         }
-        let pacer = match settings.max_requests_per_second {
-            None => None,
-            Some(rate) if REQUESTS_PER_SECOND_BOUNDS.contains(&rate) => Some(Pacer::new(rate)),
-            Some(rate) => {
-                return Err(Error::config(format!(
-                "max_requests_per_second must be a number from {} (one request an hour) to {}, not {rate}",
-                REQUESTS_PER_SECOND_BOUNDS.start(),
-                REQUESTS_PER_SECOND_BOUNDS.end()
-            )))
-            }
-        };
+        let pacing = Pacing::new(&settings.pacing)?;
         let user_agent = match &settings.user_agent {
             Some(ua) => format!("{} {CRATE_USER_AGENT}", check_user_agent(ua)?),
             None => CRATE_USER_AGENT.to_owned(),
@@ -227,7 +216,7 @@ impl Transport {
             timeout,
             connect_timeout,
             max_response_bytes,
-            pacer,
+            pacing,
             observer: settings.observer,
             latest_rate_limit: std::sync::Mutex::new(None),
             #[cfg(feature = "notifications")]
@@ -262,17 +251,18 @@ impl Transport {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Sends one request (after its pacing slot) and reads the whole answer,
+    /// Sends one request (after pacing lets it go) and reads the whole answer,
     /// whatever its status. Redirects are not followed. An answer is
     /// reported to the observer and its rate-limit figures kept. Each
     /// exchange is logged at debug level (target
     /// `genesys_presence::transport`), with or without an answer.
     pub(crate) fn send(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
-        if let Some(pacer) = &self.pacer {
-            pacer.wait();
-        }
+        let ticket = self.pacing.before_send(request.kind);
         let started = std::time::Instant::now();
-        let reply = match self.exchange(request) {
+        let reply = self.exchange(request);
+        self.pacing
+            .after_exchange(request.kind, ticket, reply.as_ref().ok());
+        let reply = match reply {
             Ok(reply) => reply,
             Err(failure) => {
                 log::debug!(
@@ -414,9 +404,6 @@ pub(crate) const TIMEOUT_BOUNDS: RangeInclusive<Duration> =
     Duration::from_millis(1)..=Duration::from_secs(24 * 3600);
 /// The response size limits a session accepts: from 1 byte to 1 GiB.
 pub(crate) const MAX_RESPONSE_BYTES_BOUNDS: RangeInclusive<u64> = 1..=1024 * 1024 * 1024;
-/// The pacing rates a session accepts: from one request an hour to a
-/// million a second (NaN, infinities and negative rates are outside).
-pub(crate) const REQUESTS_PER_SECOND_BOUNDS: RangeInclusive<f64> = (1.0 / 3600.0)..=1_000_000.0;
 /// The longest user agent a caller may give, in bytes.
 pub(crate) const MAX_USER_AGENT_LEN: usize = 256;
 

@@ -1,6 +1,6 @@
 //! `user::{get_purecloud_presences_bulk, get_presences_bulk,
 //! update_presences_bulk}` split into calls of at most 50 users, and the
-//! session's client-side pacing (`max_requests_per_second`).
+//! session's client-side budget (`max_requests_per_second`).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -63,6 +63,18 @@ fn read_batch(
     batch: usize,
     log: &Arc<Mutex<Vec<usize>>>,
 ) -> Mock {
+    read_batch_and(server, path, ids, batch, log, || ())
+}
+
+/// [`read_batch`], which also calls `also` when called.
+fn read_batch_and(
+    server: &mut Server,
+    path: &str,
+    ids: &[String],
+    batch: usize,
+    log: &Arc<Mutex<Vec<usize>>>,
+    also: impl Fn() + Send + Sync + 'static,
+) -> Mock {
     let body = uc_answer_reversed(ids);
     let log = Arc::clone(log);
     api(server, "GET", path)
@@ -72,6 +84,7 @@ fn read_batch(
         .with_header("content-type", "application/json")
         .with_body_from_request(move |_| {
             log.lock().unwrap().push(batch);
+            also();
             body.clone().into_bytes()
         })
         .expect(1)
@@ -717,51 +730,63 @@ fn paced_session(server: &Server, per_second: f64) -> Session {
 }
 
 #[test]
-fn a_paced_session_spaces_its_requests() {
-    // 300 ids: six calls at 20 a second, so at least 5 × 50 ms.
+fn a_paced_session_sends_its_budget_at_once_and_spreads_only_the_rest() {
+    // 300 ids: six calls. 2.0 a second is a budget of 2 requests in any
+    // span of 1 s: two at once, two when those are 1 s old, two at 2 s
+    // (where spacing them 0.5 s apart would send the second at 0.5 s).
     let ids = user_ids(300);
     let mut server = mockito::Server::new();
     let log = Arc::new(Mutex::new(Vec::new()));
+    let times = Arc::new(Mutex::new(Vec::new()));
     let batches = ids
         .chunks(50)
         .enumerate()
-        .map(|(n, batch)| read_batch(&mut server, PURECLOUD_BULK, batch, n, &log))
+        .map(|(n, batch)| {
+            let times = Arc::clone(&times);
+            read_batch_and(&mut server, PURECLOUD_BULK, batch, n, &log, move || {
+                times.lock().unwrap().push(Instant::now())
+            })
+        })
         .collect::<Vec<_>>();
     let guards = nothing_else(&mut server);
-    let session = paced_session(&server, 20.0);
+    let session = paced_session(&server, 2.0);
 
     let started = Instant::now();
     let presences = user::get_purecloud_presences_bulk(&session, &ids).unwrap();
-    let elapsed = started.elapsed();
 
     assert_all(&batches);
     assert_all(&guards);
     assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
     assert_eq!(presences.len(), 300);
-    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+    let after: Vec<Duration> = times.lock().unwrap().iter().map(|t| *t - started).collect();
+    assert!(after[1] < Duration::from_millis(500), "a burst of two: {after:?}");
+    assert!(after[2] >= Duration::from_secs(1), "{after:?}");
+    assert!(after[4] >= Duration::from_secs(2), "{after:?}");
 }
 
 #[test]
-fn a_paced_session_spaces_separate_calls() {
+fn a_paced_session_spreads_separate_calls_over_its_budget() {
     let mut server = mockito::Server::new();
     let m = api(&mut server, "GET", PURECLOUD_BULK)
         .match_query(Matcher::Exact("id=a".into()))
         .no_body()
         .reply_json(200, &json!([uc_presence("a")]).to_string())
-        .expect(6)
+        .expect(4)
         .create();
     let guards = nothing_else(&mut server);
-    let session = paced_session(&server, 20.0);
+    let session = paced_session(&server, 2.0);
 
     let started = Instant::now();
-    for _ in 0..6 {
+    let mut after = Vec::new();
+    for _ in 0..4 {
         user::get_purecloud_presences_bulk(&session, &["a"]).unwrap();
+        after.push(started.elapsed());
     }
-    let elapsed = started.elapsed();
 
     m.assert();
     assert_all(&guards);
-    assert!(elapsed >= Duration::from_millis(250), "{elapsed:?}");
+    assert!(after[1] < Duration::from_millis(500), "a burst of two: {after:?}");
+    assert!(after[2] >= Duration::from_secs(1), "{after:?}");
 }
 
 #[test]

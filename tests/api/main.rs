@@ -21,6 +21,7 @@ mod decoding;
 mod definitions;
 mod errors;
 mod faults;
+mod gateway;
 mod grants;
 mod login_predicates;
 mod observing;

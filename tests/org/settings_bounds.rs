@@ -115,8 +115,32 @@ fn a_pacing_rate_outside_one_an_hour_to_a_million_a_second_is_refused() {
     }
     for rate in [slowest, 0.01, 4.5, 300.0, 1_000_000.0] {
         let session = built(builder().max_requests_per_second(rate));
-        assert!(format!("{session:?}").contains("max_requests_per_second"));
+        assert!(format!("{session:?}").contains("requests per"), "{session:?}");
     }
+}
+
+#[test]
+fn a_budget_a_minute_outside_one_to_a_million_or_given_twice_is_refused() {
+    for requests in [0, 1_000_001, u32::MAX] {
+        let message = refused(
+            builder().max_requests_per_minute(requests),
+            "max_requests_per_minute",
+            &[TOKEN],
+        );
+        assert!(message.contains("from 1 to 1000000"), "{message}");
+    }
+    for requests in [1, 300, 1_000_000] {
+        let session = built(builder().max_requests_per_minute(requests));
+        assert!(
+            format!("{session:?}").contains(&format!("{requests} requests per 60s")),
+            "{session:?}"
+        );
+    }
+    let both = builder()
+        .max_requests_per_minute(300)
+        .max_requests_per_second(5.0);
+    let message = refused(both, "max_requests_per_minute", &[TOKEN]);
+    assert!(message.contains("give one"), "{message}");
 }
 
 #[test]
