@@ -30,8 +30,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::http::HeaderMap;
-
 /// Which service an exchange went to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -113,19 +111,22 @@ impl RateLimit {
         self.allowed.saturating_sub(self.count)
     }
 
-    /// The figures in `headers`, when `count` and `allowed` are there and
-    /// whole numbers. A `reset` that is not a number of seconds (or is
-    /// longer than a day) is left out.
-    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-        let whole = |name: &str| text(name).and_then(|v| v.parse::<u64>().ok());
-        let reset = text("inin-ratelimit-reset")
-            .and_then(|v| v.parse::<f64>().ok())
+    /// The figures from the headers' values, when `count` and `allowed`
+    /// are there and whole numbers. A `reset` that is not a number of
+    /// seconds (or is longer than a day) is left out.
+    pub(crate) fn from_values(
+        count: Option<&str>,
+        allowed: Option<&str>,
+        reset: Option<&str>,
+    ) -> Option<RateLimit> {
+        let whole = |value: Option<&str>| value.and_then(|v| v.trim().parse::<u64>().ok());
+        let reset = reset
+            .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|s| (0.0..=86_400.0).contains(s))
             .map(Duration::from_secs_f64);
         Some(RateLimit {
-            count: whole("inin-ratelimit-count")?,
-            allowed: whole("inin-ratelimit-allowed")?,
+            count: whole(count)?,
+            allowed: whole(allowed)?,
             reset,
         })
     }
@@ -154,58 +155,26 @@ impl fmt::Debug for Observer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ureq::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_static(value));
-        }
-        map
-    }
 
     #[test]
     fn figures_are_read_when_count_and_allowed_are_numbers() {
-        let limit = RateLimit::from_headers(&headers(&[
-            ("inin-ratelimit-count", "7"),
-            ("inin-ratelimit-allowed", " 300 "),
-            ("inin-ratelimit-reset", "61"),
-        ]))
-        .unwrap();
+        let limit = RateLimit::from_values(Some("7"), Some(" 300 "), Some("61")).unwrap();
         assert_eq!((limit.count, limit.allowed), (7, 300));
         assert_eq!(limit.reset, Some(Duration::from_secs(61)));
         assert_eq!(limit.remaining(), 293);
-        let fraction = RateLimit::from_headers(&headers(&[
-            ("inin-ratelimit-count", "301"),
-            ("inin-ratelimit-allowed", "300"),
-            ("inin-ratelimit-reset", "1.5"),
-        ]))
-        .unwrap();
+        let fraction = RateLimit::from_values(Some("301"), Some("300"), Some("1.5")).unwrap();
         assert_eq!(fraction.reset, Some(Duration::from_millis(1500)));
         assert_eq!(fraction.remaining(), 0);
     }
 
     #[test]
     fn missing_or_odd_figures_are_tolerated() {
-        assert_eq!(RateLimit::from_headers(&HeaderMap::new()), None);
-        assert_eq!(
-            RateLimit::from_headers(&headers(&[("inin-ratelimit-count", "1")])),
-            None
-        );
-        assert_eq!(
-            RateLimit::from_headers(&headers(&[
-                ("inin-ratelimit-count", "x"),
-                ("inin-ratelimit-allowed", "300")
-            ])),
-            None
-        );
+        assert_eq!(RateLimit::from_values(None, None, None), None);
+        assert_eq!(RateLimit::from_values(Some("1"), None, Some("5")), None);
+        assert_eq!(RateLimit::from_values(Some("x"), Some("300"), None), None);
+        assert_eq!(RateLimit::from_values(Some("-1"), Some("300"), None), None);
         for reset in ["-1", "NaN", "inf", "soon", "1e9"] {
-            let limit = RateLimit::from_headers(&headers(&[
-                ("inin-ratelimit-count", "1"),
-                ("inin-ratelimit-allowed", "300"),
-                ("inin-ratelimit-reset", reset),
-            ]))
-            .unwrap();
+            let limit = RateLimit::from_values(Some("1"), Some("300"), Some(reset)).unwrap();
             assert_eq!(limit.reset, None, "{reset}");
         }
     }

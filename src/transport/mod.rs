@@ -11,6 +11,7 @@ mod classify;
 mod env_proxy;
 mod headers;
 mod pacing;
+mod reply_headers;
 #[cfg(feature = "notifications")]
 mod stream;
 
@@ -30,6 +31,7 @@ use crate::exchange::{Exchange, ExchangeKind, Observer, RateLimit};
 pub(crate) use headers::{shown_name as shown_header_name, CustomHeaders};
 use pacing::Pacing;
 pub(crate) use pacing::PacingSettings;
+use reply_headers::ReplyHeaders;
 
 /// The default time each step of a call may take: sending the request,
 /// waiting for the answer, reading it (see [`SessionBuilder::timeout`](crate::SessionBuilder::timeout)).
@@ -258,7 +260,9 @@ impl Transport {
     /// `genesys_presence::transport`), with or without an answer.
     pub(crate) fn send(&self, request: &Outgoing<'_>) -> std::result::Result<Reply, Failure> {
         let ticket = self.pacing.before_send(request.kind);
-        let started = std::time::Instant::now();
+        // The clock is read only for someone who will see the duration.
+        let timed = self.observer.is_some() || log::log_enabled!(log::Level::Debug);
+        let started = timed.then(std::time::Instant::now);
         let reply = self.exchange(request);
         self.pacing
             .after_exchange(request.kind, ticket, reply.as_ref().ok());
@@ -276,7 +280,7 @@ impl Transport {
                 return Err(failure);
             }
         };
-        let duration = started.elapsed();
+        let duration = started.map(|t| t.elapsed()).unwrap_or_default();
         log::debug!(
             "{} {} {}: {} in {} ms, attempt {}, correlation id {}",
             request.kind.label(),
@@ -347,17 +351,11 @@ impl Transport {
         };
         let response = sent.map_err(classify)?;
         let status = response.status().as_u16();
-        let headers = response.headers();
-        let correlation_id = headers
-            .get("inin-correlation-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let retry_after = headers
-            .get(header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let rate_limit = RateLimit::from_headers(headers);
+        let ReplyHeaders {
+            correlation_id,
+            retry_after,
+            rate_limit,
+        } = ReplyHeaders::read(response.headers());
         let body = response
             .into_body()
             .into_with_config()

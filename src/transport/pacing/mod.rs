@@ -114,7 +114,7 @@ impl Pacing {
             retry_after: reply.retry_after,
             rate_limit: reply.rate_limit,
         });
-        server.after_exchange(ticket.0, Instant::now(), figures.as_ref());
+        server.after_exchange(ticket.0, Instant::now, figures.as_ref());
     }
 }
 

@@ -80,8 +80,14 @@ impl ServerWindow {
     }
 
     /// Ends request number `sent`: takes in the figures of its answer,
-    /// received at `replied`, or `None` when it got no answer.
-    pub(crate) fn after_exchange(&self, sent: u64, replied: Instant, figures: Option<&Figures>) {
+    /// received at `replied()` (read only when there is something to take
+    /// in), or `None` when it got no answer.
+    pub(crate) fn after_exchange(
+        &self,
+        sent: u64,
+        replied: impl FnOnce() -> Instant,
+        figures: Option<&Figures>,
+    ) {
         let before = self
             .in_flight
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
@@ -97,6 +103,7 @@ impl ServerWindow {
         }
         // Taken even for an answer without figures: a thread may be waiting
         // for the requests in flight to be answered (see `wait_needed`).
+        let replied = replied();
         let mut estimate = self.estimate.lock().unwrap_or_else(PoisonError::into_inner);
         if holds {
             let retry_after = figures.and_then(|f| f.retry_after).unwrap_or_default();
@@ -275,13 +282,9 @@ mod tests {
     const S: Duration = Duration::from_secs(1);
 
     fn limit(count: u64, allowed: u64, reset: Option<u64>) -> RateLimit {
-        let mut headers = ureq::http::HeaderMap::new();
-        headers.insert("inin-ratelimit-count", count.into());
-        headers.insert("inin-ratelimit-allowed", allowed.into());
-        if let Some(reset) = reset {
-            headers.insert("inin-ratelimit-reset", reset.into());
-        }
-        RateLimit::from_headers(&headers).unwrap()
+        let (count, allowed) = (count.to_string(), allowed.to_string());
+        let reset = reset.map(|r| r.to_string());
+        RateLimit::from_values(Some(&count), Some(&allowed), reset.as_deref()).unwrap()
     }
 
     /// Sends `n` requests at `now`, none of which may wait.
@@ -420,12 +423,12 @@ mod tests {
             retry_after: None,
             rate_limit: None,
         };
-        window.after_exchange(0, t0, Some(&plain(200)));
-        window.after_exchange(0, t0, Some(&plain(429)));
-        window.after_exchange(0, t0, None);
+        window.after_exchange(0, || t0, Some(&plain(200)));
+        window.after_exchange(0, || t0, Some(&plain(429)));
+        window.after_exchange(0, || t0, None);
         window.after_exchange(
             0,
-            t0,
+            || t0,
             Some(&Figures {
                 rate_limit: Some(limit(5, 0, Some(1))),
                 ..plain(200)
@@ -436,7 +439,7 @@ mod tests {
         // A 429 with Retry-After, or figures, turn it on.
         window.after_exchange(
             0,
-            t0,
+            || t0,
             Some(&Figures {
                 retry_after: Some(Duration::ZERO),
                 ..plain(429)
@@ -452,7 +455,7 @@ mod tests {
         let t0 = Instant::now();
         window.after_exchange(
             0,
-            t0,
+            || t0,
             Some(&Figures {
                 status: 200,
                 retry_after: None,
