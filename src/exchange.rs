@@ -26,6 +26,7 @@
 //! # Ok::<(), genesys_presence::Error>(())
 //! ```
 
+use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -135,13 +136,39 @@ impl RateLimit {
 #[derive(Clone)]
 pub(crate) struct Observer(Arc<dyn Fn(&Exchange) + Send + Sync>);
 
+thread_local! {
+    /// The observer this thread is running ([`Observer::id`]; 0 for none).
+    static RUNNING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks this thread as running an observer until dropped (a panic included).
+struct Running(usize);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|running| running.set(self.0));
+    }
+}
+
 impl Observer {
     pub(crate) fn new(callback: impl Fn(&Exchange) + Send + Sync + 'static) -> Observer {
         Observer(Arc::new(callback))
     }
 
     pub(crate) fn notify(&self, exchange: &Exchange) {
+        let _running = Running(RUNNING.with(|running| running.replace(self.id())));
         (self.0)(exchange);
+    }
+
+    /// True while this thread runs this observer (or one of its clones'):
+    /// the session may then hold a lock the observer's own calls would wait
+    /// for (the token being renewed, the definitions being read).
+    pub(crate) fn is_running(&self) -> bool {
+        RUNNING.with(Cell::get) == self.id()
+    }
+
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<()>() as usize
     }
 }
 
