@@ -550,7 +550,9 @@ impl SessionBuilder {
     /// The value is handled as a secret: the session's `Debug` shows the
     /// names only, an error about a header names it without quoting its
     /// value, and values of 8 bytes or more are hidden, as tokens are, in
-    /// error text and logs.
+    /// error text and logs; so are shorter ones (not empty) when the name
+    /// has `key`, `token`, `secret`, `auth`, `pass`, `signature`, `session`
+    /// or `credential` in it, in any case (`X-Api-Key`, `X-Auth-Token`).
     ///
     /// Bounds, checked by [`build`](SessionBuilder::build): the name is 1 to
     /// 128 letters, digits and ``!#$%&'*+-.^_`|~``; the value, spaces and
