@@ -26,7 +26,7 @@
 //! # Ok::<(), genesys_presence::Error>(())
 //! ```
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,16 +137,24 @@ impl RateLimit {
 pub(crate) struct Observer(Arc<dyn Fn(&Exchange) + Send + Sync>);
 
 thread_local! {
-    /// The observer this thread is running ([`Observer::id`]; 0 for none).
-    static RUNNING: Cell<usize> = const { Cell::new(0) };
+    /// The observers this thread is running ([`Observer::id`]), outermost
+    /// first: one may call another session, whose observer then runs too.
+    static RUNNING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Marks this thread as running an observer until dropped (a panic included).
-struct Running(usize);
+struct Running;
+
+impl Running {
+    fn enter(id: usize) -> Running {
+        RUNNING.with(|running| running.borrow_mut().push(id));
+        Running
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
-        RUNNING.with(|running| running.set(self.0));
+        RUNNING.with(|running| running.borrow_mut().pop());
     }
 }
 
@@ -156,15 +164,16 @@ impl Observer {
     }
 
     pub(crate) fn notify(&self, exchange: &Exchange) {
-        let _running = Running(RUNNING.with(|running| running.replace(self.id())));
+        let _running = Running::enter(self.id());
         (self.0)(exchange);
     }
 
-    /// True while this thread runs this observer (or one of its clones'):
-    /// the session may then hold a lock the observer's own calls would wait
-    /// for (the token being renewed, the definitions being read).
+    /// True while this thread runs this observer (or one of its clones'),
+    /// directly or through another session's: the session may then hold a
+    /// lock the observer's own calls would wait for (the token being
+    /// renewed, the definitions being read).
     pub(crate) fn is_running(&self) -> bool {
-        RUNNING.with(Cell::get) == self.id()
+        RUNNING.with(|running| running.borrow().contains(&self.id()))
     }
 
     fn id(&self) -> usize {

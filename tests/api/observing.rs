@@ -212,3 +212,53 @@ fn an_observer_calling_its_own_session_is_refused_rather_than_waiting_for_ever()
         ["POST /oauth/token".to_owned(), format!("GET {path}")]
     );
 }
+
+#[test]
+fn a_call_back_into_the_session_through_another_sessions_observer_is_refused_too() {
+    use genesys_presence::ErrorKind;
+    use std::sync::OnceLock;
+
+    let path = format!("/api/v2/users/{USER}/presences/purecloud");
+    let answer = || json(200, r#"{"source":"PURECLOUD"}"#);
+    let server = Server::start(vec![
+        ("POST /oauth/token", vec![token("tok-1")]),
+        (&*format!("GET {path}"), vec![answer(), answer()]),
+    ]);
+    let first: Arc<OnceLock<Session>> = Arc::new(OnceLock::new());
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    // The second session's observer calls the first session.
+    let second = {
+        let (first, refused) = (Arc::clone(&first), Arc::clone(&refused));
+        Session::builder()
+            .base_url(server.url())
+            .access_token("second-token")
+            .observer(move |_| {
+                let outcome = user::get_purecloud_presence(first.get().unwrap(), USER);
+                refused.lock().unwrap().push(outcome.unwrap_err().kind());
+            })
+            .build()
+            .unwrap()
+    };
+    // The first session's observer, during its token request, calls the second.
+    let session = Session::builder()
+        .base_url(server.url())
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .observer(move |exchange| {
+            if exchange.kind == ExchangeKind::Token {
+                user::get_purecloud_presence(&second, USER).unwrap();
+            }
+        })
+        .build()
+        .unwrap();
+    first.set(session.clone()).unwrap();
+    let (sent, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sent.send(user::get_purecloud_presence(&session, USER).map(drop));
+    });
+    outcome
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the call came back")
+        .unwrap();
+    assert_eq!(*refused.lock().unwrap(), [ErrorKind::Config]);
+    assert_eq!(server.calls().len(), 3, "{:?}", server.calls());
+}
