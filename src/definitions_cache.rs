@@ -4,6 +4,7 @@
 //! The cache only stores: the caller says how to read the definitions, so
 //! this module depends on the models alone.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -23,8 +24,12 @@ pub(crate) type Definitions = Arc<Vec<OrganizationPresenceDefinition>>;
 pub(crate) struct DefinitionCache {
     ttl: Duration,
     locale: String,
-    /// Held while the definitions are read, so concurrent lookups make one request.
-    current: Mutex<Option<(Instant, Definitions)>>,
+    /// Held while the definitions are read, so concurrent lookups make one
+    /// request: when they were read, in which generation, and what they are.
+    current: Mutex<Option<(Instant, u64, Definitions)>>,
+    /// The generation: [`forget`](Self::forget) starts a new one without
+    /// taking the lock (it may be called from an observer whose thread holds it).
+    generation: AtomicU64,
 }
 
 impl DefinitionCache {
@@ -33,6 +38,7 @@ impl DefinitionCache {
             ttl,
             locale,
             current: Mutex::new(None),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -45,9 +51,10 @@ impl DefinitionCache {
         &self.locale
     }
 
-    /// Drops the kept definitions: the next [`get_or_read`](Self::get_or_read) reads them.
+    /// Drops the kept definitions, and those being read: the next
+    /// [`get_or_read`](Self::get_or_read) reads them.
     pub(crate) fn forget(&self) {
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The kept definitions while they are younger than the ttl, else those
@@ -58,15 +65,16 @@ impl DefinitionCache {
         read: impl FnOnce() -> Result<Vec<OrganizationPresenceDefinition>>,
     ) -> Result<Definitions> {
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((read_at, definitions)) = current.as_ref() {
-            if read_at.elapsed() < self.ttl {
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some((read_at, read_in, definitions)) = current.as_ref() {
+            if *read_in == generation && read_at.elapsed() < self.ttl {
                 return Ok(Arc::clone(definitions));
             }
         }
         let mut definitions = read()?;
         definitions.retain(|d| d.deactivated != Some(true));
         let definitions = Arc::new(definitions);
-        *current = Some((Instant::now(), Arc::clone(&definitions)));
+        *current = Some((Instant::now(), generation, Arc::clone(&definitions)));
         Ok(definitions)
     }
 }
@@ -110,5 +118,30 @@ mod tests {
             .unwrap();
         }
         assert_eq!(zero_reads, 2, "a zero ttl reads on every use");
+    }
+
+    #[test]
+    fn forgetting_never_waits_and_drops_a_read_under_way() {
+        let cache = DefinitionCache::new(Duration::from_secs(60), "en_US".into());
+        // Forgotten while being read (from the reading thread, which holds
+        // the lock): that read is used once, then read again.
+        let got = cache
+            .get_or_read(|| {
+                cache.forget();
+                Ok(vec![definition("old", None)])
+            })
+            .unwrap();
+        assert_eq!(got[0].id.as_deref(), Some("old"));
+        let mut reads = 0;
+        for _ in 0..2 {
+            let got = cache
+                .get_or_read(|| {
+                    reads += 1;
+                    Ok(vec![definition("new", None)])
+                })
+                .unwrap();
+            assert_eq!(got[0].id.as_deref(), Some("new"));
+        }
+        assert_eq!(reads, 1);
     }
 }

@@ -26,6 +26,7 @@
 //! # Ok::<(), genesys_presence::Error>(())
 //! ```
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,13 +137,48 @@ impl RateLimit {
 #[derive(Clone)]
 pub(crate) struct Observer(Arc<dyn Fn(&Exchange) + Send + Sync>);
 
+thread_local! {
+    /// The observers this thread is running ([`Observer::id`]), outermost
+    /// first: one may call another session, whose observer then runs too.
+    static RUNNING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks this thread as running an observer until dropped (a panic included).
+struct Running;
+
+impl Running {
+    fn enter(id: usize) -> Running {
+        RUNNING.with(|running| running.borrow_mut().push(id));
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|running| running.borrow_mut().pop());
+    }
+}
+
 impl Observer {
     pub(crate) fn new(callback: impl Fn(&Exchange) + Send + Sync + 'static) -> Observer {
         Observer(Arc::new(callback))
     }
 
     pub(crate) fn notify(&self, exchange: &Exchange) {
+        let _running = Running::enter(self.id());
         (self.0)(exchange);
+    }
+
+    /// True while this thread runs this observer (or one of its clones'),
+    /// directly or through another session's: the session may then hold a
+    /// lock the observer's own calls would wait for (the token being
+    /// renewed, the definitions being read).
+    pub(crate) fn is_running(&self) -> bool {
+        RUNNING.with(|running| running.borrow().contains(&self.id()))
+    }
+
+    fn id(&self) -> usize {
+        Arc::as_ptr(&self.0).cast::<()>() as usize
     }
 }
 

@@ -180,6 +180,7 @@ fn send_with_retries(
     let url = call.url(session.api_url());
     let body = call.body.as_deref().map(|b| (JSON, b));
     let (auth, transport) = (session.auth(), session.transport());
+    transport.outside_observer()?;
     let mut attempts = Attempts::new(
         session.retry_policy(),
         call.idempotent,

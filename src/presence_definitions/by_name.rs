@@ -13,6 +13,8 @@ use super::{list, PresenceDefinitionQuery};
 pub(super) fn find(session: &Session, name: &str) -> Result<OrganizationPresenceDefinition> {
     require_text("name", name)?;
     let wanted = name.trim();
+    // Before the cache's lock, which an observer's thread may hold.
+    session.transport().outside_observer()?;
     let cache = session.definitions_cache();
     let definitions = cache.get_or_read(|| {
         let query = PresenceDefinitionQuery::default().locale_code("ALL");

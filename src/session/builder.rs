@@ -528,7 +528,12 @@ impl SessionBuilder {
     ///
     /// The observer runs before the call returns, so keep it short (count,
     /// record, send on a channel); a panic in it unwinds into the call.
-    /// See also [`Session::rate_limit`] for the latest figures alone.
+    /// It may not make calls with its own session (or a clone): it can run
+    /// while the session holds a lock those calls need (during a token
+    /// request, say), so they fail at once with a
+    /// [`Config`](crate::ErrorKind::Config) error instead of waiting for
+    /// ever. [`Session::rate_limit`] (the latest figures alone),
+    /// [`Session::forget_cached_definitions`] and other sessions are fine.
     pub fn observer(mut self, observer: impl Fn(&Exchange) + Send + Sync + 'static) -> Self {
         self.observer = Some(Observer::new(observer));
         self
@@ -545,7 +550,9 @@ impl SessionBuilder {
     /// The value is handled as a secret: the session's `Debug` shows the
     /// names only, an error about a header names it without quoting its
     /// value, and values of 8 bytes or more are hidden, as tokens are, in
-    /// error text and logs.
+    /// error text and logs; so are shorter ones (not empty) when the name
+    /// has `key`, `token`, `secret`, `auth`, `pass`, `signature`, `session`
+    /// or `credential` in it, in any case (`X-Api-Key`, `X-Auth-Token`).
     ///
     /// Bounds, checked by [`build`](SessionBuilder::build): the name is 1 to
     /// 128 letters, digits and ``!#$%&'*+-.^_`|~``; the value, spaces and

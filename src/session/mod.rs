@@ -139,8 +139,11 @@ impl Session {
     ///
     /// [`Auth`](crate::ErrorKind::Auth) when no token could be had, with
     /// [`Error::is_sign_in_required`](crate::Error::is_sign_in_required)
-    /// true when the person's code or refresh token was refused.
+    /// true when the person's code or refresh token was refused;
+    /// [`Config`](crate::ErrorKind::Config) when called from the session's
+    /// own [`observer`](SessionBuilder::observer).
     pub fn authenticate(&self) -> Result<()> {
+        self.transport().outside_observer()?;
         let auth = self.auth();
         let redactor = crate::secret::Redactor::new(self.secrets());
         auth.bearer(self.transport(), self.retry_policy())

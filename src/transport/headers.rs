@@ -4,7 +4,7 @@
 //!
 //! A value may be a gateway's API key, so it is handled as a secret: no
 //! `Debug` shows it, no error quotes it, and error text and logs hide the
-//! longer ones as they hide tokens.
+//! longer ones, and those of headers named as credentials, as they hide tokens.
 
 use std::fmt;
 
@@ -18,10 +18,23 @@ pub(crate) const MAX_HEADER_NAME_LEN: usize = 128;
 pub(crate) const MAX_HEADER_VALUE_LEN: usize = 4096;
 /// The most headers a session accepts.
 pub(crate) const MAX_HEADERS: usize = 32;
-/// Values at least this long are hidden in error text and logs: shorter
-/// ones (`1`, `yes`) cannot be keys, and hiding them would blank out
-/// innocent words.
+/// Values at least this long are hidden in error text and logs. Shorter
+/// ones (`1`, `v2`, `sync`) are hidden only when the header's name says it
+/// carries a credential ([`CREDENTIAL_WORDS`]): hiding every `2` would
+/// blank out status codes and innocent words.
 const HIDDEN_FROM_LEN: usize = 8;
+/// Words that, anywhere in a header's name (`X-Api-Key`, `X-Auth-Token`,
+/// `X-Gateway-Secret`), mark its value as a credential, hidden whatever its length.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "auth",
+    "pass",
+    "signature",
+    "session",
+    "credential",
+];
 
 /// Headers a caller may not set, lower case, and why. The session sets the
 /// first ones itself; the others describe the connection or its framing
@@ -101,11 +114,15 @@ impl CustomHeaders {
     }
 
     /// The values error text and logs must hide: those of
-    /// [`HIDDEN_FROM_LEN`] bytes or more.
+    /// [`HIDDEN_FROM_LEN`] bytes or more, and every value (but an empty
+    /// one) of a header whose name has one of [`CREDENTIAL_WORDS`].
     pub(crate) fn secrets(&self) -> impl Iterator<Item = String> + '_ {
         self.0
             .iter()
-            .filter(|(_, value)| value.len() >= HIDDEN_FROM_LEN)
+            .filter(|(name, value)| {
+                value.len() >= HIDDEN_FROM_LEN
+                    || (!value.is_empty() && CREDENTIAL_WORDS.iter().any(|w| name.as_str().contains(w)))
+            })
             .filter_map(|(_, value)| value.to_str().ok().map(str::to_owned))
     }
 }
@@ -208,9 +225,22 @@ mod tests {
     }
 
     #[test]
-    fn only_long_values_are_hidden() {
-        let set = headers(&[("A", "short"), ("B", "0123456789abcdef")]).unwrap();
-        assert_eq!(set.secrets().collect::<Vec<_>>(), ["0123456789abcdef"]);
+    fn long_values_and_those_of_credentials_are_hidden() {
+        let set = headers(&[
+            ("A", "short"),
+            ("B", "0123456789abcdef"),
+            ("X-Api-Version", "2"),
+            ("X-API-KEY", "k3y"),
+            ("X-Auth-Token", "t0k"),
+            ("X-Gateway-Secret", "s"),
+            ("X-Passphrase", "open"),
+            ("X-Key-Empty", ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            set.secrets().collect::<Vec<_>>(),
+            ["0123456789abcdef", "k3y", "t0k", "s", "open"]
+        );
     }
 
     #[test]

@@ -245,6 +245,26 @@ impl Transport {
         &self.headers
     }
 
+    /// Refuses a call made from inside the session's observer: the thread
+    /// may hold a lock of the session's (a token request's, the definitions
+    /// cache's) that the call would wait for, for ever.
+    ///
+    /// # Errors
+    ///
+    /// [`Config`](crate::ErrorKind::Config) when this thread is running the observer.
+    pub(crate) fn outside_observer(&self) -> Result<()> {
+        if self.observer.as_ref().is_some_and(Observer::is_running) {
+            return Err(Error::config(
+                "the observer made a call with its own session: it may run while the session \
+                 holds a lock that call needs (a token request, a read of the definitions), so \
+                 it may only record the exchange (or send it on a channel) for another thread \
+                 to act on"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The rate-limit figures of the latest API answer that had them.
     pub(crate) fn latest_rate_limit(&self) -> Option<RateLimit> {
         *self

@@ -190,3 +190,27 @@ fn an_error_body_echoing_a_header_value_shows_it_hidden() {
         "{error:?}"
     );
 }
+
+#[test]
+fn a_short_value_is_hidden_when_the_name_says_it_is_a_credential() {
+    let path = format!("/api/v2/users/{USER}/presences/purecloud");
+    let server = Server::start(vec![
+        (
+            "POST /oauth/token",
+            vec![json(200, r#"{"access_token":"tok-1","expires_in":3600}"#)],
+        ),
+        (
+            &*format!("GET {path}"),
+            vec![json(403, "key k3y-42 refused for version v2")],
+        ),
+    ]);
+    let session = built(
+        builder(&server.url())
+            .header("X-Api-Key", "k3y-42")
+            .header("X-Api-Version", "v2"),
+    );
+    let error = user::get_purecloud_presence(&session, USER).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("key <redacted> refused for version v2"), "{text}");
+    assert!(!format!("{error:?}").contains("k3y-42"), "{error:?}");
+}

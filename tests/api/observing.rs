@@ -136,3 +136,129 @@ fn the_observer_sees_every_exchange_of_a_call_retried_after_a_429_and_a_new_toke
     assert_eq!((latest.count, latest.allowed, latest.remaining()), (5, 300, 295));
     assert_eq!(latest.reset, Some(Duration::from_secs(55)));
 }
+
+#[test]
+fn an_observer_calling_its_own_session_is_refused_rather_than_waiting_for_ever() {
+    use genesys_presence::{presence_definitions, ErrorKind};
+    use std::sync::OnceLock;
+
+    let path = format!("/api/v2/users/{USER}/presences/purecloud");
+    let server = Server::start(vec![
+        ("POST /oauth/token", vec![token("tok-1")]),
+        (
+            &*format!("GET {path}"),
+            vec![json(200, r#"{"source":"PURECLOUD"}"#)],
+        ),
+    ]);
+    let own: Arc<OnceLock<Session>> = Arc::new(OnceLock::new());
+    let other = Session::builder()
+        .base_url(server.url())
+        .access_token("other-token")
+        .build()
+        .unwrap();
+    let inner = Arc::new(Mutex::new(Vec::new()));
+    let session = {
+        let (own, inner) = (Arc::clone(&own), Arc::clone(&inner));
+        Session::builder()
+            .base_url(server.url())
+            .client_credentials(CLIENT_ID, CLIENT_SECRET)
+            .observer(move |exchange| {
+                // During the token request, the session holds the lock every
+                // call that needs a token waits for.
+                let session = own.get().unwrap();
+                let outcomes = [
+                    user::get_purecloud_presence(session, USER).map(drop),
+                    session.authenticate(),
+                    presence_definitions::find_by_name(session, "Busy").map(drop),
+                ];
+                // What takes no lock still works, and so does another session.
+                session.forget_cached_definitions();
+                let _ = session.rate_limit();
+                let other_ok = other.authenticate().is_ok();
+                inner.lock().unwrap().push((exchange.kind, outcomes, other_ok));
+            })
+            .build()
+            .unwrap()
+    };
+    own.set(session.clone()).unwrap();
+    let (sent, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sent.send(user::get_purecloud_presence(&session, USER).map(drop));
+    });
+    outcome
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the call came back")
+        .unwrap();
+
+    let inner = inner.lock().unwrap();
+    let kinds: Vec<ExchangeKind> = inner.iter().map(|(kind, _, _)| *kind).collect();
+    assert_eq!(kinds, [ExchangeKind::Token, ExchangeKind::Api]);
+    for (kind, outcomes, other_ok) in inner.iter() {
+        assert!(*other_ok, "{kind:?}");
+        for outcome in outcomes {
+            let error = outcome.as_ref().unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Config, "{kind:?}: {error}");
+            assert!(
+                error
+                    .to_string()
+                    .contains("the observer made a call with its own session"),
+                "{error}"
+            );
+        }
+    }
+    // Nothing was sent for the refused calls.
+    assert_eq!(
+        server.calls(),
+        ["POST /oauth/token".to_owned(), format!("GET {path}")]
+    );
+}
+
+#[test]
+fn a_call_back_into_the_session_through_another_sessions_observer_is_refused_too() {
+    use genesys_presence::ErrorKind;
+    use std::sync::OnceLock;
+
+    let path = format!("/api/v2/users/{USER}/presences/purecloud");
+    let answer = || json(200, r#"{"source":"PURECLOUD"}"#);
+    let server = Server::start(vec![
+        ("POST /oauth/token", vec![token("tok-1")]),
+        (&*format!("GET {path}"), vec![answer(), answer()]),
+    ]);
+    let first: Arc<OnceLock<Session>> = Arc::new(OnceLock::new());
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    // The second session's observer calls the first session.
+    let second = {
+        let (first, refused) = (Arc::clone(&first), Arc::clone(&refused));
+        Session::builder()
+            .base_url(server.url())
+            .access_token("second-token")
+            .observer(move |_| {
+                let outcome = user::get_purecloud_presence(first.get().unwrap(), USER);
+                refused.lock().unwrap().push(outcome.unwrap_err().kind());
+            })
+            .build()
+            .unwrap()
+    };
+    // The first session's observer, during its token request, calls the second.
+    let session = Session::builder()
+        .base_url(server.url())
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .observer(move |exchange| {
+            if exchange.kind == ExchangeKind::Token {
+                user::get_purecloud_presence(&second, USER).unwrap();
+            }
+        })
+        .build()
+        .unwrap();
+    first.set(session.clone()).unwrap();
+    let (sent, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sent.send(user::get_purecloud_presence(&session, USER).map(drop));
+    });
+    outcome
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the call came back")
+        .unwrap();
+    assert_eq!(*refused.lock().unwrap(), [ErrorKind::Config]);
+    assert_eq!(server.calls().len(), 3, "{:?}", server.calls());
+}
