@@ -168,7 +168,8 @@
 //! `ignoreErrors=true` lists refused topics as `Rejected`, else they are a
 //! 400), `GET /api/v2/notifications/availabletopics`, and each channel's
 //! WebSocket at `ws://127.0.0.1:PORT/channels/{channelId}`
-//! (`FakeOrg::streaming_url`; no token, one socket per
+//! (`FakeOrg::streaming_url`; behind a gateway, under its API prefix; no
+//! token, one socket per
 //! channel). A presence change through the API (PATCH or bulk PUT), or made
 //! with `FakeOrg::set_presence_now`, of a user's primary source is pushed to
 //! the sockets subscribed to it; every
@@ -194,10 +195,35 @@
 //! Each request is handled on its own short-lived thread, with the org's
 //! state behind one lock: sessions on several threads are fine.
 //!
+//! # Behind a gateway
+//!
+//! [`FakeOrg::start_behind_gateway`] starts an org as a gateway in front of
+//! Genesys Cloud shows it, with a path prefix for the API and one for the
+//! login (`/genesys/api`, `/genesys/login`): the routes above are served only
+//! under their prefix (`/oauth/…` under the login prefix, everything else
+//! and the channels' WebSockets under the API prefix), anything else is
+//! answered 404 and counted
+//! ([`requests_outside_gateway`](FakeOrg::requests_outside_gateway)).
+//! [`base_url`](FakeOrg::base_url), [`login_url`](FakeOrg::login_url),
+//! `streaming_url` and the channels' `connectUri`s carry the prefix;
+//! [`session`](FakeOrg::session) uses both URLs.
+//!
+//! ```
+//! use genesys_presence::fake::FakeOrg;
+//!
+//! let org = FakeOrg::start_behind_gateway("/genesys/api", "/genesys/login")?;
+//! assert!(org.base_url().ends_with("/genesys/api"));
+//! assert!(org.login_url().ends_with("/genesys/login"));
+//! genesys_presence::system::list(&org.session()?)?;
+//! assert_eq!((org.token_requests(), org.requests_outside_gateway()), (1, 0));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # What tests and benchmarks can do to it
 //!
 //! | Method | Effect |
 //! |---|---|
+//! | [`start_behind_gateway`](FakeOrg::start_behind_gateway), [`login_url`](FakeOrg::login_url), [`requests_outside_gateway`](FakeOrg::requests_outside_gateway) | an org served under a gateway's API and login path prefixes (none by default); its login URL; requests that missed their prefix (404) |
 //! | [`add_user`](FakeOrg::add_user), [`add_user_with_email`](FakeOrg::add_user_with_email) | a new user, Offline (users are looked up by id, so 20 000 are fine), with a name and e-mail address for the second |
 //! | [`user_email`](FakeOrg::user_email), [`user_name`](FakeOrg::user_name), [`org_id`](FakeOrg::org_id), [`org_name`](FakeOrg::org_name) | who is who |
 //! | [`add_redirect_uri`](FakeOrg::add_redirect_uri), [`set_loopback_redirects`](FakeOrg::set_loopback_redirects) | which redirect URIs `/oauth/authorize` accepts |
@@ -222,6 +248,7 @@ mod clock;
 mod definition_edit;
 mod definition_request;
 mod definitions;
+mod gateway;
 mod grants;
 mod ids;
 #[cfg(feature = "notifications")]

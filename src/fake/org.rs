@@ -13,6 +13,7 @@ use crate::{Result, Session};
 
 #[cfg(feature = "notifications")]
 use super::channels::{ChannelInfo, Outgoing};
+use super::gateway::Gateway;
 use super::presence_edit::set_directly;
 use super::server;
 use super::state::State;
@@ -23,6 +24,7 @@ use super::streaming::Streaming;
 /// docs](crate::fake) for what it serves. Dropping it stops the server.
 pub struct FakeOrg {
     base_url: String,
+    login_url: String,
     client_id: String,
     client_secret: String,
     state: Arc<Mutex<State>>,
@@ -42,32 +44,57 @@ impl FakeOrg {
     /// The [`io::Error`] of binding a port on `127.0.0.1` or of starting a
     /// server thread.
     pub fn start() -> io::Result<FakeOrg> {
+        FakeOrg::start_with(Gateway::default())
+    }
+
+    /// Starts an org as [`start`](FakeOrg::start) does, as seen through a
+    /// gateway that puts the API under `api_prefix` and the login under
+    /// `login_prefix` (e.g. `/genesys/api` and `/genesys/login`): the login
+    /// routes (`/oauth/token`, `/oauth/authorize`) are served only under
+    /// `login_prefix`, every other route, and the channels' WebSockets
+    /// (whose `connectUri`s carry the prefix), only under `api_prefix`.
+    /// Any other request is answered 404 and counted in
+    /// [`requests_outside_gateway`](FakeOrg::requests_outside_gateway).
+    /// [`base_url`](FakeOrg::base_url), [`login_url`](FakeOrg::login_url)
+    /// and (with `notifications`) `streaming_url` end with their prefix.
+    /// The two prefixes may be the same. The `selfUri`s in answers stay
+    /// paths from the root, as Genesys Cloud's do.
+    ///
+    /// A prefix is `""` (none), or `/` followed by segments separated by
+    /// `/`, each of RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _
+    /// ~`) and none `.` or `..`: no trailing `/`, query, fragment or escape.
+    ///
+    /// # Errors
+    ///
+    /// An [`io::ErrorKind::InvalidInput`] error naming a prefix that is not
+    /// of that form; else as [`start`](FakeOrg::start).
+    pub fn start_behind_gateway(api_prefix: &str, login_prefix: &str) -> io::Result<FakeOrg> {
+        FakeOrg::start_with(Gateway::new(api_prefix, login_prefix)?)
+    }
+
+    fn start_with(gateway: Gateway) -> io::Result<FakeOrg> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let address = listener.local_addr()?;
         let server = tiny_http::Server::from_listener(listener, None)
             .map_err(|e| io::Error::other(format!("fake org: cannot serve HTTP on {address}: {e}")))?;
         let server = Arc::new(server);
-        let state = State::new();
+        let base_url = format!("http://{address}{}", gateway.api_prefix());
+        let login_url = format!("http://{address}{}", gateway.login_prefix());
+        let mut state = State::new();
         let (client_id, client_secret) = (state.client_id.clone(), state.client_secret.clone());
+        state.gateway = gateway;
         let state = Arc::new(Mutex::new(state));
         #[cfg(feature = "notifications")]
-        let streaming = {
-            let streaming = Streaming::start(&state)?;
-            state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .notifications
-                .streaming_url = streaming.url();
-            streaming
-        };
+        let streaming = Streaming::start(&state)?;
         let thread = {
             let (server, state) = (Arc::clone(&server), Arc::clone(&state));
             std::thread::Builder::new()
                 .name("genesys-fake-org".into())
                 .spawn(move || serve(&server, &state))?
         };
-        Ok(FakeOrg {
-            base_url: format!("http://{address}"),
+        let org = FakeOrg {
+            base_url,
+            login_url,
             client_id,
             client_secret,
             state,
@@ -75,13 +102,36 @@ impl FakeOrg {
             thread: Some(thread),
             #[cfg(feature = "notifications")]
             streaming,
-        })
+        };
+        #[cfg(feature = "notifications")]
+        {
+            org.lock().notifications.streaming_url = org.streaming_url();
+        }
+        Ok(org)
     }
 
-    /// The org's base URL, `http://127.0.0.1:PORT`: it serves both the API
-    /// and `/oauth/token`, so give it to [`SessionBuilder::base_url`](crate::SessionBuilder::base_url).
+    /// The org's API base URL, `http://127.0.0.1:PORT` (and the API prefix
+    /// [behind a gateway](FakeOrg::start_behind_gateway)): give it to
+    /// [`SessionBuilder::base_url`](crate::SessionBuilder::base_url).
+    /// Without a gateway it serves `/oauth/token` too, and is the same as
+    /// [`login_url`](FakeOrg::login_url).
     pub fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// The org's login base URL, which serves `/oauth/token` and
+    /// `/oauth/authorize`: `http://127.0.0.1:PORT` (and the login prefix
+    /// [behind a gateway](FakeOrg::start_behind_gateway)), for
+    /// [`SessionBuilder::login_url`](crate::SessionBuilder::login_url).
+    pub fn login_url(&self) -> String {
+        self.login_url.clone()
+    }
+
+    /// How many requests (HTTP requests, and WebSocket handshakes) arrived
+    /// outside their [gateway](FakeOrg::start_behind_gateway) prefix and
+    /// were answered 404; always 0 without a gateway.
+    pub fn requests_outside_gateway(&self) -> usize {
+        self.lock().gateway.missed
     }
 
     /// The id of the OAuth client that `POST /oauth/token` accepts.
@@ -109,6 +159,7 @@ impl FakeOrg {
     pub fn session(&self) -> Result<Session> {
         Session::builder()
             .base_url(self.base_url())
+            .login_url(self.login_url())
             .client_credentials(self.client_id(), self.client_secret())
             .build()
     }
@@ -222,11 +273,12 @@ impl FakeOrg {
         self.lock().token_lifetime = secs;
     }
 
-    /// The base of the notification WebSockets, `ws://127.0.0.1:PORT`
-    /// (channels' `connectUri`s are `{this}/channels/{channelId}`).
+    /// The base of the notification WebSockets, `ws://127.0.0.1:PORT` (and
+    /// the API prefix [behind a gateway](FakeOrg::start_behind_gateway));
+    /// channels' `connectUri`s are `{this}/channels/{channelId}`.
     #[cfg(feature = "notifications")]
     pub fn streaming_url(&self) -> String {
-        self.streaming.url()
+        format!("{}{}", self.streaming.url(), self.lock().gateway.api_prefix())
     }
 
     /// How long channels made from now on live. Default: 24 hours. When a
@@ -371,6 +423,7 @@ impl fmt::Debug for FakeOrg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FakeOrg")
             .field("base_url", &self.base_url)
+            .field("login_url", &self.login_url)
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .finish_non_exhaustive()

@@ -14,6 +14,9 @@ use super::{
     token_info, users,
 };
 
+/// The message of a 404 for a path nothing is served at.
+const NOT_FOUND: &str = "The requested resource was not found.";
+
 /// Answers one request on a route; the state is locked for the whole call.
 pub(super) type Handler = fn(&mut State, &Incoming) -> Outcome;
 
@@ -166,12 +169,17 @@ impl Route {
     }
 }
 
-/// Finds the route and runs its handler: 401 for `/api/` paths without a
-/// valid token, 429 for those over the [rate limit](super::rate_limit), 404
-/// for no route, 405 for a method the route lacks. With a rate limit, every
-/// answer to an `/api/` call with a valid token carries the
-/// `inin-ratelimit-*` headers.
-pub(super) fn dispatch(state: &mut State, incoming: Incoming) -> Reply {
+/// Finds the route and runs its handler: 404 for a path outside its
+/// [gateway prefix](super::gateway) (none by default), which is then taken
+/// off; 401 for `/api/` paths without a valid token, 429 for those over the
+/// [rate limit](super::rate_limit), 404 for no route, 405 for a method the
+/// route lacks. With a rate limit, every answer to an `/api/` call with a
+/// valid token carries the `inin-ratelimit-*` headers.
+pub(super) fn dispatch(state: &mut State, mut incoming: Incoming) -> Reply {
+    let Some(prefix) = state.gateway.admit(&incoming.segments) else {
+        return Reply::not_found(NOT_FOUND);
+    };
+    incoming.segments.drain(..prefix);
     if incoming.segments.first().is_none_or(|s| s != "api") {
         return route(state, incoming);
     }
@@ -198,5 +206,5 @@ fn route(state: &mut State, mut incoming: Incoming) -> Reply {
         };
         return handler(state, &incoming).unwrap_or_else(|refusal| refusal);
     }
-    Reply::not_found("The requested resource was not found.")
+    Reply::not_found(NOT_FOUND)
 }

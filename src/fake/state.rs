@@ -10,6 +10,7 @@ use crate::SystemPresenceName;
 
 #[cfg(feature = "notifications")]
 use super::channels::Notifications;
+use super::gateway::Gateway;
 use super::ids::{random_string, uuid};
 use super::rate_limit::RateLimits;
 use super::sign_in::SignIn;
@@ -64,6 +65,8 @@ pub(super) struct State {
     pub(super) token_lifetime: u64,
     pub(super) token_requests: usize,
     pub(super) requests: usize,
+    /// The path prefixes of a gateway in front of the org (none by default).
+    pub(super) gateway: Gateway,
     /// The optional limit of API requests a minute per token.
     pub(super) rate_limits: RateLimits,
     /// Who creates and edits definitions (`createdBy`, `modifiedBy`).
@@ -140,6 +143,7 @@ impl State {
             token_lifetime: 86_399,
             token_requests: 0,
             requests: 0,
+            gateway: Gateway::default(),
             rate_limits: RateLimits::default(),
             admin_id: uuid(),
             home_division_id,

@@ -1,4 +1,5 @@
-//! The notification WebSocket of the stand-in org, `ws://127.0.0.1:PORT/channels/{id}`:
+//! The notification WebSocket of the stand-in org, `ws://127.0.0.1:PORT/channels/{id}`
+//! (behind a gateway, under its API prefix):
 //! a listener thread, and one thread per socket that sends what the org
 //! publishes ([`Outgoing`]) and a heartbeat, and answers the client's pings.
 //! The REST side of channels is `notifications`; what both share, `channels`.
@@ -103,7 +104,8 @@ fn accept_loop(listener: &TcpListener, stop: &AtomicBool, state: &Arc<Mutex<Stat
     }
 }
 
-/// The handshake (404 for an unknown or expired channel), then the socket's life.
+/// The handshake (404 for an unknown or expired channel, or a path outside
+/// the gateway's API prefix), then the socket's life.
 fn serve(stream: TcpStream, state: &Mutex<State>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
@@ -116,11 +118,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     #[allow(clippy::result_large_err)]
     let check = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         let path = request.uri().path();
-        let id = path
-            .strip_prefix("/channels/")
+        let mut state = lock(state);
+        let id = state
+            .gateway
+            .admit_socket(path)
+            .and_then(|rest| rest.strip_prefix("/channels/"))
             .map(|id| percent_decode(id, false));
         if let Some(id) = id {
-            let mut state = lock(state);
             let heartbeat = state.notifications.heartbeat_interval;
             if state.notifications.live_channel(&id).is_some() {
                 if let Some((number, expires_at)) = state.notifications.attach(&id, outbox) {

@@ -21,6 +21,7 @@ mod fake;
 #[cfg(feature = "notifications")]
 mod fake_limits;
 mod fake_sign_in;
+mod gateway;
 mod pacing;
 #[cfg(feature = "notifications")]
 mod proxy_faults;

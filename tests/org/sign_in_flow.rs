@@ -16,6 +16,7 @@ const THREADS: usize = 8;
 fn builder(org: &FakeOrg) -> SessionBuilder {
     Session::builder()
         .base_url(org.base_url())
+        .login_url(org.login_url())
         .timeout(Duration::from_secs(10))
 }
 
@@ -105,6 +106,31 @@ fn authorize_from(url: &str) -> String {
 }
 
 #[test]
+fn a_person_signs_in_through_a_gateways_login_prefix() {
+    let org = FakeOrg::start_behind_gateway("/genesys/api", "/genesys/login").unwrap();
+    let pending = LoopbackSignIn::new(builder(&org), org.client_id())
+        .timeout(Duration::from_secs(20))
+        .start()
+        .unwrap();
+    let authorize_url = format!("{}/oauth/authorize?", org.login_url());
+    assert!(org.login_url().ends_with("/genesys/login"), "{}", org.login_url());
+    assert!(pending.url().starts_with(&authorize_url), "{}", pending.url());
+    let location = authorize(&pending);
+    let program = thread::spawn(move || pending.finish());
+    let (status, page) = come_back(&location);
+    assert_eq!(status, 200, "{page}");
+    let session = program.join().unwrap().unwrap();
+    assert_eq!(
+        users::me(&session, false).unwrap().id,
+        Some(org.user_ids()[0].clone())
+    );
+    // The authorize request, the code's exchange and `users/me`.
+    assert_eq!(org.requests(), 3);
+    assert_eq!(org.token_requests(), 1);
+    assert_eq!(org.requests_outside_gateway(), 0);
+}
+
+#[test]
 fn a_wrong_state_is_refused_without_a_token_request() {
     let org = FakeOrg::start().unwrap();
     let pending = LoopbackSignIn::new(builder(&org), org.client_id())
@@ -165,7 +191,7 @@ fn nobody_signing_in_times_out() {
 /// A session signed in through the code grant (confidential client).
 fn signed_in(org: &FakeOrg) -> Session {
     let redirect = "http://127.0.0.1:8400/callback";
-    let pending_url = genesys_presence::AuthorizeUrl::new(org.base_url(), org.client_id(), redirect)
+    let pending_url = genesys_presence::AuthorizeUrl::new(org.login_url(), org.client_id(), redirect)
         .state("s1")
         .to_url();
     let location = authorize_from(&pending_url);

@@ -20,6 +20,8 @@ mod script_server;
 #[path = "../common/wait.rs"]
 mod wait;
 
+#[cfg(feature = "fake")]
+mod gateway;
 mod https_only;
 mod no_tls;
 mod notifications;
