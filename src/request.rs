@@ -121,6 +121,17 @@ pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
     Ok(percent_encode(value))
 }
 
+/// [`segment`], written at the end of `path` (no string of its own).
+///
+/// # Errors
+///
+/// As [`segment`]'s.
+pub(crate) fn push_segment(path: &mut String, what: &'static str, value: &str) -> Result<()> {
+    crate::args::require_text(what, value)?;
+    path.extend(utf8_percent_encode(value, RESERVED));
+    Ok(())
+}
+
 /// Every byte but `A-Z a-z 0-9 - . _ ~` (RFC 3986's unreserved characters).
 const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')

@@ -10,16 +10,15 @@ pub use bulk::{get_presences_bulk, get_purecloud_presences_bulk, update_presence
 pub use primary_source::{get_primary_source, set_primary_source};
 
 use crate::models::{PresenceDefinition, PresenceExpand, UserPresence};
-use crate::request::{self, segment, Call};
+use crate::request::{self, push_segment, segment, Call};
 use crate::{Result, Session};
 
 fn presence_path(user_id: &str, source: &str) -> Result<String> {
     // Built by hand rather than with `format!`: this is the hottest path of
     // the crate, and the formatting machinery was 2% of a call's instructions.
-    let user = segment("user_id", user_id)?;
-    let mut path = String::with_capacity(32 + user.len() + source.len());
+    let mut path = String::with_capacity(48 + user_id.len() + source.len());
     path.push_str("/api/v2/users/");
-    path.push_str(&user);
+    push_segment(&mut path, "user_id", user_id)?;
     path.push_str("/presences/");
     path.push_str(source);
     Ok(path)
