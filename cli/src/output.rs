@@ -65,9 +65,8 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> Outcome {
     line(&out)
 }
 
-/// A cell as shown: `-` for an empty one, control characters as spaces
-/// (a message with a line break must not break the table).
-fn shown(cell: &str) -> &str {
+/// A cell as shown: `-` for an empty one.
+pub fn shown(cell: &str) -> &str {
     if cell.is_empty() {
         "-"
     } else {

@@ -4,6 +4,7 @@ mod auth;
 mod completions;
 mod definitions;
 mod presence;
+mod presence_row;
 mod settings;
 mod sources;
 mod watch;
