@@ -216,38 +216,44 @@ pub enum SourcesCommand {
     /// List the org's presence sources
     #[command(after_help = "Example:\n  genesys-presence sources list --deactivated")]
     List {
-        /// List the deactivated sources instead
+        /// Include the deactivated sources
         #[arg(long)]
         deactivated: bool,
     },
     /// Show one source
     #[command(after_help = "Example:\n  genesys-presence sources show 6f1c…")]
     Show {
-        /// The source's id
+        /// The source's id or name
         source: String,
     },
     /// Create a custom presence source
-    #[command(after_help = "Example:\n  genesys-presence sources create 'HR sync'")]
+    #[command(after_help = "Example:\n  genesys-presence sources create 'HR sync' --description 'Presence from the HR system'")]
     Create {
         /// Its name
         name: String,
+        /// What it is
+        #[arg(long)]
+        description: Option<String>,
     },
-    /// Rename, deactivate or reactivate a source
-    #[command(after_help = "Example:\n  genesys-presence sources update 6f1c… --name 'HR sync v2'")]
+    /// Rename, describe, deactivate or reactivate a source
+    #[command(after_help = "Example:\n  genesys-presence sources update 'HR sync' --name 'HR sync v2'")]
     Update {
-        /// The source's id
+        /// The source's id or name
         source: String,
         /// The new name
         #[arg(long)]
         name: Option<String>,
+        /// The new description
+        #[arg(long)]
+        description: Option<String>,
         /// Deactivate (true) or reactivate (false) it
         #[arg(long)]
         deactivated: Option<bool>,
     },
     /// Delete a source
-    #[command(after_help = "Example:\n  genesys-presence sources delete 6f1c…")]
+    #[command(after_help = "Example:\n  genesys-presence sources delete 'HR sync'")]
     Delete {
-        /// The source's id
+        /// The source's id or name
         source: String,
     },
 }
@@ -264,9 +270,18 @@ pub enum SettingsCommand {
         /// Whether agents may request to go off queue
         #[arg(long)]
         requesting_off_queue: Option<bool>,
-        /// The presence source new users get as their primary source (its id)
+        /// The registered presence source new users get as their primary source (its id or name)
         #[arg(long)]
         default_primary_source: Option<String>,
+        /// Whether a user's presence is restored when they reconnect
+        #[arg(long)]
+        restore: Option<bool>,
+        /// How long after going offline a presence is still restored, in milliseconds
+        #[arg(long, value_name = "MS")]
+        restore_within_ms: Option<i64>,
+        /// Whether an On Queue presence is restored too
+        #[arg(long)]
+        restore_on_queue: Option<bool>,
     },
 }
 
@@ -280,9 +295,11 @@ pub enum PrimarySourceCommand {
         users: UserList,
     },
     /// Set users' primary presence source
-    #[command(after_help = "Example:\n  genesys-presence primary-source set 6f1c… me")]
+    #[command(after_help = "Examples:
+  genesys-presence primary-source set 'Calendar sync' me
+  genesys-presence primary-source set PURECLOUD - < team.txt")]
     Set {
-        /// The source's id
+        /// The source's id or name (PURECLOUD: Genesys Cloud's own)
         source: String,
         #[command(flatten)]
         users: UserList,

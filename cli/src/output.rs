@@ -81,3 +81,13 @@ pub fn cell(text: &str) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }
+
+/// An optional text's cell: [`cell`], empty when there is none.
+pub fn optional_cell(text: &Option<String>) -> String {
+    cell(text.as_deref().unwrap_or_default())
+}
+
+/// A yes/no cell.
+pub fn yes_no(value: bool) -> String {
+    (if value { "yes" } else { "no" }).to_owned()
+}

@@ -82,12 +82,11 @@ impl PresenceRow {
     /// The row's cells for people, in [`HEADER`]'s order, control
     /// characters made spaces.
     pub fn cells(&self) -> Vec<String> {
-        let text = |value: &Option<String>| output::cell(value.as_deref().unwrap_or_default());
-        vec![
+            vec![
             output::cell(&self.user),
-            text(&self.system_presence),
-            text(&self.message),
-            text(&self.modified_date),
+            output::optional_cell(&self.system_presence),
+            output::optional_cell(&self.message),
+            output::optional_cell(&self.modified_date),
         ]
     }
 }
