@@ -61,6 +61,11 @@ impl Running {
             .expect("a line on standard output in time")
     }
 
+    /// The next line of standard output if one comes within `timeout`.
+    pub fn line_within(&self, timeout: Duration) -> Option<String> {
+        self.lines.recv_timeout(timeout).ok()
+    }
+
     /// Sends SIGINT (what Ctrl-C sends) to the binary.
     #[cfg(unix)]
     pub fn interrupt(&self) {
