@@ -227,7 +227,9 @@ pub enum SourcesCommand {
         source: String,
     },
     /// Create a custom presence source
-    #[command(after_help = "Example:\n  genesys-presence sources create 'HR sync' --description 'Presence from the HR system'")]
+    #[command(
+        after_help = "Example:\n  genesys-presence sources create 'HR sync' --description 'Presence from the HR system'"
+    )]
     Create {
         /// Its name
         name: String,

@@ -15,6 +15,7 @@ pub struct Context {
     /// `--json`.
     pub json: bool,
     /// The stand-in org of `--fake`, kept running for the command.
+    #[allow(dead_code, reason = "held so that the org runs as long as the command")]
     pub fake: Option<FakeOrg>,
 }
 

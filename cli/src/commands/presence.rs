@@ -80,8 +80,10 @@ fn unknown_presence(name: &str, error: Error) -> Failure {
 /// The rows for `users` from update answers, matched by user id (the API
 /// does not promise their order).
 fn rows_of(users: &[UserRef], answers: &[UserPresence]) -> Vec<PresenceRow> {
-    let by_user: HashMap<&str, &UserPresence> =
-        answers.iter().filter_map(|a| Some((a.id.as_deref()?, a))).collect();
+    let by_user: HashMap<&str, &UserPresence> = answers
+        .iter()
+        .filter_map(|a| Some((a.id.as_deref()?, a)))
+        .collect();
     users
         .iter()
         .map(|u| PresenceRow::from_presence(u, by_user.get(u.id.as_str()).copied()))
@@ -96,8 +98,10 @@ fn read(context: &Context, users: &[UserRef]) -> Outcome<Vec<PresenceRow>> {
     }
     let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
     let presences = user::get_purecloud_presences_bulk(&context.session, &ids)?;
-    let by_user: HashMap<&str, &UcUserPresence> =
-        presences.iter().filter_map(|p| Some((p.user_id.as_deref()?, p))).collect();
+    let by_user: HashMap<&str, &UcUserPresence> = presences
+        .iter()
+        .filter_map(|p| Some((p.user_id.as_deref()?, p)))
+        .collect();
     Ok(users
         .iter()
         .map(|u| PresenceRow::from_bulk_read(u, by_user.get(u.id.as_str()).copied()))

@@ -82,7 +82,7 @@ impl PresenceRow {
     /// The row's cells for people, in [`HEADER`]'s order, control
     /// characters made spaces.
     pub fn cells(&self) -> Vec<String> {
-            vec![
+        vec![
             output::cell(&self.user),
             output::optional_cell(&self.system_presence),
             output::optional_cell(&self.message),

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use genesys_presence::{settings, sources, user, PresenceSettings, RestorePresenceSettings, UserPrimarySource};
+use genesys_presence::{
+    settings, sources, user, PresenceSettings, RestorePresenceSettings, UserPrimarySource,
+};
 use serde::Serialize;
 
 use super::sources::find_id;
@@ -37,7 +39,8 @@ impl From<PresenceSettings> for SettingsView {
         let restore = settings.restore_presence_settings.unwrap_or_default();
         SettingsView {
             requesting_off_queue_enabled: settings.requesting_off_queue_enabled,
-            default_primary_presence_registered_source_id: settings.default_primary_presence_registered_source_id,
+            default_primary_presence_registered_source_id: settings
+                .default_primary_presence_registered_source_id,
             restore_presence_settings: RestoreView {
                 enabled: restore.enabled,
                 restore_time_milliseconds: restore.restore_time_milliseconds,
@@ -90,7 +93,10 @@ pub fn run_settings(context: &Context, command: &SettingsCommand) -> Outcome {
     let flag = |value: Option<bool>| value.map(output::yes_no).unwrap_or_default();
     let restore = &view.restore_presence_settings;
     let rows = vec![
-        vec!["requesting off queue".to_owned(), flag(view.requesting_off_queue_enabled)],
+        vec![
+            "requesting off queue".to_owned(),
+            flag(view.requesting_off_queue_enabled),
+        ],
         vec![
             "default primary source".to_owned(),
             output::optional_cell(&view.default_primary_presence_registered_source_id),
@@ -98,9 +104,15 @@ pub fn run_settings(context: &Context, command: &SettingsCommand) -> Outcome {
         vec!["restore presence".to_owned(), flag(restore.enabled)],
         vec![
             "restore within (ms)".to_owned(),
-            restore.restore_time_milliseconds.map(|ms| ms.to_string()).unwrap_or_default(),
+            restore
+                .restore_time_milliseconds
+                .map(|ms| ms.to_string())
+                .unwrap_or_default(),
         ],
-        vec!["restore on queue".to_owned(), flag(restore.restore_on_queue_enabled)],
+        vec![
+            "restore on queue".to_owned(),
+            flag(restore.restore_on_queue_enabled),
+        ],
     ];
     output::table(&["SETTING", "VALUE"], &rows)
 }
@@ -180,7 +192,11 @@ fn print_primary_sources(json: bool, rows: &[PrimarySourceRow]) -> Outcome {
     output::table(&["USER", "SOURCE", "NAME", "REGISTERED"], &table)
 }
 
-fn primary_row(user: &UserRef, primary: UserPrimarySource, names: &HashMap<String, String>) -> PrimarySourceRow {
+fn primary_row(
+    user: &UserRef,
+    primary: UserPrimarySource,
+    names: &HashMap<String, String>,
+) -> PrimarySourceRow {
     PrimarySourceRow {
         user: user.given.clone(),
         id: user.id.clone(),

@@ -98,7 +98,11 @@ pub fn find_id(session: &Session, text: &str) -> Outcome<String> {
     }
     let named: Vec<&Source> = listing
         .iter()
-        .filter(|s| s.name.as_deref().is_some_and(|n| n.trim().eq_ignore_ascii_case(text.trim())))
+        .filter(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(text.trim()))
+        })
         .collect();
     match named.as_slice() {
         [one] => one
@@ -108,7 +112,11 @@ pub fn find_id(session: &Session, text: &str) -> Outcome<String> {
         [] => Ok(text.to_owned()),
         _ => Err(Failure::other(format!(
             "several sources are called {text:?}: give its id ({})",
-            named.iter().filter_map(|s| s.id.as_deref()).collect::<Vec<_>>().join(", ")
+            named
+                .iter()
+                .filter_map(|s| s.id.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }

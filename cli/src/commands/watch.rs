@@ -87,7 +87,11 @@ impl<'a> Printer<'a> {
         Printer {
             json,
             users: users.iter().map(|u| (u.id.as_str(), u)).collect(),
-            width: users.iter().map(|u| output::cell(&u.given).chars().count()).max().unwrap_or(0),
+            width: users
+                .iter()
+                .map(|u| output::cell(&u.given).chars().count())
+                .max()
+                .unwrap_or(0),
         }
     }
 

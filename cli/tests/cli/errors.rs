@@ -43,7 +43,10 @@ fn an_unknown_presence_name_is_one_line_listing_the_names() {
         let (stdout, stderr) = text(&output);
         assert_eq!((output.status.code(), stdout.as_str()), (Some(1), ""));
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(stderr.starts_with("error: unknown presence \"Snoozing\": "), "{stderr}");
+        assert!(
+            stderr.starts_with("error: unknown presence \"Snoozing\": "),
+            "{stderr}"
+        );
         assert!(stderr.contains("Lunch"), "{stderr}");
     }
 }

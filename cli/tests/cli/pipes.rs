@@ -44,7 +44,12 @@ fn json_get_into_a_reader_that_closes_ends_quietly() {
     let status = wait(&mut child);
     writer.join().expect("the writer").expect("the users written");
     let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }
 
@@ -68,6 +73,11 @@ fn a_watch_whose_reader_closes_ends_quietly_at_the_next_event() {
     org.set_presence_now(&id, "Busy", None);
     let status = wait(&mut child);
     let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("stderr");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }

@@ -119,5 +119,8 @@ pub fn until(what: &str, mut condition: impl FnMut() -> bool) {
 
 /// The cells of a table line (columns are two or more spaces apart).
 pub fn columns(line: &str) -> Vec<&str> {
-    line.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect()
+    line.split("  ")
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .collect()
 }

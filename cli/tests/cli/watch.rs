@@ -22,8 +22,14 @@ fn watch_prints_changes_another_process_makes_and_ends_on_ctrl_c() {
     let mut first = [watch.line(), watch.line()];
     first.sort_by_key(|line| line.contains(&email));
     let width = ids[0].len().max(email.len());
-    assert!(first[0].contains(&format!("  {:<width$}  Available", ids[0])), "{first:?}");
-    assert!(first[1].contains(&format!("  {email:<width$}  Busy")), "{first:?}");
+    assert!(
+        first[0].contains(&format!("  {:<width$}  Available", ids[0])),
+        "{first:?}"
+    );
+    assert!(
+        first[1].contains(&format!("  {email:<width$}  Busy")),
+        "{first:?}"
+    );
 
     let set = run(
         against(&org, &config).args(["set", "Meeting", "--message", "Design review", &email]),
@@ -73,7 +79,10 @@ fn changes_only_skips_the_current_presence_and_a_refused_user_is_reported() {
     let org = FakeOrg::start().expect("a stand-in org");
     let config = ConfigDir::new("watch-refused");
     let ids = org.user_ids();
-    org.reject_topic(&format!("v2.users.{}.presence", ids[1]), "Missing permission: directory:user:view");
+    org.reject_topic(
+        &format!("v2.users.{}.presence", ids[1]),
+        "Missing permission: directory:user:view",
+    );
 
     let watch = Running::start(against(&org, &config).args(["watch", "--changes-only", &ids[0], &ids[1]]));
     // Nothing says when the watcher has read its starting point, and a
@@ -99,6 +108,12 @@ fn changes_only_skips_the_current_presence_and_a_refused_user_is_reported() {
     let (status, rest, stderr) = watch.finish();
     assert_eq!((status.code(), rest.len()), (Some(0), 0), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with(&format!("genesys-presence: not watching {}: ", ids[1])), "{stderr}");
-    assert!(stderr.contains("Missing permission: directory:user:view"), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("genesys-presence: not watching {}: ", ids[1])),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Missing permission: directory:user:view"),
+        "{stderr}"
+    );
 }
