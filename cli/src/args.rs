@@ -139,7 +139,8 @@ pub struct GetArgs {
 /// `set`.
 #[derive(Debug, Args)]
 pub struct SetArgs {
-    /// The presence: a system presence in any spelling (busy, "On Queue") or one of the org's labels (Lunch)
+    /// The presence: a system presence in any spelling (busy, "On Queue") or one of the org's labels
+    /// (Lunch); a name the org does not have fails (exit 1) with the names it has
     #[arg(value_name = "PRESENCE")]
     pub presence: String,
     /// A message to show with the presence
