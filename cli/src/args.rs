@@ -1,0 +1,329 @@
+//! The command line: every command, its arguments and its help.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Read, set and watch Genesys Cloud presence from a shell.
+///
+/// Credentials come from the GENESYSCLOUD_* variables when they are set
+/// (GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET, or
+/// GENESYSCLOUD_ACCESS_TOKEN; GENESYSCLOUD_REGION or GENESYSCLOUD_API_URL),
+/// else from the profile `login` saved. `--fake` runs every command against
+/// a stand-in org on this machine, with no account.
+#[derive(Debug, Parser)]
+#[command(name = "genesys-presence", version, propagate_version = true)]
+#[command(after_help = "Examples:
+  genesys-presence login                          sign in with the browser
+  genesys-presence get me
+  genesys-presence set Busy --message 'Deep work' me
+  genesys-presence set Meeting alex@example.com 3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44
+  cat team.txt | genesys-presence set Available -
+  genesys-presence --json get me | jq .systemPresence
+  genesys-presence --fake watch @1 @2")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The profile to use (saved by `login`)
+    #[arg(
+        long,
+        global = true,
+        env = "GENESYS_PRESENCE_PROFILE",
+        default_value = "default"
+    )]
+    pub profile: String,
+    /// The region, by name (eu-west-1) or domain (mypurecloud.ie); overrides the profile's
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Print JSON (one document, or one line per event for `watch`) instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log what the client does on stderr: -v calls and retries, -vv every exchange, -vvv bodies
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Use a stand-in org on this machine instead of Genesys Cloud (no account needed;
+    /// its users are @1, @2 and @3, and `me` is @1)
+    #[arg(long, global = true)]
+    pub fake: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in with the browser (PKCE), or save client credentials, into a profile
+    #[command(after_help = "Examples:
+  genesys-presence login --client-id 0c3e…          a person, in the browser
+  genesys-presence --profile ops login --client-credentials --client-id 0c3e… < secret.txt")]
+    Login(LoginArgs),
+    /// Revoke the profile's token and forget it
+    #[command(after_help = "Example:\n  genesys-presence logout")]
+    Logout,
+    /// Show who the token belongs to: user, org, client
+    #[command(after_help = "Example:\n  genesys-presence whoami")]
+    Whoami,
+    /// Show the presence of one or more users
+    #[command(after_help = "Examples:
+  genesys-presence get me
+  genesys-presence get alex@example.com 3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44
+  genesys-presence --json get - < users.txt")]
+    Get(GetArgs),
+    /// Set the presence of one or more users by name (the bulk call for many)
+    #[command(after_help = "Examples:
+  genesys-presence set Busy me
+  genesys-presence set 'On Queue' --message 'Back at 3' alex@example.com
+  genesys-presence set Lunch - < team.txt")]
+    Set(SetArgs),
+    /// Print presence changes of users until Ctrl-C
+    #[command(after_help = "Examples:
+  genesys-presence watch me alex@example.com
+  genesys-presence --json watch - < team.txt | jq -c .")]
+    Watch(WatchArgs),
+    /// The org's presence definitions: list, show, create, update, delete
+    #[command(subcommand)]
+    Definitions(DefinitionsCommand),
+    /// The org's presence sources: list, show, create, update, delete
+    #[command(subcommand)]
+    Sources(SourcesCommand),
+    /// The org's presence settings: show, update
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// A user's primary presence source: show, set
+    #[command(subcommand, name = "primary-source")]
+    PrimarySource(PrimarySourceCommand),
+    /// Print a completion script for a shell
+    #[command(after_help = "Examples:
+  genesys-presence completions bash > ~/.local/share/bash-completion/completions/genesys-presence
+  genesys-presence completions zsh > ~/.zfunc/_genesys-presence
+  genesys-presence completions fish > ~/.config/fish/completions/genesys-presence.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// `login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The OAuth client id (a PKCE client for a person; a client-credentials client with --client-credentials)
+    #[arg(long, env = "GENESYSCLOUD_OAUTHCLIENT_ID")]
+    pub client_id: Option<String>,
+    /// Save client credentials instead of signing a person in; the secret is read from
+    /// standard input (or GENESYSCLOUD_OAUTHCLIENT_SECRET)
+    #[arg(long)]
+    pub client_credentials: bool,
+    /// The port of the local address the browser is sent back to (default: any free port)
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Do not open the browser: only print the address to open
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// Users: ids, e-mail addresses, `me`, or `-` for one per line on standard input.
+#[derive(Debug, Args)]
+pub struct UserList {
+    /// Users: ids, e-mail addresses, `me`, or `-` to read them from standard input, one per line
+    #[arg(value_name = "USER", required = true)]
+    pub users: Vec<String>,
+}
+
+/// `get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub users: UserList,
+}
+
+/// `set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The presence: a system presence in any spelling (busy, "On Queue") or one of the org's labels
+    /// (Lunch); a name the org does not have fails (exit 1) with the names it has
+    #[arg(value_name = "PRESENCE")]
+    pub presence: String,
+    /// A message to show with the presence
+    #[arg(long, short)]
+    pub message: Option<String>,
+    #[command(flatten)]
+    pub users: UserList,
+}
+
+/// `watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub users: UserList,
+    /// Do not print each user's presence at the start, only changes
+    #[arg(long)]
+    pub changes_only: bool,
+}
+
+/// `definitions …`.
+#[derive(Debug, Subcommand)]
+pub enum DefinitionsCommand {
+    /// List the org's presence definitions
+    #[command(after_help = "Example:\n  genesys-presence definitions list --deactivated")]
+    List {
+        /// Include deactivated definitions
+        #[arg(long)]
+        deactivated: bool,
+    },
+    /// Show one definition, by id or by name
+    #[command(after_help = "Example:\n  genesys-presence definitions show Lunch")]
+    Show {
+        /// An id, or a label or system presence name
+        definition: String,
+    },
+    /// Create a definition: a label under a system presence
+    #[command(after_help = "Example:\n  genesys-presence definitions create Lunch --system-presence Away")]
+    Create {
+        /// The label (en_US unless --locale says otherwise)
+        label: String,
+        /// The system presence it is a kind of: Available, Away, Busy, Meal, Meeting, Training…
+        #[arg(long)]
+        system_presence: String,
+        /// The locale of the label
+        #[arg(long, default_value = "en_US")]
+        locale: String,
+    },
+    /// Update a definition's label or activation
+    #[command(after_help = "Example:\n  genesys-presence definitions update Lunch --label 'Lunch break'")]
+    Update {
+        /// An id, or a label
+        definition: String,
+        /// The new label (en_US unless --locale says otherwise)
+        #[arg(long)]
+        label: Option<String>,
+        /// The locale of the label
+        #[arg(long, default_value = "en_US")]
+        locale: String,
+        /// Deactivate (true) or reactivate (false) it
+        #[arg(long)]
+        deactivated: Option<bool>,
+    },
+    /// Delete a definition
+    #[command(after_help = "Example:\n  genesys-presence definitions delete Lunch")]
+    Delete {
+        /// An id, or a label
+        definition: String,
+    },
+}
+
+/// `sources …`.
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// List the org's presence sources
+    #[command(after_help = "Example:\n  genesys-presence sources list --deactivated")]
+    List {
+        /// Include the deactivated sources
+        #[arg(long)]
+        deactivated: bool,
+    },
+    /// Show one source
+    #[command(after_help = "Example:\n  genesys-presence sources show 6f1c…")]
+    Show {
+        /// The source's id or name
+        source: String,
+    },
+    /// Create a custom presence source
+    #[command(
+        after_help = "Example:\n  genesys-presence sources create 'HR sync' --description 'Presence from the HR system'"
+    )]
+    Create {
+        /// Its name
+        name: String,
+        /// What it is
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Rename, describe, deactivate or reactivate a source
+    #[command(after_help = "Example:\n  genesys-presence sources update 'HR sync' --name 'HR sync v2'")]
+    Update {
+        /// The source's id or name
+        source: String,
+        /// The new name
+        #[arg(long)]
+        name: Option<String>,
+        /// The new description
+        #[arg(long)]
+        description: Option<String>,
+        /// Deactivate (true) or reactivate (false) it
+        #[arg(long)]
+        deactivated: Option<bool>,
+    },
+    /// Delete a source
+    #[command(after_help = "Example:\n  genesys-presence sources delete 'HR sync'")]
+    Delete {
+        /// The source's id or name
+        source: String,
+    },
+}
+
+/// `settings …`.
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Show the org's presence settings
+    #[command(after_help = "Example:\n  genesys-presence settings show")]
+    Show,
+    /// Change the org's presence settings
+    #[command(after_help = "Example:\n  genesys-presence settings update --requesting-off-queue true")]
+    Update {
+        /// Whether agents may request to go off queue
+        #[arg(long)]
+        requesting_off_queue: Option<bool>,
+        /// The registered presence source new users get as their primary source (its id or name)
+        #[arg(long)]
+        default_primary_source: Option<String>,
+        /// Whether a user's presence is restored when they reconnect
+        #[arg(long)]
+        restore: Option<bool>,
+        /// How long after going offline a presence is still restored, in milliseconds
+        #[arg(long, value_name = "MS")]
+        restore_within_ms: Option<i64>,
+        /// Whether an On Queue presence is restored too
+        #[arg(long)]
+        restore_on_queue: Option<bool>,
+    },
+}
+
+/// `primary-source …`.
+#[derive(Debug, Subcommand)]
+pub enum PrimarySourceCommand {
+    /// Show users' primary presence source
+    #[command(after_help = "Example:\n  genesys-presence primary-source show me")]
+    Show {
+        #[command(flatten)]
+        users: UserList,
+    },
+    /// Set users' primary presence source
+    #[command(after_help = "Examples:
+  genesys-presence primary-source set 'Calendar sync' me
+  genesys-presence primary-source set PURECLOUD - < team.txt")]
+    Set {
+        /// The source's id or name (PURECLOUD: Genesys Cloud's own)
+        source: String,
+        #[command(flatten)]
+        users: UserList,
+    },
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,70 @@
+//! Where a command's session comes from, in this order: `--fake` (a
+//! stand-in org started for this run), the `GENESYSCLOUD_*` variables
+//! (they win over the profile), then the profile `login` saved.
+
+use genesys_presence::fake::FakeOrg;
+use genesys_presence::{Region, Session, SessionBuilder};
+
+use crate::args::Global;
+use crate::failure::{Failure, Outcome};
+use crate::profile::Profiles;
+
+/// Everything a command needs: the session, and how to print.
+pub struct Context {
+    pub session: Session,
+    /// `--json`.
+    pub json: bool,
+    /// The stand-in org of `--fake`, kept running for the command.
+    #[allow(dead_code, reason = "held so that the org runs as long as the command")]
+    pub fake: Option<FakeOrg>,
+}
+
+/// The variables that, when set, say the session comes from the environment.
+const CREDENTIAL_VARIABLES: [&str; 2] = ["GENESYSCLOUD_ACCESS_TOKEN", "GENESYSCLOUD_OAUTHCLIENT_ID"];
+
+impl Context {
+    /// The session for `global`'s options.
+    ///
+    /// # Errors
+    ///
+    /// A usage error for an unknown region; an error for a profile that
+    /// cannot be read or has no credentials; the library's `Config` errors.
+    pub fn new(global: &Global) -> Outcome<Context> {
+        if global.fake {
+            let org = FakeOrg::start()
+                .map_err(|e| Failure::other(format!("cannot start the stand-in org: {e}")))?;
+            let session = org.session()?;
+            return Ok(Context {
+                session,
+                json: global.json,
+                fake: Some(org),
+            });
+        }
+        let from_env = CREDENTIAL_VARIABLES
+            .iter()
+            .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
+        let builder = if from_env {
+            SessionBuilder::from_env()?
+        } else {
+            Profiles::open()?.session_builder(&global.profile)?
+        };
+        let builder = match &global.region {
+            Some(region) => builder.region(parse_region(region)?),
+            None => builder,
+        };
+        Ok(Context {
+            session: builder.build()?,
+            json: global.json,
+            fake: None,
+        })
+    }
+}
+
+/// A region by name (`eu-west-1`) or domain (`mypurecloud.ie`).
+pub fn parse_region(text: &str) -> Outcome<Region> {
+    text.parse::<Region>().map_err(|_| {
+        Failure::usage(format!(
+            "--region {text:?} is not a Genesys Cloud region (e.g. us-east-1, eu-west-1, mypurecloud.ie)"
+        ))
+    })
+}

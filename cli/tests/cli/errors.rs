@@ -1,0 +1,63 @@
+//! Failures: one line on stderr naming the call and its status (exit 1);
+//! names the org does not know; usage errors (exit 2).
+
+use genesys_presence::fake::FakeOrg;
+
+use crate::harness::{against, run, text, ConfigDir};
+
+#[test]
+fn an_unknown_user_is_one_line_naming_the_call_and_404() {
+    let org = FakeOrg::start().expect("a stand-in org");
+    let config = ConfigDir::new("unknown-user");
+
+    let output = run(against(&org, &config).args(["get", "no-such-user"]), "");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout, "");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: GET /api/v2/users/no-such-user/presences/purecloud: 404"),
+        "{stderr}"
+    );
+
+    let output = run(against(&org, &config).args(["set", "Busy", "no-such-user"]), "");
+    let (stdout, stderr) = text(&output);
+    assert_eq!((output.status.code(), stdout.as_str()), (Some(1), ""));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: PATCH /api/v2/users/no-such-user/presences/purecloud: 404"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_unknown_presence_name_is_one_line_listing_the_names() {
+    let org = FakeOrg::start().expect("a stand-in org");
+    let config = ConfigDir::new("unknown-presence");
+    let ids = org.user_ids();
+
+    for users in [&ids[..1], &ids[..]] {
+        let mut command = against(&org, &config);
+        command.args(["set", "Snoozing"]).args(users);
+        let output = run(&mut command, "");
+        let (stdout, stderr) = text(&output);
+        assert_eq!((output.status.code(), stdout.as_str()), (Some(1), ""));
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: unknown presence \"Snoozing\": "),
+            "{stderr}"
+        );
+        assert!(stderr.contains("Lunch"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_set_without_users_is_a_usage_error() {
+    let org = FakeOrg::start().expect("a stand-in org");
+    let config = ConfigDir::new("set-usage");
+
+    let output = run(against(&org, &config).args(["set", "Busy"]), "");
+    let (stdout, stderr) = text(&output);
+    assert_eq!((output.status.code(), stdout.as_str()), (Some(2), ""));
+    assert!(stderr.contains("Usage: genesys-presence set"), "{stderr}");
+}

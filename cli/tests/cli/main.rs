@@ -1,0 +1,10 @@
+//! The real binary, run against a stand-in org started by each test.
+
+mod admin;
+mod errors;
+mod harness;
+mod pipes;
+mod presence;
+mod set;
+mod streams;
+mod watch;
