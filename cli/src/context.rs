@@ -53,6 +53,8 @@ impl Context {
                 source: Source::Fake,
             });
         }
+        // A wrong --region is a usage error, whatever else is wrong.
+        let region = global.region.as_deref().map(parse_region).transpose()?;
         let from_env = CREDENTIAL_VARIABLES
             .iter()
             .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
@@ -62,8 +64,8 @@ impl Context {
             let builder = Profiles::open()?.session_builder(&global.profile)?;
             (builder, Source::Profile(global.profile.clone()))
         };
-        let builder = match &global.region {
-            Some(region) => builder.region(parse_region(region)?),
+        let builder = match region {
+            Some(region) => builder.region(region),
             None => builder,
         };
         Ok(Context {
