@@ -6,7 +6,7 @@
 //! replaced atomically (a new file, then a rename) at each change.
 //!
 //! A profile's secrets (client secret, tokens) never leave this module but
-//! to the session builder: `Debug` and [`Profile::summary`] leave them out.
+//! to the session builder: `Debug` leaves them out, and no command prints them.
 
 use std::collections::BTreeMap;
 use std::fmt;
