@@ -1,4 +1,6 @@
-//! A small command-line tool for Genesys Cloud presence.
+//! A small command-line tool for Genesys Cloud presence: the library calls
+//! behind it. The tool to install is the workspace's `genesys-presence`
+//! binary (`cargo install --path cli`; see the README's "Command-line tool").
 //!
 //! ```text
 //! cargo run --example presence -- [--fake] [--json] COMMAND [ARGS]
