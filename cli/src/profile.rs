@@ -288,6 +288,8 @@ impl Profiles {
         let text = serde_json::to_vec_pretty(file)
             .map_err(|e| Failure::other(format!("cannot write the profiles: {e}")))?;
         let temp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        // One left by a process that ended half-way, with this one's id.
+        let _ = fs::remove_file(&temp);
         let written = write_private(&temp, &text).and_then(|()| fs::rename(&temp, &self.path));
         if let Err(e) = written {
             let _ = fs::remove_file(&temp);
