@@ -7,7 +7,10 @@ use clap::{Args, Parser, Subcommand};
 /// Credentials come from the GENESYSCLOUD_* variables when they are set
 /// (GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET, or
 /// GENESYSCLOUD_ACCESS_TOKEN; GENESYSCLOUD_REGION or GENESYSCLOUD_API_URL),
-/// else from the profile `login` saved. `--fake` runs every command against
+/// else from the profile `login` saved. Profiles are kept in
+/// genesys-presence/profiles.json in the platform's configuration directory
+/// (~/.config on Linux), or in the directory GENESYS_PRESENCE_CONFIG_DIR
+/// names, readable by their owner only. `--fake` runs every command against
 /// a stand-in org on this machine, with no account.
 #[derive(Debug, Parser)]
 #[command(name = "genesys-presence", version, propagate_version = true)]
@@ -18,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
   genesys-presence set Meeting alex@example.com 3f1d5b1e-8a7c-4c2b-9d3e-2b7f0c9e1a44
   cat team.txt | genesys-presence set Available -
   genesys-presence --json get me | jq .systemPresence
-  genesys-presence --fake watch @1 @2")]
+  genesys-presence --fake watch me sam.lee@example.com")]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -47,7 +50,8 @@ pub struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Use a stand-in org on this machine instead of Genesys Cloud (no account needed;
-    /// its users are @1, @2 and @3, and `me` is @1)
+    /// its users are alex.morgan@example.com, sam.lee@example.com and kim.ortiz@example.com,
+    /// and `me` is Alex)
     #[arg(long, global = true)]
     pub fake: bool,
 }
@@ -56,15 +60,26 @@ pub struct Global {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign in with the browser (PKCE), or save client credentials, into a profile
+    ///
+    /// A person: the address to open in the browser is printed on stderr; once
+    /// signed in there, the browser comes back to http://127.0.0.1:PORT/callback,
+    /// which must be a redirect URI of the OAuth client (a public client with
+    /// PKCE), and the tokens are saved in the profile. The region is --region,
+    /// else GENESYSCLOUD_API_URL or GENESYSCLOUD_REGION, else the profile's,
+    /// else us-east-1. With --fake nothing is saved: open the address and the
+    /// stand-in org signs you in at once.
     #[command(after_help = "Examples:
-  genesys-presence login --client-id 0c3e…          a person, in the browser
-  genesys-presence --profile ops login --client-credentials --client-id 0c3e… < secret.txt")]
+  genesys-presence login --client-id 0c3e… --port 8400   a person, in the browser
+  genesys-presence --profile ops login --client-credentials --client-id 0c3e… < secret.txt
+  genesys-presence --fake login                          try it without an account")]
     Login(LoginArgs),
-    /// Revoke the profile's token and forget it
-    #[command(after_help = "Example:\n  genesys-presence logout")]
+    /// Revoke the profile's token and forget the profile (tokens or client secret)
+    #[command(after_help = "Examples:\n  genesys-presence logout\n  genesys-presence --profile ops logout")]
     Logout,
-    /// Show who the token belongs to: user, org, client
-    #[command(after_help = "Example:\n  genesys-presence whoami")]
+    /// Show who the token belongs to: user, org, OAuth client, token expiry
+    #[command(
+        after_help = "Examples:\n  genesys-presence whoami\n  genesys-presence --json whoami | jq -r .user.email"
+    )]
     Whoami,
     /// Show the presence of one or more users
     #[command(after_help = "Examples:
@@ -116,7 +131,8 @@ pub struct LoginArgs {
     /// The port of the local address the browser is sent back to (default: any free port)
     #[arg(long)]
     pub port: Option<u16>,
-    /// Do not open the browser: only print the address to open
+    /// Only print the address to open (the tool never opens a browser itself: it always
+    /// prints the address on stderr; the flag is accepted for scripts)
     #[arg(long)]
     pub no_browser: bool,
 }

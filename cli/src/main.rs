@@ -11,6 +11,7 @@ mod failure;
 mod logging;
 mod output;
 mod profile;
+mod time;
 mod user_refs;
 
 use std::process::ExitCode;

@@ -1,17 +1,185 @@
-//! `login`, `logout`, `whoami`. (Skeleton.)
+//! `logout` and `whoami`.
 
-use crate::args::{Global, LoginArgs};
-use crate::context::Context;
+use genesys_presence::models::NamedEntity;
+use genesys_presence::{tokens, users, ErrorKind, Session};
+use serde::Serialize;
+
+use crate::args::Global;
+use crate::context::{fake_session, Context, Source};
 use crate::failure::{Failure, Outcome};
+use crate::output;
+use crate::profile::{Profile, Profiles};
 
-pub fn login(_global: &Global, _args: &LoginArgs) -> Outcome {
-    Err(Failure::other("login: not yet"))
+/// `logout`: revokes the profile's token (one already unusable is fine)
+/// and forgets the profile, tokens or client secret.
+pub fn logout(global: &Global) -> Outcome {
+    if global.fake {
+        let (_org, session) = fake_session()?;
+        tokens::revoke(&session)?;
+        return output::line("Signed out of the stand-in org (--fake: no profile)");
+    }
+    let name = global.profile.as_str();
+    let profiles = Profiles::open()?;
+    let Some(profile) = profiles.get(name)? else {
+        eprintln!(
+            "No profile {name:?} in {}: nothing to sign out of",
+            profiles.path().display()
+        );
+        return Ok(());
+    };
+    let revoked = if profile.is_person() {
+        revoke(&profile)
+    } else {
+        Ok(())
+    };
+    profiles.remove(name)?;
+    match revoked {
+        Ok(()) if profile.is_person() => {
+            output::line(&format!("Signed out: token revoked, profile {name:?} forgotten"))
+        }
+        Ok(()) => output::line(&format!("Client credentials of profile {name:?} forgotten")),
+        Err(error) => Err(Failure::other(format!(
+            "profile {name:?} forgotten, but its token could not be revoked: {error}"
+        ))),
+    }
 }
 
-pub fn logout(_global: &Global) -> Outcome {
-    Err(Failure::other("logout: not yet"))
+/// Revokes a person's token; one the API no longer takes is revoked already.
+fn revoke(profile: &Profile) -> Outcome {
+    let session = profile.builder()?.build()?;
+    match tokens::revoke(&session) {
+        Err(e) if e.kind() == ErrorKind::Auth || e.status() == Some(401) => Ok(()),
+        other => Ok(other?),
+    }
 }
 
-pub fn whoami(_context: &Context) -> Outcome {
-    Err(Failure::other("whoami: not yet"))
+/// What `whoami --json` prints: every field always present (`null` when
+/// unknown), fields only ever added.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WhoAmI {
+    /// The person the token acts for; `null` for client credentials.
+    user: Option<Person>,
+    organization: Option<Named>,
+    oauth_client: Option<Named>,
+    /// When the access token expires (RFC 3339), when the profile knows.
+    token_expires: Option<String>,
+    /// When the token stops working if unused (as the API says).
+    token_idles: Option<String>,
+    /// `profile`, `environment` or `fake`.
+    source: &'static str,
+    /// The API's base URL.
+    api_url: String,
+    /// The profile's name, for `source` `profile`.
+    profile: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Person {
+    id: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Named {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+impl From<NamedEntity> for Named {
+    fn from(entity: NamedEntity) -> Named {
+        Named {
+            id: entity.id,
+            name: entity.name,
+        }
+    }
+}
+
+/// `whoami`: the token's user, org and OAuth client, and its expiry.
+pub fn whoami(context: &Context) -> Outcome {
+    let token = tokens::me(&context.session)?;
+    let user = person(&context.session)?;
+    let (source, profile) = match &context.source {
+        Source::Fake => ("fake", None),
+        Source::Environment => ("environment", None),
+        Source::Profile(name) => ("profile", Some(name.clone())),
+    };
+    // Read after the calls: a token renewed by them is the one saved.
+    let token_expires = match &profile {
+        Some(name) => Profiles::open()?
+            .get(name)?
+            .and_then(|p| p.token_expires_at())
+            .and_then(crate::time::rfc3339),
+        None => None,
+    };
+    let who = WhoAmI {
+        user,
+        organization: token.organization.map(Named::from),
+        oauth_client: token.oauth_client.map(Named::from),
+        token_expires,
+        token_idles: token.date_token_idles,
+        source,
+        api_url: context.session.api_url().to_owned(),
+        profile,
+    };
+    if context.json {
+        output::json(&who)
+    } else {
+        output::line(&text(&who))
+    }
+}
+
+/// The token's person; `None` for a token that acts for no user (client
+/// credentials), which `/api/v2/users/me` refuses with a 4xx.
+fn person(session: &Session) -> Outcome<Option<Person>> {
+    match users::me(session, false) {
+        Ok(me) => Ok(Some(Person {
+            id: me.id,
+            name: me.name,
+            email: me.email,
+        })),
+        Err(e) if e.kind() == ErrorKind::Api && matches!(e.status(), Some(400 | 403 | 404)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `whoami` for people: one `label  value` line each.
+fn text(who: &WhoAmI) -> String {
+    let named = |n: &Option<Named>| match n {
+        Some(Named { id, name }) => format!(
+            "{} ({})",
+            output::cell(name.as_deref().unwrap_or("-")),
+            output::cell(id.as_deref().unwrap_or("-"))
+        ),
+        None => "-".to_owned(),
+    };
+    let user = match &who.user {
+        Some(p) => {
+            let mut text = output::cell(p.name.as_deref().unwrap_or("-"));
+            if let Some(email) = &p.email {
+                text.push_str(&format!(" <{}>", output::cell(email)));
+            }
+            format!("{text} ({})", output::cell(p.id.as_deref().unwrap_or("-")))
+        }
+        None => "none (client credentials)".to_owned(),
+    };
+    let credentials = match &who.profile {
+        Some(name) => format!("profile {name:?}"),
+        None if who.source == "fake" => "--fake (a stand-in org for this run)".to_owned(),
+        None => "GENESYSCLOUD_* variables".to_owned(),
+    };
+    let rows = [
+        ("user", user),
+        ("org", named(&who.organization)),
+        ("client", named(&who.oauth_client)),
+        ("expires", who.token_expires.clone().unwrap_or_else(|| "-".into())),
+        ("idles", who.token_idles.clone().unwrap_or_else(|| "-".into())),
+        ("from", credentials),
+        ("api", who.api_url.clone()),
+    ];
+    rows.iter()
+        .map(|(label, value)| format!("{label:<9}{value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod completions;
 mod definitions;
+mod login;
 mod presence;
 mod presence_row;
 mod settings;
@@ -19,7 +20,7 @@ pub fn run(cli: &Cli) -> Outcome {
     let context = || Context::new(&cli.global);
     match &cli.command {
         Command::Completions(args) => completions::run(args),
-        Command::Login(args) => auth::login(&cli.global, args),
+        Command::Login(args) => login::run(&cli.global, args),
         Command::Logout => auth::logout(&cli.global),
         Command::Whoami => auth::whoami(&context()?),
         Command::Get(args) => presence::get(&context()?, args),

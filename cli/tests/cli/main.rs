@@ -1,10 +1,13 @@
 //! The real binary, run against a stand-in org started by each test.
 
 mod admin;
+mod auth;
+mod browser;
 mod errors;
 mod harness;
 mod pipes;
 mod presence;
 mod set;
+mod shell;
 mod streams;
 mod watch;
