@@ -40,11 +40,13 @@ impl Failure {
         match self {
             Failure::BrokenPipe => ExitCode::SUCCESS,
             Failure::Usage(message) => {
-                eprintln!("error: {message}\n\nFor more information, try '--help'.");
+                crate::output::note(&format!(
+                    "error: {message}\n\nFor more information, try '--help'."
+                ));
                 ExitCode::from(2)
             }
             other => {
-                eprintln!("error: {other}");
+                crate::output::note(&format!("error: {other}"));
                 ExitCode::from(1)
             }
         }

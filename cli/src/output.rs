@@ -17,6 +17,13 @@ pub fn line(text: &str) -> Outcome {
     Ok(())
 }
 
+/// Writes `text` and a line break to standard error, for people: a closed
+/// standard error is ignored (nothing is left to tell), where `eprintln!`
+/// would panic.
+pub fn note(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
 /// Writes `value` as one line of JSON (for `watch --json`, one per event).
 pub fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
     let text = serde_json::to_string(value)

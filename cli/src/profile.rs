@@ -258,7 +258,7 @@ impl Profiles {
         let name = name.to_owned();
         move |tokens: &StoredTokens| {
             if let Err(failure) = profiles.save(&name, profile.clone().with_tokens(tokens)) {
-                eprintln!("warning: the new tokens were not saved: {failure}");
+                crate::output::note(&format!("warning: the new tokens were not saved: {failure}"));
             }
         }
     }

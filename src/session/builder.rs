@@ -572,6 +572,8 @@ impl SessionBuilder {
     /// ```
     /// use genesys_presence::Session;
     ///
+    /// # // An https URL needs a TLS feature (the default `rustls`).
+    /// # #[cfg(any(feature = "rustls", feature = "native-tls"))] {
     /// let session = Session::builder()
     ///     .base_url("https://gw.example.com/genesys/api")
     ///     .login_url("https://gw.example.com/genesys/login")
@@ -580,6 +582,7 @@ impl SessionBuilder {
     ///     .header("Genesys-App", "status-sync")
     ///     .build()?;
     /// assert!(!format!("{session:?}").contains("gateway-key-from-the-vault"));
+    /// # }
     /// # Ok::<(), genesys_presence::Error>(())
     /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {

@@ -21,10 +21,10 @@ pub fn logout(global: &Global) -> Outcome {
     let name = global.profile.as_str();
     let profiles = Profiles::open()?;
     let Some(profile) = profiles.get(name)? else {
-        eprintln!(
+        output::note(&format!(
             "No profile {name:?} in {}: nothing to sign out of",
             profiles.path().display()
-        );
+        ));
         return Ok(());
     };
     let revoked = if profile.is_person() {

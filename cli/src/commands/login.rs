@@ -83,13 +83,13 @@ fn sign_in(builder: SessionBuilder, client_id: &str, args: &LoginArgs) -> Outcom
     let pending = LoopbackSignIn::new(builder, client_id)
         .port(args.port.unwrap_or(0))
         .start()?;
-    eprintln!(
+    output::note(&format!(
         "Open this address in your browser to sign in (waiting up to {} minutes; \
          the OAuth client must accept the redirect URI {}):\n  {}",
         DEFAULT_SIGN_IN_TIMEOUT.as_secs() / 60,
         pending.redirect_uri(),
         pending.url()
-    );
+    ));
     let session = pending.finish()?;
     let me = users::me(&session, false)?;
     let name = output::cell(me.name.as_deref().unwrap_or("(no name)"));

@@ -7,7 +7,7 @@
 //! reconnection). Every line is flushed as it is written.
 
 use std::collections::HashMap;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::sync::{Arc, OnceLock};
 
 use genesys_presence::watch::{StopHandle, WatchBuilder};
@@ -139,7 +139,7 @@ impl<'a> Printer<'a> {
     }
 }
 
-/// A line on stderr; a closed stderr is ignored (nothing is left to tell).
+/// A line on stderr, naming the tool (the watch goes on after it).
 fn note(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "genesys-presence: {text}");
+    output::note(&format!("genesys-presence: {text}"));
 }
