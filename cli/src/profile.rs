@@ -15,10 +15,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use genesys_presence::{OAuthClient, Session, SessionBuilder, StoredTokens};
+use genesys_presence::{OAuthClient, Region, Session, SessionBuilder, StoredTokens};
 use serde::{Deserialize, Serialize};
 
-use crate::context::parse_region;
 use crate::failure::{Failure, Outcome};
 
 /// The variable naming the configuration directory instead of the platform's.
@@ -44,7 +43,14 @@ impl Location {
     pub fn builder(&self) -> Outcome<SessionBuilder> {
         let mut builder = Session::builder();
         if let Some(region) = &self.region {
-            builder = builder.region(parse_region(region)?);
+            // Not `--region`'s usage error: the command line is not at fault.
+            let region = region.parse::<Region>().map_err(|_| {
+                Failure::other(format!(
+                    "the profile's region {region:?} is not a Genesys Cloud region: \
+                     run `genesys-presence login --region …` again"
+                ))
+            })?;
+            builder = builder.region(region);
         }
         if let Some(url) = &self.api_url {
             builder = builder.base_url(url);

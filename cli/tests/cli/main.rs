@@ -7,6 +7,7 @@ mod errors;
 mod harness;
 mod pipes;
 mod presence;
+mod profiles;
 mod set;
 mod shell;
 mod streams;
