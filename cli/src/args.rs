@@ -37,7 +37,8 @@ pub struct Global {
         long,
         global = true,
         env = "GENESYS_PRESENCE_PROFILE",
-        default_value = "default"
+        default_value = "default",
+        value_parser = profile_name
     )]
     pub profile: String,
     /// The region, by name (eu-west-1) or domain (mypurecloud.ie); overrides the profile's
@@ -54,6 +55,19 @@ pub struct Global {
     /// and `me` is Alex)
     #[arg(long, global = true)]
     pub fake: bool,
+}
+
+/// A profile's name as `--profile` takes it: any text but an empty one,
+/// one with spaces around it, or one with control characters, which would
+/// name a profile that cannot be told apart from another when shown.
+fn profile_name(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("a profile's name must not be empty".to_owned());
+    }
+    if text.trim() != text || text.chars().any(char::is_control) {
+        return Err("a profile's name must not have spaces around it or control characters".to_owned());
+    }
+    Ok(text.to_owned())
 }
 
 /// The commands.
