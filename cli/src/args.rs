@@ -70,6 +70,15 @@ fn profile_name(text: &str) -> Result<String, String> {
     Ok(text.to_owned())
 }
 
+/// A name or id that must say something: an empty or blank one is a usage
+/// error, not a call that fails (or, worse, a label that is blank).
+fn non_blank(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -171,7 +180,7 @@ pub struct GetArgs {
 pub struct SetArgs {
     /// The presence: a system presence in any spelling (busy, "On Queue") or one of the org's labels
     /// (Lunch); a name the org does not have fails (exit 1) with the names it has
-    #[arg(value_name = "PRESENCE")]
+    #[arg(value_name = "PRESENCE", value_parser = non_blank)]
     pub presence: String,
     /// A message to show with the presence
     #[arg(long, short)]
@@ -204,15 +213,17 @@ pub enum DefinitionsCommand {
     #[command(after_help = "Example:\n  genesys-presence definitions show Lunch")]
     Show {
         /// An id, or a label or system presence name
+        #[arg(value_parser = non_blank)]
         definition: String,
     },
     /// Create a definition: a label under a system presence
     #[command(after_help = "Example:\n  genesys-presence definitions create Lunch --system-presence Away")]
     Create {
         /// The label (en_US unless --locale says otherwise)
+        #[arg(value_parser = non_blank)]
         label: String,
         /// The system presence it is a kind of: Available, Away, Busy, Meal, Meeting, Training…
-        #[arg(long)]
+        #[arg(long, value_parser = non_blank)]
         system_presence: String,
         /// The locale of the label
         #[arg(long, default_value = "en_US")]
@@ -222,9 +233,10 @@ pub enum DefinitionsCommand {
     #[command(after_help = "Example:\n  genesys-presence definitions update Lunch --label 'Lunch break'")]
     Update {
         /// An id, or a label
+        #[arg(value_parser = non_blank)]
         definition: String,
         /// The new label (en_US unless --locale says otherwise)
-        #[arg(long)]
+        #[arg(long, value_parser = non_blank)]
         label: Option<String>,
         /// The locale of the label
         #[arg(long, default_value = "en_US")]
@@ -237,6 +249,7 @@ pub enum DefinitionsCommand {
     #[command(after_help = "Example:\n  genesys-presence definitions delete Lunch")]
     Delete {
         /// An id, or a label
+        #[arg(value_parser = non_blank)]
         definition: String,
     },
 }
@@ -255,6 +268,7 @@ pub enum SourcesCommand {
     #[command(after_help = "Example:\n  genesys-presence sources show 6f1c…")]
     Show {
         /// The source's id or name
+        #[arg(value_parser = non_blank)]
         source: String,
     },
     /// Create a custom presence source
@@ -263,6 +277,7 @@ pub enum SourcesCommand {
     )]
     Create {
         /// Its name
+        #[arg(value_parser = non_blank)]
         name: String,
         /// What it is
         #[arg(long)]
@@ -272,9 +287,10 @@ pub enum SourcesCommand {
     #[command(after_help = "Example:\n  genesys-presence sources update 'HR sync' --name 'HR sync v2'")]
     Update {
         /// The source's id or name
+        #[arg(value_parser = non_blank)]
         source: String,
         /// The new name
-        #[arg(long)]
+        #[arg(long, value_parser = non_blank)]
         name: Option<String>,
         /// The new description
         #[arg(long)]
@@ -287,6 +303,7 @@ pub enum SourcesCommand {
     #[command(after_help = "Example:\n  genesys-presence sources delete 'HR sync'")]
     Delete {
         /// The source's id or name
+        #[arg(value_parser = non_blank)]
         source: String,
     },
 }
@@ -304,7 +321,7 @@ pub enum SettingsCommand {
         #[arg(long)]
         requesting_off_queue: Option<bool>,
         /// The registered presence source new users get as their primary source (its id or name)
-        #[arg(long)]
+        #[arg(long, value_parser = non_blank)]
         default_primary_source: Option<String>,
         /// Whether a user's presence is restored when they reconnect
         #[arg(long)]
@@ -333,6 +350,7 @@ pub enum PrimarySourceCommand {
   genesys-presence primary-source set PURECLOUD - < team.txt")]
     Set {
         /// The source's id or name (PURECLOUD: Genesys Cloud's own)
+        #[arg(value_parser = non_blank)]
         source: String,
         #[command(flatten)]
         users: UserList,

@@ -61,3 +61,38 @@ fn a_set_without_users_is_a_usage_error() {
     assert_eq!((output.status.code(), stdout.as_str()), (Some(2), ""));
     assert!(stderr.contains("Usage: genesys-presence set"), "{stderr}");
 }
+
+#[test]
+fn a_blank_name_or_id_is_a_usage_error_before_any_call() {
+    let org = FakeOrg::start().expect("a stand-in org");
+    let config = ConfigDir::new("blank-names");
+    let ids = org.user_ids();
+    let before = org.requests();
+    for args in [
+        &["set", " ", ids[0].as_str()][..],
+        &["set", "", ids[0].as_str(), ids[1].as_str()],
+        &["definitions", "show", ""],
+        &["definitions", "create", "", "--system-presence", "Busy"],
+        &["definitions", "create", "Nap", "--system-presence", " "],
+        &["definitions", "update", "Lunch", "--label", ""],
+        &["definitions", "delete", ""],
+        &["sources", "show", ""],
+        &["sources", "create", " "],
+        &["sources", "update", "", "--name", "x"],
+        &["sources", "update", "x", "--name", ""],
+        &["sources", "delete", ""],
+        &["settings", "update", "--default-primary-source", ""],
+        &["primary-source", "set", "", ids[0].as_str()],
+    ] {
+        let output = run(against(&org, &config).args(args), "");
+        let (stdout, stderr) = text(&output);
+        assert_eq!(
+            (output.status.code(), stdout.as_str()),
+            (Some(2), ""),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.starts_with("error: invalid value '"), "{args:?}: {stderr}");
+        assert!(stderr.contains("': must not be empty"), "{args:?}: {stderr}");
+    }
+    assert_eq!(org.requests(), before, "no call was made");
+}
