@@ -110,14 +110,16 @@ impl Call {
 }
 
 /// Percent-encodes `value` as one path segment. Every byte outside
-/// `A-Z a-z 0-9 - . _ ~` is encoded, `/` included, so an id can never change
-/// the path.
+/// `A-Z a-z 0-9 - . _ ~` is encoded, `/` included, and `.` and `..` (which
+/// a server or proxy resolves as "this" and "the parent" directory) are
+/// refused, so an id can never change the path.
 ///
 /// # Errors
 ///
-/// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming `what` when the value is empty or blank.
+/// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming `what` when the
+/// value is empty, blank, `.` or `..`.
 pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
-    crate::args::require_text(what, value)?;
+    require_segment(what, value)?;
     Ok(percent_encode(value))
 }
 
@@ -127,8 +129,20 @@ pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
 ///
 /// As [`segment`]'s.
 pub(crate) fn push_segment(path: &mut String, what: &'static str, value: &str) -> Result<()> {
-    crate::args::require_text(what, value)?;
+    require_segment(what, value)?;
     path.extend(utf8_percent_encode(value, RESERVED));
+    Ok(())
+}
+
+/// `value` can be one path segment: not empty or blank, not a dot segment.
+fn require_segment(what: &'static str, value: &str) -> Result<()> {
+    crate::args::require_text(what, value)?;
+    if value == "." || value == ".." {
+        return Err(crate::error::Error::invalid(
+            what,
+            format!("{value:?} would change the request's path"),
+        ));
+    }
     Ok(())
 }
 
@@ -336,6 +350,16 @@ mod tests {
         assert_eq!(segment("id", "Abc-1.2_3~").unwrap(), "Abc-1.2_3~");
         let err = segment("user_id", " ").unwrap_err().to_string();
         assert_eq!(err, "invalid user_id: must not be empty");
+        for dots in [".", ".."] {
+            let err = segment("user_id", dots).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("invalid user_id: {dots:?} would change the request's path")
+            );
+            let mut path = String::from("/api/v2/users/");
+            assert!(push_segment(&mut path, "user_id", dots).is_err());
+        }
+        assert_eq!(segment("id", "...").unwrap(), "...");
     }
 
     #[test]

@@ -96,3 +96,29 @@ fn a_blank_name_or_id_is_a_usage_error_before_any_call() {
     }
     assert_eq!(org.requests(), before, "no call was made");
 }
+
+#[test]
+fn a_dot_segment_as_an_id_is_refused_before_it_can_change_the_path() {
+    let org = FakeOrg::start().expect("a stand-in org");
+    let config = ConfigDir::new("dot-ids");
+    let api_calls = || org.requests() - org.token_requests();
+    for args in [
+        &["get", ".."][..],
+        &["set", "Busy", "."],
+        &["primary-source", "show", ".."],
+    ] {
+        let before = api_calls();
+        let output = run(against(&org, &config).args(args), "");
+        let (stdout, stderr) = text(&output);
+        assert_eq!((output.status.code(), stdout.as_str()), (Some(1), ""), "{args:?}");
+        if args[0] == "get" {
+            assert_eq!(api_calls(), before, "no API call was sent");
+        }
+        let dots = args[args.len() - 1];
+        assert_eq!(
+            stderr,
+            format!("error: invalid user_id: {dots:?} would change the request's path\n"),
+            "{args:?}"
+        );
+    }
+}
