@@ -3,7 +3,7 @@
 
 use std::io::{self, BufRead};
 
-use genesys_presence::{users, Session};
+use genesys_presence::{users, Error, ErrorKind, Session};
 
 use crate::failure::{Failure, Outcome};
 
@@ -57,7 +57,8 @@ pub fn resolve(session: &Session, args: &[String]) -> Outcome<Vec<UserRef>> {
             match &me {
                 Some(id) => id.clone(),
                 None => {
-                    let id = users::me(session, false)?
+                    let id = users::me(session, false)
+                        .map_err(me_refused)?
                         .id
                         .ok_or_else(|| Failure::other("the API did not say who `me` is (no id)"))?;
                     me = Some(id.clone());
@@ -79,4 +80,17 @@ pub fn resolve(session: &Session, args: &[String]) -> Outcome<Vec<UserRef>> {
         return Err(Failure::usage("no users given (standard input was empty)"));
     }
     Ok(resolved)
+}
+
+/// A `me` the API refuses (a 4xx: client credentials act for no user) says
+/// what to give instead, with the call and status; other errors as they are.
+fn me_refused(error: Error) -> Failure {
+    if error.kind() == ErrorKind::Api && matches!(error.status(), Some(400 | 403 | 404)) {
+        Failure::other(format!(
+            "`me` is the signed-in person, and this token acts for none (client credentials?): \
+             name users by id or e-mail instead ({error})"
+        ))
+    } else {
+        error.into()
+    }
 }

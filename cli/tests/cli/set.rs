@@ -99,6 +99,25 @@ fn me_is_the_person_the_token_belongs_to() {
 }
 
 #[test]
+fn me_with_client_credentials_says_to_name_users_instead() {
+    let org = FakeOrg::start().expect("a stand-in org");
+    let config = ConfigDir::new("me-client-credentials");
+    for args in [&["get", "me"][..], &["set", "Busy", "me"]] {
+        let output = run(against(&org, &config).args(args), "");
+        let (stdout, stderr) = text(&output);
+        assert_eq!((output.status.code(), stdout.as_str()), (Some(1), ""), "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(
+                "error: `me` is the signed-in person, and this token acts for none (client \
+                 credentials?): name users by id or e-mail instead (GET /api/v2/users/me: 400 "
+            ),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn set_for_120_users_from_stdin_makes_three_bulk_calls() {
     let org = FakeOrg::start().expect("a stand-in org");
     let config = ConfigDir::new("set-120");
