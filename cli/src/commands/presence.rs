@@ -15,8 +15,35 @@ use crate::user_refs::{self, UserRef};
 /// `get USER…`: one call for one user, the bulk read for more.
 pub fn get(context: &Context, args: &GetArgs) -> Outcome {
     let users = user_refs::resolve(&context.session, &args.users.users)?;
-    let rows = read(context, &users)?;
-    presence_row::print(context.json, &rows)
+    let (rows, missing) = read(context, &users)?;
+    if missing.is_empty() || !rows.is_empty() {
+        presence_row::print(context.json, &rows)?;
+    }
+    match missing.as_slice() {
+        [] => Ok(()),
+        _ => Err(Failure::other(format!(
+            "no presence for {} of the {} users, who may not exist: {} \
+             (GET /api/v2/users/presences/purecloud/bulk left them out)",
+            missing.len(),
+            users.len(),
+            first_few(&missing)
+        ))),
+    }
+}
+
+/// At most five users as given, quoted, and how many more there are.
+fn first_few(users: &[&UserRef]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = users
+        .iter()
+        .take(SHOWN)
+        .map(|u| format!("{:?}", u.given))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if users.len() > SHOWN {
+        text.push_str(&format!(" and {} more", users.len() - SHOWN));
+    }
+    text
 }
 
 /// `set PRESENCE [--message M] USER…`: the single update for one user, the
@@ -90,11 +117,12 @@ fn rows_of(users: &[UserRef], answers: &[UserPresence]) -> Vec<PresenceRow> {
         .collect()
 }
 
-/// The presences of `users`, in their order.
-fn read(context: &Context, users: &[UserRef]) -> Outcome<Vec<PresenceRow>> {
+/// The presences of `users`, in their order, and the users the bulk read
+/// left out (as a single read's 404 would, it says nothing of unknown ids).
+fn read<'a>(context: &Context, users: &'a [UserRef]) -> Outcome<(Vec<PresenceRow>, Vec<&'a UserRef>)> {
     if let [one] = users {
         let presence = user::get_purecloud_presence(&context.session, &one.id)?;
-        return Ok(vec![PresenceRow::from_presence(one, Some(&presence))]);
+        return Ok((vec![PresenceRow::from_presence(one, Some(&presence))], Vec::new()));
     }
     let ids: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
     let presences = user::get_purecloud_presences_bulk(&context.session, &ids)?;
@@ -102,8 +130,11 @@ fn read(context: &Context, users: &[UserRef]) -> Outcome<Vec<PresenceRow>> {
         .iter()
         .filter_map(|p| Some((p.user_id.as_deref()?, p)))
         .collect();
-    Ok(users
-        .iter()
+    let (found, missing): (Vec<&UserRef>, Vec<&UserRef>) =
+        users.iter().partition(|u| by_user.contains_key(u.id.as_str()));
+    let rows = found
+        .into_iter()
         .map(|u| PresenceRow::from_bulk_read(u, by_user.get(u.id.as_str()).copied()))
-        .collect())
+        .collect();
+    Ok((rows, missing))
 }
