@@ -122,16 +122,29 @@ pub enum Command {
   genesys-presence --json watch - < team.txt | jq -c .")]
     Watch(WatchArgs),
     /// The org's presence definitions: list, show, create, update, delete
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  genesys-presence definitions list\n  genesys-presence definitions show Lunch"
+    )]
     Definitions(DefinitionsCommand),
     /// The org's presence sources: list, show, create, update, delete
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  genesys-presence sources list\n  genesys-presence sources create 'HR sync'"
+    )]
     Sources(SourcesCommand),
     /// The org's presence settings: show, update
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  genesys-presence settings show\n  genesys-presence settings update --restore true"
+    )]
     Settings(SettingsCommand),
     /// A user's primary presence source: show, set
-    #[command(subcommand, name = "primary-source")]
+    #[command(
+        subcommand,
+        name = "primary-source",
+        after_help = "Examples:\n  genesys-presence primary-source show me\n  genesys-presence primary-source set PURECLOUD me"
+    )]
     PrimarySource(PrimarySourceCommand),
     /// Print a completion script for a shell
     #[command(after_help = "Examples:
