@@ -38,6 +38,25 @@ pub fn json<T: Serialize + ?Sized>(value: &T) -> Outcome {
     line(&text)
 }
 
+/// A record the tool prints: as a table row for people, as a JSON object
+/// (its `Serialize` shape, stable) for programs.
+pub trait Row: Serialize {
+    /// The table's column names.
+    const HEADER: &'static [&'static str];
+    /// The row's cells in [`HEADER`](Row::HEADER)'s order, control
+    /// characters made spaces.
+    fn cells(&self) -> Vec<String>;
+}
+
+/// Writes `rows` as a table, or (`json`) as one JSON array.
+pub fn rows<R: Row>(json: bool, rows: &[R]) -> Outcome {
+    if json {
+        return self::json(rows);
+    }
+    let cells: Vec<Vec<String>> = rows.iter().map(Row::cells).collect();
+    table(R::HEADER, &cells)
+}
+
 /// Writes rows as a table: a header, then one line per row, each column as
 /// wide as its widest cell (counted in characters), two spaces apart; the
 /// last column is not padded. An empty cell shows as `-`.

@@ -61,7 +61,7 @@ pub fn run(context: &Context, command: &DefinitionsCommand) -> Outcome {
             if *deactivated {
                 all.extend(list(session, true)?);
             }
-            return print(context.json, &all);
+            return output::rows(context.json, &all);
         }
         DefinitionsCommand::Show { definition } => vec![find(session, definition)?.into()],
         DefinitionsCommand::Create {
@@ -107,7 +107,7 @@ pub fn run(context: &Context, command: &DefinitionsCommand) -> Outcome {
             vec![presence_definitions::get(session, &id, Some("ALL"))?.into()]
         }
     };
-    print(context.json, &rows)
+    output::rows(context.json, &rows)
 }
 
 /// The active (or the deactivated) definitions, labels in every locale.
@@ -144,22 +144,16 @@ fn id_of(definition: &OrganizationPresenceDefinition) -> Outcome<String> {
         .ok_or_else(|| Failure::other("the API gave a presence definition without an id"))
 }
 
-/// Prints definitions as a table, or as a JSON array.
-fn print(json: bool, rows: &[DefinitionRow]) -> Outcome {
-    if json {
-        return output::json(rows);
+impl output::Row for DefinitionRow {
+    const HEADER: &'static [&'static str] = &["ID", "LABEL", "PRESENCE", "TYPE", "DEACTIVATED"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            output::optional_cell(&self.id),
+            output::optional_cell(&self.label),
+            output::optional_cell(&self.system_presence),
+            output::optional_cell(&self.definition_type),
+            output::yes_no(self.deactivated),
+        ]
     }
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            vec![
-                output::optional_cell(&row.id),
-                output::optional_cell(&row.label),
-                output::optional_cell(&row.system_presence),
-                output::optional_cell(&row.definition_type),
-                output::yes_no(row.deactivated),
-            ]
-        })
-        .collect();
-    output::table(&["ID", "LABEL", "PRESENCE", "TYPE", "DEACTIVATED"], &table)
 }

@@ -6,10 +6,11 @@ use genesys_presence::{
     presence_definitions, user, Error, ErrorKind, PresenceDefinition, UcUserPresence, UserPresence,
 };
 
-use super::presence_row::{self, PresenceRow};
+use super::presence_row::PresenceRow;
 use crate::args::{GetArgs, SetArgs};
 use crate::context::Context;
 use crate::failure::{Failure, Outcome};
+use crate::output;
 use crate::user_refs::{self, UserRef};
 
 /// `get USER…`: one call for one user, the bulk read for more.
@@ -17,7 +18,7 @@ pub fn get(context: &Context, args: &GetArgs) -> Outcome {
     let users = user_refs::resolve(&context.session, &args.users.users)?;
     let (rows, missing) = read(context, &users)?;
     if missing.is_empty() || !rows.is_empty() {
-        presence_row::print(context.json, &rows)?;
+        output::rows(context.json, &rows)?;
     }
     match missing.as_slice() {
         [] => Ok(()),
@@ -56,7 +57,7 @@ pub fn set(context: &Context, args: &SetArgs) -> Outcome {
     if let [one] = users.as_slice() {
         let presence = user::set_presence_by_name(&context.session, &one.id, &args.presence, message)
             .map_err(|e| unknown_presence(&args.presence, e))?;
-        return presence_row::print(context.json, &[PresenceRow::from_presence(one, Some(&presence))]);
+        return output::rows(context.json, &[PresenceRow::from_presence(one, Some(&presence))]);
     }
     let definition_id = presence_definitions::find_by_name(&context.session, &args.presence)
         .map_err(|e| unknown_presence(&args.presence, e))?
@@ -72,7 +73,7 @@ pub fn set(context: &Context, args: &SetArgs) -> Outcome {
         })
         .collect();
     match user::update_presences_bulk(&context.session, &changes) {
-        Ok(answers) => presence_row::print(context.json, &rows_of(&users, &answers)),
+        Ok(answers) => output::rows(context.json, &rows_of(&users, &answers)),
         Err(error) => match error.bulk() {
             Some(bulk) => {
                 let done: HashSet<&str> = bulk.applied_user_ids().iter().map(String::as_str).collect();
@@ -81,7 +82,7 @@ pub fn set(context: &Context, args: &SetArgs) -> Outcome {
                     .filter(|u| done.contains(u.id.as_str()))
                     .cloned()
                     .collect();
-                presence_row::print(context.json, &rows_of(&applied, bulk.applied()))?;
+                output::rows(context.json, &rows_of(&applied, bulk.applied()))?;
                 Err(Failure::other(format!(
                     "{error} (the {} users above were set; the other {} were not)",
                     applied.len(),

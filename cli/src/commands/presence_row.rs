@@ -5,7 +5,6 @@ use genesys_presence::watch::PresenceEvent;
 use genesys_presence::{PresenceDefinition, UcUserPresence, UserPresence};
 use serde::Serialize;
 
-use crate::failure::Outcome;
 use crate::output;
 use crate::user_refs::UserRef;
 
@@ -27,9 +26,6 @@ pub struct PresenceRow {
     /// When it last changed (ISO 8601).
     pub modified_date: Option<String>,
 }
-
-/// The table's header, matching [`PresenceRow::cells`].
-pub const HEADER: [&str; 4] = ["USER", "PRESENCE", "MESSAGE", "SINCE"];
 
 impl PresenceRow {
     /// A row for `user` from the parts every presence shape has.
@@ -78,10 +74,12 @@ impl PresenceRow {
             event.modified_date.as_ref(),
         )
     }
+}
 
-    /// The row's cells for people, in [`HEADER`]'s order, control
-    /// characters made spaces.
-    pub fn cells(&self) -> Vec<String> {
+impl output::Row for PresenceRow {
+    const HEADER: &'static [&'static str] = &["USER", "PRESENCE", "MESSAGE", "SINCE"];
+
+    fn cells(&self) -> Vec<String> {
         vec![
             output::cell(&self.user),
             output::optional_cell(&self.system_presence),
@@ -89,13 +87,4 @@ impl PresenceRow {
             output::optional_cell(&self.modified_date),
         ]
     }
-}
-
-/// Prints `rows` as a table, or (`json`) as one JSON array.
-pub fn print(json: bool, rows: &[PresenceRow]) -> Outcome {
-    if json {
-        return output::json(rows);
-    }
-    let table: Vec<Vec<String>> = rows.iter().map(PresenceRow::cells).collect();
-    output::table(&HEADER, &table)
 }

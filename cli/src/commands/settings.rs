@@ -166,7 +166,7 @@ pub fn run_primary_source(context: &Context, command: &PrimarySourceCommand) -> 
     }
     // The users done before a failure are printed, then the failure.
     if failure.is_none() || !rows.is_empty() {
-        print_primary_sources(context.json, &rows)?;
+        output::rows(context.json, &rows)?;
     }
     match failure {
         Some(error) => Err(error.into()),
@@ -174,22 +174,17 @@ pub fn run_primary_source(context: &Context, command: &PrimarySourceCommand) -> 
     }
 }
 
-fn print_primary_sources(json: bool, rows: &[PrimarySourceRow]) -> Outcome {
-    if json {
-        return output::json(rows);
+impl output::Row for PrimarySourceRow {
+    const HEADER: &'static [&'static str] = &["USER", "SOURCE", "NAME", "REGISTERED"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            output::cell(&self.user),
+            output::optional_cell(&self.source_id),
+            output::optional_cell(&self.source_name),
+            self.registered.map(output::yes_no).unwrap_or_default(),
+        ]
     }
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            vec![
-                output::cell(&row.user),
-                output::optional_cell(&row.source_id),
-                output::optional_cell(&row.source_name),
-                row.registered.map(output::yes_no).unwrap_or_default(),
-            ]
-        })
-        .collect();
-    output::table(&["USER", "SOURCE", "NAME", "REGISTERED"], &table)
 }
 
 fn primary_row(

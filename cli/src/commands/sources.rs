@@ -85,7 +85,7 @@ pub fn run(context: &Context, command: &SourcesCommand) -> Outcome {
             vec![sources::get(session, &id)?.into()]
         }
     };
-    print(context.json, &rows)
+    output::rows(context.json, &rows)
 }
 
 /// The id of the source `text` names: an active source with that id or
@@ -121,22 +121,16 @@ pub fn find_id(session: &Session, text: &str) -> Outcome<String> {
     }
 }
 
-/// Prints sources as a table, or as a JSON array.
-fn print(json: bool, rows: &[SourceRow]) -> Outcome {
-    if json {
-        return output::json(rows);
+impl output::Row for SourceRow {
+    const HEADER: &'static [&'static str] = &["ID", "NAME", "TYPE", "DEACTIVATED", "DESCRIPTION"];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            output::optional_cell(&self.id),
+            output::optional_cell(&self.name),
+            output::optional_cell(&self.source_type),
+            output::yes_no(self.deactivated),
+            output::optional_cell(&self.description),
+        ]
     }
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| {
-            vec![
-                output::optional_cell(&row.id),
-                output::optional_cell(&row.name),
-                output::optional_cell(&row.source_type),
-                output::yes_no(row.deactivated),
-                output::optional_cell(&row.description),
-            ]
-        })
-        .collect();
-    output::table(&["ID", "NAME", "TYPE", "DEACTIVATED", "DESCRIPTION"], &table)
 }

@@ -18,7 +18,7 @@ use super::presence_row::PresenceRow;
 use crate::args::WatchArgs;
 use crate::context::Context;
 use crate::failure::{Failure, Outcome};
-use crate::output;
+use crate::output::{self, Row};
 use crate::user_refs::{self, UserRef};
 
 /// The exit code of a Ctrl-C that comes before the watch is running.
