@@ -3,6 +3,7 @@
 mod admin;
 mod auth;
 mod browser;
+mod concurrent_saves;
 mod errors;
 mod harness;
 mod pipes;
