@@ -2,6 +2,7 @@
 
 mod admin;
 mod auth;
+mod auth_json;
 mod browser;
 mod concurrent_saves;
 mod errors;
