@@ -8,6 +8,7 @@ mod args;
 mod commands;
 mod context;
 mod failure;
+mod file_lock;
 mod logging;
 mod output;
 mod profile;

@@ -5,6 +5,11 @@
 //! its owner only (created with mode 0600 on Unix, its directory 0700) and
 //! replaced atomically (a new file, then a rename) at each change.
 //!
+//! Each change reads the file, changes one profile and replaces the file
+//! while holding a lock file beside it (`profiles.json.lock`), so that two
+//! processes saving at once (a `login` during a long `watch` that saves
+//! rotated tokens) do not lose one another's change.
+//!
 //! A profile's secrets (client secret, tokens) never leave this module but
 //! to the session builder: `Debug` leaves them out, and no command prints them.
 
@@ -13,12 +18,14 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use genesys_presence::{OAuthClient, Region, Session, SessionBuilder, StoredTokens};
 use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, Outcome};
+use crate::file_lock::{FileLock, LockError, Timing};
 
 /// The variable naming the configuration directory instead of the platform's.
 pub const CONFIG_DIR_VARIABLE: &str = "GENESYS_PRESENCE_CONFIG_DIR";
@@ -185,6 +192,8 @@ struct File {
 #[derive(Debug, Clone)]
 pub struct Profiles {
     path: PathBuf,
+    /// How long a change waits for the lock.
+    lock_timing: Timing,
 }
 
 impl Profiles {
@@ -201,9 +210,15 @@ impl Profiles {
                 })?
                 .join("genesys-presence"),
         };
-        Ok(Profiles {
-            path: dir.join(FILE_NAME),
-        })
+        Ok(Profiles::at(dir.join(FILE_NAME)))
+    }
+
+    /// The profiles file at `path`.
+    fn at(path: PathBuf) -> Profiles {
+        Profiles {
+            path,
+            lock_timing: Timing::default(),
+        }
     }
 
     /// The file's path.
@@ -229,19 +244,18 @@ impl Profiles {
 
     /// Saves `profile` as `name`, replacing any profile of that name.
     pub fn save(&self, name: &str, profile: Profile) -> Outcome {
-        let mut file = self.read()?;
-        file.profiles.insert(name.to_owned(), profile);
-        self.write(&file)
+        self.update(|file| {
+            file.profiles.insert(name.to_owned(), profile);
+            Ok(((), true))
+        })
     }
 
     /// Removes profile `name`; whether there was one.
     pub fn remove(&self, name: &str) -> Outcome<bool> {
-        let mut file = self.read()?;
-        let removed = file.profiles.remove(name).is_some();
-        if removed {
-            self.write(&file)?;
-        }
-        Ok(removed)
+        self.update(|file| {
+            let removed = file.profiles.remove(name).is_some();
+            Ok((removed, removed))
+        })
     }
 
     /// A session builder for profile `name`: its region and credentials,
@@ -250,23 +264,98 @@ impl Profiles {
         let profile = self.require(name)?;
         let builder = profile.builder()?;
         Ok(if profile.is_person() {
-            builder.on_new_tokens(self.token_saver(name, profile))
+            builder.on_new_tokens(self.token_saver(name, &profile))
         } else {
             builder
         })
     }
 
     /// The `on_new_tokens` callback that saves a person's new tokens into
-    /// profile `name`. A failure to save is reported on stderr: the command
-    /// goes on.
-    fn token_saver(&self, name: &str, profile: Profile) -> impl Fn(&StoredTokens) + Send + Sync + 'static {
+    /// profile `name`, which the session was built from (`profile`). A
+    /// failure to save is reported on stderr: the command goes on.
+    fn token_saver(&self, name: &str, profile: &Profile) -> impl Fn(&StoredTokens) + Send + Sync + 'static {
         let profiles = self.clone();
         let name = name.to_owned();
+        let client_id = profile.client_id.clone();
+        // The access token the file holds for this session: the one it
+        // started from, then each one saved here.
+        let current = Mutex::new(profile.tokens.as_ref().map(|t| t.access_token.clone()));
         move |tokens: &StoredTokens| {
-            if let Err(failure) = profiles.save(&name, profile.clone().with_tokens(tokens)) {
-                crate::output::note(&format!("warning: the new tokens were not saved: {failure}"));
+            let Ok(mut current) = current.lock() else {
+                return;
+            };
+            match profiles.save_rotated(&name, &client_id, current.as_deref(), tokens) {
+                Ok(true) => *current = Some(tokens.access_token().to_owned()),
+                Ok(false) => log::info!(
+                    "profile {name:?} changed since this command started (a new login?): \
+                     its new tokens were not saved over it"
+                ),
+                Err(failure) => {
+                    crate::output::note(&format!("warning: the new tokens were not saved: {failure}"))
+                }
             }
         }
+    }
+
+    /// Replaces the tokens of profile `name` with `tokens`, only if it is
+    /// still the session's: a person's sign-in with client `client_id`
+    /// whose access token is `current`. Whether they were saved.
+    fn save_rotated(
+        &self,
+        name: &str,
+        client_id: &str,
+        current: Option<&str>,
+        tokens: &StoredTokens,
+    ) -> Outcome<bool> {
+        self.update(|file| {
+            let Some(saved) = file.profiles.get_mut(name) else {
+                return Ok((false, false));
+            };
+            let same = saved.is_person()
+                && saved.client_id == client_id
+                && saved.tokens.as_ref().map(|t| t.access_token.as_str()) == current;
+            if same {
+                saved.tokens = Some(SavedTokens::from(tokens));
+            }
+            Ok((same, same))
+        })
+    }
+
+    /// Reads the file, lets `change` change it, and writes it back if
+    /// `change` says it changed (the second of its pair), all under the
+    /// lock, so that no other process's change is lost in between.
+    fn update<T>(&self, change: impl FnOnce(&mut File) -> Outcome<(T, bool)>) -> Outcome<T> {
+        let _lock = self.lock()?;
+        let mut file = self.read()?;
+        let (result, changed) = change(&mut file)?;
+        if changed {
+            self.write(&file)?;
+        }
+        Ok(result)
+    }
+
+    /// Takes the lock file beside the profiles file (creating the directory).
+    fn lock(&self) -> Outcome<FileLock> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir).map_err(|e| self.failure("cannot create the directory of", &e))?;
+        let mut path = self.path.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        FileLock::acquire(&path, self.lock_timing).map_err(|e| match e {
+            LockError::Busy => Failure::other(format!(
+                "the profiles file {} is in use by another genesys-presence (lock file {} \
+                 held for over {} seconds); try again, or remove the lock file if no \
+                 genesys-presence is running",
+                self.path.display(),
+                path.display(),
+                self.lock_timing.deadline.as_secs()
+            )),
+            LockError::Io(e) => Failure::other(format!(
+                "cannot lock the profiles file {} (lock file {}): {e}",
+                self.path.display(),
+                path.display()
+            )),
+        })
     }
 
     fn read(&self) -> Outcome<File> {
@@ -288,9 +377,9 @@ impl Profiles {
 
     /// Replaces the file: writes a new one beside it, readable by its owner
     /// only from its creation, then renames it over the old one.
+    /// The directory exists: [`lock`](Self::lock) made it.
     fn write(&self, file: &File) -> Outcome {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        create_private_dir(dir).map_err(|e| self.failure("cannot create the directory of", &e))?;
         let text = serde_json::to_vec_pretty(file)
             .map_err(|e| Failure::other(format!("cannot write the profiles: {e}")))?;
         let temp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
@@ -355,9 +444,7 @@ mod tests {
     fn a_corrupt_file_is_an_error_that_quotes_nothing() {
         let dir = std::env::temp_dir().join(format!("genesys-presence-profile-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
-        let profiles = Profiles {
-            path: dir.join(FILE_NAME),
-        };
+        let profiles = Profiles::at(dir.join(FILE_NAME));
         fs::write(
             profiles.path(),
             br#"{"profiles":{"a":{"clientId":"x","tokens":{"accessToken":7}}}}"#,
@@ -368,3 +455,7 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 }
+
+#[cfg(test)]
+#[path = "profile_concurrency_tests.rs"]
+mod concurrency_tests;

@@ -1,7 +1,7 @@
 //! `logout` and `whoami`.
 
 use genesys_presence::models::NamedEntity;
-use genesys_presence::{tokens, users, ErrorKind, Session};
+use genesys_presence::{tokens, users, ErrorKind, Session, UserDetails};
 use serde::Serialize;
 
 use crate::args::Global;
@@ -16,6 +16,9 @@ pub fn logout(global: &Global) -> Outcome {
     if global.fake {
         let (_org, session) = fake_session()?;
         tokens::revoke(&session)?;
+        if global.json {
+            return output::json(&LoggedOut::new(None, true, false));
+        }
         return output::line("Signed out of the stand-in org (--fake: no profile)");
     }
     let name = global.profile.as_str();
@@ -25,15 +28,23 @@ pub fn logout(global: &Global) -> Outcome {
             "No profile {name:?} in {}: nothing to sign out of",
             profiles.path().display()
         ));
+        if global.json {
+            return output::json(&LoggedOut::new(Some(name), false, false));
+        }
         return Ok(());
     };
     let revoked = if profile.is_person() {
-        revoke(&profile)
+        Some(revoke(&profile))
     } else {
-        Ok(())
+        None
     };
-    profiles.remove(name)?;
-    match revoked {
+    let removed = profiles.remove(name)?;
+    if global.json {
+        let was_revoked = matches!(revoked, Some(Ok(())));
+        output::json(&LoggedOut::new(Some(name), was_revoked, removed))?;
+    }
+    match revoked.unwrap_or(Ok(())) {
+        Ok(()) if global.json => Ok(()),
         Ok(()) if profile.is_person() => {
             output::line(&format!("Signed out: token revoked, profile {name:?} forgotten"))
         }
@@ -41,6 +52,29 @@ pub fn logout(global: &Global) -> Outcome {
         Err(error) => Err(Failure::other(format!(
             "profile {name:?} forgotten, but its token could not be revoked: {error}"
         ))),
+    }
+}
+
+/// What `logout --json` prints: every field always present, fields only
+/// ever added.
+#[derive(Debug, Serialize)]
+struct LoggedOut {
+    /// The profile; `null` for `--fake`.
+    profile: Option<String>,
+    /// Whether a person's token was revoked (or the API no longer took it);
+    /// `false` for client credentials, which have none to revoke.
+    revoked: bool,
+    /// Whether the profile was removed from the profiles file.
+    removed: bool,
+}
+
+impl LoggedOut {
+    fn new(profile: Option<&str>, revoked: bool, removed: bool) -> LoggedOut {
+        LoggedOut {
+            profile: profile.map(str::to_owned),
+            revoked,
+            removed,
+        }
     }
 }
 
@@ -74,17 +108,29 @@ struct WhoAmI {
     profile: Option<String>,
 }
 
+/// A person as `whoami --json` and `login --json` show them.
 #[derive(Debug, Serialize)]
-struct Person {
-    id: Option<String>,
-    name: Option<String>,
-    email: Option<String>,
+pub(super) struct Person {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
 }
 
+impl From<UserDetails> for Person {
+    fn from(me: UserDetails) -> Person {
+        Person {
+            id: me.id,
+            name: me.name,
+            email: me.email,
+        }
+    }
+}
+
+/// An org or OAuth client as `whoami --json` and `login --json` show them.
 #[derive(Debug, Serialize)]
-struct Named {
-    id: Option<String>,
-    name: Option<String>,
+pub(super) struct Named {
+    pub id: Option<String>,
+    pub name: Option<String>,
 }
 
 impl From<NamedEntity> for Named {
@@ -134,11 +180,7 @@ pub fn whoami(context: &Context) -> Outcome {
 /// credentials), which `/api/v2/users/me` refuses with a 4xx.
 fn person(session: &Session) -> Outcome<Option<Person>> {
     match users::me(session, false) {
-        Ok(me) => Ok(Some(Person {
-            id: me.id,
-            name: me.name,
-            email: me.email,
-        })),
+        Ok(me) => Ok(Some(Person::from(me))),
         Err(e) if e.kind() == ErrorKind::Api && matches!(e.status(), Some(400 | 403 | 404)) => Ok(None),
         Err(e) => Err(e.into()),
     }

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use genesys_presence::sign_in::{LoopbackSignIn, DEFAULT_SIGN_IN_TIMEOUT};
 use genesys_presence::{tokens, users, Session, SessionBuilder, StoredTokens};
+use serde::Serialize;
 
+use super::auth::{Named, Person};
 use crate::args::{Global, LoginArgs};
 use crate::context::parse_region;
 use crate::failure::{Failure, Outcome};
@@ -16,7 +18,7 @@ use crate::profile::{Location, Profile, Profiles};
 /// `login`.
 pub fn run(global: &Global, args: &LoginArgs) -> Outcome {
     if global.fake {
-        return fake(args);
+        return fake(global, args);
     }
     let profiles = Profiles::open()?;
     let name = global.profile.as_str();
@@ -31,11 +33,24 @@ pub fn run(global: &Global, args: &LoginArgs) -> Outcome {
         })?
         .to_owned();
     if args.client_credentials {
-        let profile = Profile::client_credentials(location, client_id, client_secret()?);
+        let profile = Profile::client_credentials(location.clone(), client_id.clone(), client_secret()?);
         let session = profile.builder()?.build()?;
         let token = tokens::me(&session)?;
         profiles.save(name, profile)?;
-        let org = token.organization.and_then(|o| o.name).unwrap_or_default();
+        let report = LoggedIn {
+            profile: Some(name.to_owned()),
+            kind: "clientCredentials",
+            client_id,
+            user: None,
+            organization: token.organization.map(Named::from),
+            region: location.region,
+            api_url: session.api_url().to_owned(),
+            saved_in: Some(profiles.path().display().to_string()),
+        };
+        if global.json {
+            return output::json(&report);
+        }
+        let org = report.organization.and_then(|o| o.name).unwrap_or_default();
         return output::line(&format!(
             "Client credentials work for org {}; saved in profile {name:?} ({})",
             output::cell(&org),
@@ -49,37 +64,88 @@ pub fn run(global: &Global, args: &LoginArgs) -> Outcome {
             *latest = Some(tokens.clone());
         }
     });
-    let (session, who) = sign_in(builder, &client_id, args)?;
+    let (session, user) = sign_in(builder, &client_id, args)?;
     let tokens = latest
         .lock()
         .ok()
         .and_then(|latest| latest.clone())
         .ok_or_else(|| Failure::other("the sign-in gave no tokens to save"))?;
+    let api_url = session.api_url().to_owned();
     drop(session);
-    profiles.save(name, Profile::person(location, client_id).with_tokens(&tokens))?;
+    let profile = Profile::person(location.clone(), client_id.clone()).with_tokens(&tokens);
+    profiles.save(name, profile)?;
+    if global.json {
+        return output::json(&LoggedIn {
+            profile: Some(name.to_owned()),
+            kind: "person",
+            client_id,
+            user: Some(user),
+            organization: None,
+            region: location.region,
+            api_url,
+            saved_in: Some(profiles.path().display().to_string()),
+        });
+    }
     output::line(&format!(
-        "Signed in as {who}; saved in profile {name:?} ({})",
+        "Signed in as {}; saved in profile {name:?} ({})",
+        who(&user),
         profiles.path().display()
     ))
 }
 
+/// What `login --json` prints: every field always present (`null` when
+/// unknown or not saved), fields only ever added. Never a secret.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoggedIn {
+    /// The profile saved; `null` for `--fake`, which saves none.
+    profile: Option<String>,
+    /// `person` (signed in in the browser) or `clientCredentials`.
+    kind: &'static str,
+    /// The OAuth client's id.
+    client_id: String,
+    /// The person signed in; `null` for client credentials.
+    user: Option<Person>,
+    /// The org, for client credentials (their check reads it).
+    organization: Option<Named>,
+    /// The region saved in the profile, if one was named.
+    region: Option<String>,
+    /// The API's base URL.
+    api_url: String,
+    /// The profiles file; `null` for `--fake`.
+    saved_in: Option<String>,
+}
+
 /// `--fake login`: the same sign-in against a stand-in org started for it
 /// (the address it prints signs in at once when opened); nothing is saved.
-fn fake(args: &LoginArgs) -> Outcome {
+fn fake(global: &Global, args: &LoginArgs) -> Outcome {
     let org = genesys_presence::fake::FakeOrg::start()
         .map_err(|e| Failure::other(format!("cannot start the stand-in org: {e}")))?;
     let builder = Session::builder()
         .base_url(org.base_url())
         .login_url(org.login_url());
-    let (_session, who) = sign_in(builder, org.client_id(), args)?;
+    let (_session, user) = sign_in(builder, org.client_id(), args)?;
+    if global.json {
+        return output::json(&LoggedIn {
+            profile: None,
+            kind: "person",
+            client_id: org.client_id().to_owned(),
+            user: Some(user),
+            organization: None,
+            region: None,
+            api_url: org.base_url().to_owned(),
+            saved_in: None,
+        });
+    }
     output::line(&format!(
-        "Signed in to the stand-in org as {who} (--fake: no profile saved)"
+        "Signed in to the stand-in org as {} (--fake: no profile saved)",
+        who(&user)
     ))
 }
 
 /// Signs a person in: prints the address to open, waits for the browser to
 /// come back, and says who signed in.
-fn sign_in(builder: SessionBuilder, client_id: &str, args: &LoginArgs) -> Outcome<(Session, String)> {
+fn sign_in(builder: SessionBuilder, client_id: &str, args: &LoginArgs) -> Outcome<(Session, Person)> {
     let pending = LoopbackSignIn::new(builder, client_id)
         .port(args.port.unwrap_or(0))
         .start()?;
@@ -92,12 +158,16 @@ fn sign_in(builder: SessionBuilder, client_id: &str, args: &LoginArgs) -> Outcom
     ));
     let session = pending.finish()?;
     let me = users::me(&session, false)?;
-    let name = output::cell(me.name.as_deref().unwrap_or("(no name)"));
-    let who = match &me.email {
+    Ok((session, Person::from(me)))
+}
+
+/// A person for people: their name and e-mail.
+fn who(person: &Person) -> String {
+    let name = output::cell(person.name.as_deref().unwrap_or("(no name)"));
+    match &person.email {
         Some(email) => format!("{name} <{}>", output::cell(email)),
         None => name,
-    };
-    Ok((session, who))
+    }
 }
 
 /// Where to sign in: `--region`, else the `GENESYSCLOUD_*` variables, else

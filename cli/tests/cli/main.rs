@@ -2,7 +2,9 @@
 
 mod admin;
 mod auth;
+mod auth_json;
 mod browser;
+mod concurrent_saves;
 mod errors;
 mod harness;
 mod pipes;
