@@ -1,79 +1,58 @@
-//! A lock between processes: a file created with `create_new` (only one
-//! creator can succeed), removed when the holder is done.
+//! A lock between processes (and threads): an exclusive advisory lock that
+//! the operating system keeps on an open lock file (`flock` on Unix,
+//! `LockFileEx` on Windows), taken through `fs4` because `File::lock`
+//! needs Rust 1.89 and the workspace builds on 1.85.
 //!
-//! No `flock`: `File::lock` needs Rust 1.89 and the workspace builds on
-//! 1.85. A lock file outlives a process that is killed while holding it, so
-//! one older than [`Timing::stale_after`] is taken to be left over and
-//! broken: holders keep it for one read-modify-rename, milliseconds.
+//! The lock belongs to the open file: it is released when the holder drops
+//! it, and by the operating system when the holder's process ends, even
+//! killed, so no lock is ever left over. The lock file itself is kept:
+//! removing it while it is held would let one process lock a new file at
+//! the same path while another still holds the old one.
 
-use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
-/// How long to wait for the lock, and when a lock file counts as left over.
-#[derive(Debug, Clone, Copy)]
-pub struct Timing {
-    /// A lock file older than this is left over by a killed process.
-    pub stale_after: Duration,
-    /// How long to wait before giving up. Longer than `stale_after`, so
-    /// that a left-over lock is broken before the wait ends.
-    pub deadline: Duration,
-}
-
-impl Default for Timing {
-    fn default() -> Timing {
-        Timing {
-            stale_after: Duration::from_secs(5),
-            deadline: Duration::from_secs(10),
-        }
-    }
-}
+/// How long [`FileLock::acquire`] waits by default: holders keep the lock
+/// for one read-modify-rename, milliseconds.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(10);
 
 /// Why the lock was not taken.
 #[derive(Debug)]
 pub enum LockError {
     /// Another holder kept it past the deadline.
     Busy,
-    /// The lock file could not be created or inspected.
+    /// The lock file could not be opened or locked.
     Io(io::Error),
 }
 
 /// A held lock; dropping it releases it.
 #[derive(Debug)]
 pub struct FileLock {
-    path: PathBuf,
-    /// What this holder wrote in the file, so that it never removes a
-    /// lock someone else took after breaking this one as stale.
-    stamp: String,
+    file: File,
 }
 
 impl FileLock {
-    /// Takes the lock file `path`, waiting (with short pauses) until it is
-    /// free, broken as stale, or `timing.deadline` has passed.
-    pub fn acquire(path: &Path, timing: Timing) -> Result<FileLock, LockError> {
+    /// Locks the file `path` (created, readable by its owner only, if
+    /// missing), trying again after short pauses until it is free or
+    /// `deadline` has passed.
+    pub fn acquire(path: &Path, deadline: Duration) -> Result<FileLock, LockError> {
         let started = Instant::now();
-        let stamp = stamp();
+        let file = open(path).map_err(LockError::Io)?;
         let mut pause = Duration::from_millis(2);
         loop {
-            match create(path, &stamp) {
-                Ok(()) => {
-                    return Ok(FileLock {
-                        path: path.to_owned(),
-                        stamp,
-                    })
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(LockError::Io(e)),
+            // The trait's function by path: on Rust 1.89 and later, `File`
+            // has an inherent `try_lock` of its own, with another error type.
+            match fs4::FileExt::try_lock(&file) {
+                Ok(()) => return Ok(FileLock { file }),
+                Err(fs4::TryLockError::WouldBlock) => {}
+                Err(fs4::TryLockError::Error(e)) => return Err(LockError::Io(e)),
             }
-            if is_stale(path, timing.stale_after) {
-                break_stale(path).map_err(LockError::Io)?;
-                continue;
-            }
-            if started.elapsed() >= timing.deadline {
+            let Some(left) = deadline.checked_sub(started.elapsed()).filter(|d| !d.is_zero()) else {
                 return Err(LockError::Busy);
-            }
-            std::thread::sleep(pause);
+            };
+            std::thread::sleep(pause.min(left));
             pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
@@ -81,53 +60,95 @@ impl FileLock {
 
 impl Drop for FileLock {
     fn drop(&mut self) {
-        if fs::read_to_string(&self.path).is_ok_and(|text| text == self.stamp) {
-            let _ = fs::remove_file(&self.path);
-        }
+        // Closing the file would release it too; on Windows, only after a
+        // while, so unlock first. On failure, closing still releases it.
+        let _ = fs4::FileExt::unlock(&self.file);
     }
 }
 
-/// What identifies this holder: its process id and the time, to the nanosecond.
-fn stamp() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{} {nanos} {:?}", std::process::id(), std::thread::current().id())
-}
-
-/// Creates the lock file, failing with `AlreadyExists` if it is held.
-fn create(path: &Path, stamp: &str) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
+/// Opens (creating, mode 0600 on Unix) the lock file, leaving what is in it:
+/// the lock is on the open file, not in its contents.
+fn open(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    // Read and write: Windows locks only files opened for one of them.
+    options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(stamp.as_bytes())
+    options.open(path)
 }
 
-/// Whether the lock file was last written more than `age` ago (a lock
-/// dated in the future, or gone, is not stale).
-fn is_stale(path: &Path, age: Duration) -> bool {
-    fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
-        .is_some_and(|elapsed| elapsed > age)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Removes a left-over lock file. It is renamed first, so that of several
-/// processes breaking it at once only one succeeds; the others find it gone.
-fn break_stale(path: &Path) -> io::Result<()> {
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(format!(".stale.{}", stamp().replace(' ', ".")));
-    let aside = PathBuf::from(aside);
-    match fs::rename(path, &aside) {
-        Ok(()) => {
-            log::warn!("removed the left-over lock file {}", path.display());
-            fs::remove_file(&aside)
+    /// A scratch lock file, its directory removed when dropped.
+    struct Scratch(std::path::PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir().join(format!(
+                "genesys-presence-file-lock-{}-{name}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+
+        fn path(&self) -> std::path::PathBuf {
+            self.0.join("x.lock")
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn a_held_lock_is_busy_until_dropped_then_free() {
+        let scratch = Scratch::new("held");
+        let held = FileLock::acquire(&scratch.path(), Duration::ZERO).unwrap();
+        let started = Instant::now();
+        assert!(matches!(
+            FileLock::acquire(&scratch.path(), Duration::from_millis(50)),
+            Err(LockError::Busy)
+        ));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        drop(held);
+        let again = FileLock::acquire(&scratch.path(), Duration::ZERO);
+        assert!(again.is_ok(), "{again:?}");
+    }
+
+    #[test]
+    fn the_lock_file_is_kept_with_its_contents_and_owner_only() {
+        let scratch = Scratch::new("kept");
+        std::fs::write(scratch.path(), "left by an older version").unwrap();
+        drop(FileLock::acquire(&scratch.path(), Duration::ZERO).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(scratch.path()).unwrap(),
+            "left by an older version"
+        );
+        std::fs::remove_file(scratch.path()).unwrap();
+        drop(FileLock::acquire(&scratch.path(), Duration::ZERO).unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(scratch.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_missing_directory_is_an_error_not_a_wait() {
+        let scratch = Scratch::new("missing");
+        let path = scratch.0.join("no-such-directory").join("x.lock");
+        let started = Instant::now();
+        match FileLock::acquire(&path, Duration::from_secs(10)) {
+            Err(LockError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::NotFound),
+            other => panic!("{other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

@@ -6,9 +6,11 @@
 //! replaced atomically (a new file, then a rename) at each change.
 //!
 //! Each change reads the file, changes one profile and replaces the file
-//! while holding a lock file beside it (`profiles.json.lock`), so that two
-//! processes saving at once (a `login` during a long `watch` that saves
-//! rotated tokens) do not lose one another's change.
+//! while holding an operating-system lock on a file beside it
+//! (`profiles.json.lock`, which stays), so that two processes saving at once
+//! (a `login` during a long `watch` that saves rotated tokens) do not lose
+//! one another's change. The system releases the lock of a process that
+//! dies, so a killed process never leaves the file locked.
 //!
 //! A profile's secrets (client secret, tokens) never leave this module but
 //! to the session builder: `Debug` leaves them out, and no command prints them.
@@ -19,13 +21,13 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use genesys_presence::{OAuthClient, Region, Session, SessionBuilder, StoredTokens};
 use serde::{Deserialize, Serialize};
 
 use crate::failure::{Failure, Outcome};
-use crate::file_lock::{FileLock, LockError, Timing};
+use crate::file_lock::{FileLock, LockError, DEFAULT_DEADLINE};
 
 /// The variable naming the configuration directory instead of the platform's.
 pub const CONFIG_DIR_VARIABLE: &str = "GENESYS_PRESENCE_CONFIG_DIR";
@@ -193,7 +195,7 @@ struct File {
 pub struct Profiles {
     path: PathBuf,
     /// How long a change waits for the lock.
-    lock_timing: Timing,
+    lock_deadline: Duration,
 }
 
 impl Profiles {
@@ -217,7 +219,7 @@ impl Profiles {
     fn at(path: PathBuf) -> Profiles {
         Profiles {
             path,
-            lock_timing: Timing::default(),
+            lock_deadline: DEFAULT_DEADLINE,
         }
     }
 
@@ -334,21 +336,21 @@ impl Profiles {
         Ok(result)
     }
 
-    /// Takes the lock file beside the profiles file (creating the directory).
+    /// Locks the lock file beside the profiles file (creating the directory
+    /// and the lock file), waiting up to `lock_deadline` for another holder.
     fn lock(&self) -> Outcome<FileLock> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         create_private_dir(dir).map_err(|e| self.failure("cannot create the directory of", &e))?;
         let mut path = self.path.as_os_str().to_owned();
         path.push(".lock");
         let path = PathBuf::from(path);
-        FileLock::acquire(&path, self.lock_timing).map_err(|e| match e {
+        FileLock::acquire(&path, self.lock_deadline).map_err(|e| match e {
             LockError::Busy => Failure::other(format!(
                 "the profiles file {} is in use by another genesys-presence (lock file {} \
-                 held for over {} seconds); try again, or remove the lock file if no \
-                 genesys-presence is running",
+                 held for over {:?}); try again when it is done",
                 self.path.display(),
                 path.display(),
-                self.lock_timing.deadline.as_secs()
+                self.lock_deadline
             )),
             LockError::Io(e) => Failure::other(format!(
                 "cannot lock the profiles file {} (lock file {}): {e}",
