@@ -4,8 +4,6 @@
 //! [`send_empty`]; URLs, headers, the token, timeouts, status handling and
 //! decoding all happen here.
 
-use std::borrow::Cow;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -119,8 +117,9 @@ impl Call {
 /// [`InvalidInput`](crate::ErrorKind::InvalidInput) naming `what` when the
 /// value is empty, blank, `.` or `..`.
 pub(crate) fn segment(what: &'static str, value: &str) -> Result<String> {
-    require_segment(what, value)?;
-    Ok(percent_encode(value))
+    let mut encoded = String::with_capacity(value.len());
+    push_segment(&mut encoded, what, value)?;
+    Ok(encoded)
 }
 
 /// [`segment`], written at the end of `path` (no string of its own).
@@ -152,12 +151,6 @@ const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
-
-/// `value` with every byte outside `A-Z a-z 0-9 - . _ ~` percent-encoded
-/// (ids, which rarely need it, are copied as they are).
-fn percent_encode(value: &str) -> String {
-    Cow::from(utf8_percent_encode(value, RESERVED)).into_owned()
-}
 
 /// Sends `call` and decodes a 2xx answer's body as `T`.
 pub(crate) fn send_json<T: DeserializeOwned>(session: &Session, call: &Call) -> Result<T> {
