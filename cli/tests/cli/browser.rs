@@ -2,14 +2,12 @@
 //! prints on stderr, open it at the stand-in org (which approves at once and
 //! redirects), and follow the redirect back to the binary.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Instant;
 
-/// How long any step may take before the test gives up.
-pub const DEADLINE: Duration = Duration::from_secs(30);
+use crate::harness::{lines_of, spawn, wait, PATIENCE as DEADLINE};
 
 /// A `login` under way, its stderr read line by line on a thread.
 pub struct Login {
@@ -28,12 +26,7 @@ pub struct Ended {
 impl Login {
     /// Starts `command` (a `login`).
     pub fn start(command: &mut Command) -> Login {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
+        let mut child = spawn(command, Stdio::null());
         let stderr = child.stderr.take().expect("stderr");
         Login {
             child,
@@ -60,17 +53,7 @@ impl Login {
 
     /// Waits (up to the deadline) for the binary to end.
     pub fn end(mut self) -> Ended {
-        let deadline = Instant::now() + DEADLINE;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("login did not end: {:?}", self.stderr);
-            }
-            thread::sleep(Duration::from_millis(20));
-        };
+        let status = wait(&mut self.child);
         let mut stdout = String::new();
         if let Some(mut out) = self.child.stdout.take() {
             out.read_to_string(&mut stdout).expect("stdout");
@@ -83,19 +66,6 @@ impl Login {
             stderr: self.stderr.join("\n"),
         }
     }
-}
-
-fn lines_of(stderr: ChildStderr) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
 }
 
 /// Opens `address` at the stand-in org and follows its redirect to the

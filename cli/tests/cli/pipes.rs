@@ -8,8 +8,7 @@ use std::thread;
 
 use genesys_presence::fake::FakeOrg;
 
-use crate::harness::{against, ConfigDir};
-use crate::streams::wait;
+use crate::harness::{against, rest_of_stderr, spawn, wait, ConfigDir};
 
 /// Reads 10 bytes of the child's standard output, which start with `start`.
 fn read_ten(stdout: &mut impl Read, start: &[u8]) {
@@ -27,13 +26,10 @@ fn json_get_into_a_reader_that_closes_ends_quietly() {
     }
     let ids = org.user_ids().join("\n");
 
-    let mut child = against(&org, &config)
-        .args(["--json", "get", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn(
+        against(&org, &config).args(["--json", "get", "-"]),
+        Stdio::piped(),
+    );
     let mut stdin = child.stdin.take().expect("stdin");
     let writer = thread::spawn(move || stdin.write_all(ids.as_bytes()));
     let mut stdout = child.stdout.take().expect("stdout");
@@ -43,13 +39,7 @@ fn json_get_into_a_reader_that_closes_ends_quietly() {
     drop(stdout);
     let status = wait(&mut child);
     writer.join().expect("the writer").expect("the users written");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("stderr");
+    let stderr = rest_of_stderr(&mut child);
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }
 
@@ -59,25 +49,16 @@ fn a_watch_whose_reader_closes_ends_quietly_at_the_next_event() {
     let config = ConfigDir::new("pipe-watch");
     let id = org.user_ids()[0].clone();
 
-    let mut child = against(&org, &config)
-        .args(["--json", "watch", &id])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
+    let mut child = spawn(
+        against(&org, &config).args(["--json", "watch", &id]),
+        Stdio::null(),
+    );
     let mut stdout = child.stdout.take().expect("stdout");
     // The first event (the current presence) is being printed: the watch runs.
     read_ten(&mut stdout, b"{\"");
     drop(stdout);
     org.set_presence_now(&id, "Busy", None);
     let status = wait(&mut child);
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr)
-        .expect("stderr");
+    let stderr = rest_of_stderr(&mut child);
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ""));
 }

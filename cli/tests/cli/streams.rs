@@ -1,18 +1,15 @@
 //! Running the binary as a long-lived process: its standard output read
 //! line by line with deadlines, Ctrl-C sent to it, its end awaited.
 
-use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::Receiver;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use genesys_presence::fake::FakeOrg;
 
-use crate::harness::{bare, ConfigDir};
-
-/// How long a test waits for anything the binary should do at once.
-pub const PATIENCE: Duration = Duration::from_secs(30);
+pub use crate::harness::PATIENCE;
+use crate::harness::{bare, lines_of, rest_of_stderr, spawn, wait, ConfigDir};
 
 /// The binary signed in to `org` as the person `user_id` (an access token
 /// minted for them, as a browser sign-in would give), so `me` is them.
@@ -35,22 +32,8 @@ pub struct Running {
 impl Running {
     /// Starts `command` with no standard input.
     pub fn start(command: &mut Command) -> Running {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (sender, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let mut child = spawn(command, Stdio::null());
+        let lines = lines_of(child.stdout.take().expect("stdout"));
         Running { child, lines }
     }
 
@@ -80,31 +63,13 @@ impl Running {
     /// standard output lines not read yet, and its standard error.
     pub fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
         let status = wait(&mut self.child);
-        let mut stderr = String::new();
-        if let Some(mut pipe) = self.child.stderr.take() {
-            let _ = pipe.read_to_string(&mut stderr);
-        }
+        let stderr = rest_of_stderr(&mut self.child);
         // The reader thread ends, and the channel with it, at end of output.
         let mut rest = Vec::new();
         while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
             rest.push(line);
         }
         (status, rest, stderr)
-    }
-}
-
-/// Waits for `child` to end, at most [`PATIENCE`] (then kills it and fails).
-pub fn wait(child: &mut Child) -> ExitStatus {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(status) = child.try_wait().expect("the child's status") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the binary did not end in time");
-        }
-        thread::sleep(Duration::from_millis(20));
     }
 }
 
