@@ -13,14 +13,14 @@ use genesys_presence::{users, Session, SessionBuilder, StoredTokens};
 
 const THREADS: usize = 8;
 
-fn builder(org: &FakeOrg) -> SessionBuilder {
+pub(crate) fn builder(org: &FakeOrg) -> SessionBuilder {
     Session::builder()
         .base_url(org.base_url())
         .login_url(org.login_url())
         .timeout(Duration::from_secs(10))
 }
 
-fn browser() -> ureq::Agent {
+pub(crate) fn browser() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -31,7 +31,7 @@ fn browser() -> ureq::Agent {
 
 /// Opens the sign-in address as a browser would, without following the
 /// redirect: returns where the org redirects to.
-fn authorize(pending: &PendingSignIn) -> String {
+pub(crate) fn authorize(pending: &PendingSignIn) -> String {
     let response = browser().get(pending.url()).call().unwrap();
     assert_eq!(response.status().as_u16(), 302);
     let location = response.headers().get("location").unwrap().to_str().unwrap();

@@ -10,29 +10,8 @@ use std::time::{Duration, Instant};
 
 use genesys_presence::fake::FakeOrg;
 use genesys_presence::sign_in::{LoopbackSignIn, PendingSignIn};
-use genesys_presence::{Session, SessionBuilder};
 
-fn builder(org: &FakeOrg) -> SessionBuilder {
-    Session::builder()
-        .base_url(org.base_url())
-        .timeout(Duration::from_secs(10))
-}
-
-fn browser() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .new_agent()
-}
-
-/// Where the org redirects the browser to after the sign-in page.
-fn authorize(pending: &PendingSignIn) -> String {
-    let response = browser().get(pending.url()).call().unwrap();
-    assert_eq!(response.status().as_u16(), 302);
-    response.headers()["location"].to_str().unwrap().to_owned()
-}
+use crate::sign_in_flow::{authorize, browser, builder};
 
 /// The `host:port` of the redirect URI.
 fn address(pending: &PendingSignIn) -> String {
