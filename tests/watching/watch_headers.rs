@@ -3,6 +3,7 @@
 //! wants a key header lets the watcher's socket through.
 
 use std::net::TcpListener;
+use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::Duration;
 
@@ -10,6 +11,33 @@ use genesys_presence::watch::WatchBuilder;
 use genesys_presence::Session;
 
 use crate::network::{watch_api, FAR_FUTURE, WATCHED_USER};
+
+/// A WebSocket server on 127.0.0.1 that accepts every handshake and sends
+/// what `record` makes of each handshake request on the channel; its port.
+pub(crate) fn handshakes<T: Send + 'static>(
+    record: fn(&tungstenite::handshake::server::Request) -> T,
+) -> (u16, Receiver<T>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (seen, handshakes) = mpsc::channel();
+    thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let seen = seen.clone();
+            thread::spawn(move || {
+                #[allow(clippy::result_large_err)] // tungstenite's callback type
+                let accept = |request: &tungstenite::handshake::server::Request, response| {
+                    let _ = seen.send(record(request));
+                    Ok(response)
+                };
+                let Ok(mut ws) = tungstenite::accept_hdr(tcp, accept) else {
+                    return;
+                };
+                while ws.read().is_ok() {}
+            });
+        }
+    });
+    (port, handshakes)
+}
 
 /// The handshake's headers that are not the WebSocket's own, nor `host`
 /// (in the server's order, which is not the order sent).
@@ -32,25 +60,7 @@ fn own_headers(request: &tungstenite::handshake::server::Request) -> Vec<(String
 
 #[test]
 fn the_websocket_handshake_carries_the_callers_headers() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (seen, handshakes) = std::sync::mpsc::channel();
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let seen = seen.clone();
-            thread::spawn(move || {
-                #[allow(clippy::result_large_err)] // tungstenite's callback type
-                let record = |request: &tungstenite::handshake::server::Request, response| {
-                    let _ = seen.send(own_headers(request));
-                    Ok(response)
-                };
-                let Ok(mut ws) = tungstenite::accept_hdr(tcp, record) else {
-                    return;
-                };
-                while ws.read().is_ok() {}
-            });
-        }
-    });
+    let (port, handshakes) = handshakes(own_headers);
     let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{port}/channels/c1"), FAR_FUTURE);
     let session = Session::builder()
         .base_url(api.url())

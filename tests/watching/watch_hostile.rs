@@ -179,28 +179,11 @@ fn the_websocket_sends_the_sessions_user_agent_unchanged() {
             .starts_with("session configuration: user_agent"),
         "{refused}"
     );
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (seen, agents) = std::sync::mpsc::channel();
-    thread::spawn(move || {
-        for tcp in listener.incoming().flatten() {
-            let seen = seen.clone();
-            thread::spawn(move || {
-                #[allow(clippy::result_large_err)] // tungstenite's callback type
-                let record = |request: &tungstenite::handshake::server::Request, response| {
-                    let agent = request
-                        .headers()
-                        .get("user-agent")
-                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-                    let _ = seen.send(agent);
-                    Ok(response)
-                };
-                let Ok(mut ws) = tungstenite::accept_hdr(tcp, record) else {
-                    return;
-                };
-                while ws.read().is_ok() {}
-            });
-        }
+    let (port, agents) = crate::watch_headers::handshakes(|request| {
+        request
+            .headers()
+            .get("user-agent")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     });
     let (api, _channels) = watch_api(&format!("ws://127.0.0.1:{}/channels/c1", port), FAR_FUTURE);
     let user_agent = "Zurich-Monitor/1.0 (ops; +https://example.test/~bot) \"q\"";
